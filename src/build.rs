@@ -1,0 +1,119 @@
+//! `distpack build` and `distpack plan`: load the manifest, build the binaries, resolve one plan
+//! per format × target, and write each artifact atomically.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::format::Format;
+use crate::manifest::{self, LoadedManifest};
+use crate::plan::{self, Context, Package};
+use crate::target::Target;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub manifest: PathBuf,
+    pub formats: Vec<Format>,
+    /// Rust target triples; the host's when empty.
+    pub targets: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Artifact {
+    pub format: Format,
+    pub target: String,
+    pub arch: String,
+    pub path: PathBuf,
+    pub size: u64,
+}
+
+fn targets(options: &Options) -> Result<Vec<Target>> {
+    if options.targets.is_empty() {
+        return Ok(vec![Target::host()?]);
+    }
+    options.targets.iter().map(|t| Target::parse(t)).collect()
+}
+
+fn formats(options: &Options) -> Vec<Format> {
+    if options.formats.is_empty() { Format::ALL.to_vec() } else { options.formats.clone() }
+}
+
+/// Resolve every package without building anything.
+pub fn plan(options: &Options) -> Result<Vec<Package>> {
+    let manifest = manifest::load(&options.manifest)?;
+    resolve_all(&manifest, options)
+}
+
+fn resolve_all(manifest: &LoadedManifest, options: &Options) -> Result<Vec<Package>> {
+    let ctx = Context { mtime: crate::epoch::source_date_epoch(&manifest.root)? };
+    let mut packages = Vec::new();
+    for target in targets(options)? {
+        for format in formats(options) {
+            packages.push(plan::resolve(manifest, format, &target, &ctx)?);
+        }
+    }
+    Ok(packages)
+}
+
+/// Build (unless `no_build`) and package. Messages go to `log`; the artifacts are returned.
+pub fn build(options: &Options, out_dir: &Path, no_build: bool, log: &dyn Fn(&str)) -> Result<Vec<Artifact>> {
+    let manifest = manifest::load(&options.manifest)?;
+    if !no_build && manifest.is_cargo_project() {
+        for target in targets(options)? {
+            cargo_build(&manifest, &target, log)?;
+        }
+    }
+    let packages = resolve_all(&manifest, options)?;
+    let mut artifacts = Vec::new();
+    for package in &packages {
+        let started = Instant::now();
+        let packager = package.format.packager();
+        let name = packager.file_name(package);
+        log(&format!("packaging {name} ({} files)", package.files.len()));
+        let path = crate::output::write_atomically(out_dir, &name, |file| packager.write(package, file, out_dir))?;
+        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+        log(&format!("wrote {} ({}) in {:.1}s", path.display(), human_size(size), started.elapsed().as_secs_f64()));
+        artifacts.push(Artifact {
+            format: package.format,
+            target: package.target.clone(),
+            arch: package.arch.clone(),
+            path,
+            size,
+        });
+    }
+    Ok(artifacts)
+}
+
+fn cargo_build(manifest: &LoadedManifest, target: &Target, log: &dyn Fn(&str)) -> Result<()> {
+    let cargo_toml = manifest.root.join("Cargo.toml");
+    log(&format!("running cargo build --release --target {}", target.triple));
+    let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["build", "--release", "--target", &target.triple, "--manifest-path"])
+        .arg(&cargo_toml)
+        .stdout(std::process::Stdio::inherit())
+        .status()
+        .map_err(|e| {
+            Error::invalid(
+                format!("cannot run cargo: {e}"),
+                "install Rust (cargo) or pass --no-build with prebuilt binaries",
+            )
+        })?;
+    if !status.success() {
+        return Err(Error::invalid(
+            format!("cargo build --release --target {} failed ({status})", target.triple),
+            "fix the build errors above, or pass --no-build to package existing binaries",
+        ));
+    }
+    Ok(())
+}
+
+fn human_size(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1 << 20) as f64),
+        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
+        b => format!("{b} B"),
+    }
+}

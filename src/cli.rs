@@ -1,0 +1,111 @@
+//! Command-line interface. stdout carries results (artifact paths, JSON); messages go to stderr.
+//!
+//! Exit codes: 0 success · 1 failure (I/O, a failed cargo build, an unreadable package) ·
+//! 2 usage error · 3 invalid manifest.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::build::{self, Options};
+use crate::error::{Error, Result};
+use crate::format::Format;
+
+#[derive(Parser, Debug)]
+#[command(name = "distpack", version, about = "Build .deb (and more) packages of a service from one manifest")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Build packages into the output directory
+    Build {
+        #[command(flatten)]
+        select: Select,
+        /// Output directory
+        #[arg(short, long, default_value = "dist")]
+        out_dir: PathBuf,
+        /// Package existing binaries; do not run `cargo build`
+        #[arg(long)]
+        no_build: bool,
+    },
+    /// Print the resolved packages (defaults applied, files listed) without building
+    Plan {
+        #[command(flatten)]
+        select: Select,
+        /// Print JSON instead of a summary
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the metadata, scripts and files of a package
+    Inspect {
+        file: PathBuf,
+        /// Print JSON instead of text
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct Select {
+    /// Manifest path
+    #[arg(short, long, default_value = crate::manifest::DEFAULT_PATH)]
+    manifest: PathBuf,
+    /// Formats to build (comma-separated); all when omitted
+    #[arg(short, long, value_delimiter = ',')]
+    format: Vec<Format>,
+    /// Rust target triple (repeatable); the host's when omitted
+    #[arg(long)]
+    target: Vec<String>,
+}
+
+impl Select {
+    fn options(&self) -> Options {
+        Options { manifest: self.manifest.clone(), formats: self.format.clone(), targets: self.target.clone() }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<()> {
+    let log = |message: &str| eprintln!("distpack: {message}");
+    match cli.command {
+        Command::Build { select, out_dir, no_build } => {
+            for artifact in build::build(&select.options(), &out_dir, no_build, &log)? {
+                println!("{}", artifact.path.display());
+            }
+        }
+        Command::Plan { select, json } => {
+            let packages = build::plan(&select.options())?;
+            if json {
+                println!("{}", to_json(&packages)?);
+            } else {
+                for p in &packages {
+                    println!(
+                        "{} {} {} {} ({} files, {} scripts)",
+                        p.format,
+                        p.name,
+                        p.version,
+                        p.arch,
+                        p.files.len(),
+                        p.scripts.len()
+                    );
+                }
+            }
+        }
+        Command::Inspect { file, json } => {
+            let inspection = crate::inspect::inspect(&file)?;
+            if json {
+                println!("{}", to_json(&inspection)?);
+            } else {
+                print!("{}", inspection.to_text());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string_pretty(value)
+        .map_err(|e| Error::invalid(format!("cannot serialise JSON: {e}"), "this is a bug in distpack"))
+}

@@ -1,0 +1,87 @@
+//! The crate's error type. Manifest problems carry the source text and a span so that miette can
+//! show `file:line:column` with the offending line; everything else carries a path and a help text.
+
+use std::path::{Path, PathBuf};
+
+use miette::{Diagnostic, NamedSource, SourceSpan};
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One problem in a manifest, pointing at the bytes that cause it.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{message}")]
+pub struct ManifestError {
+    pub message: String,
+    #[source_code]
+    pub source_code: NamedSource<String>,
+    #[label("{label}")]
+    pub span: SourceSpan,
+    pub label: String,
+    #[help]
+    pub help: Option<String>,
+}
+
+/// Every problem found in one manifest, reported together so a user fixes them in one pass.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{} has {} problem{}", path.display(), errors.len(), if errors.len() == 1 { "" } else { "s" })]
+pub struct ManifestErrors {
+    pub path: PathBuf,
+    #[related]
+    pub errors: Vec<ManifestError>,
+}
+
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum Error {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Manifest(Box<ManifestErrors>),
+
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    /// Bad input that is not a manifest line: a command-line value, a package to inspect, a
+    /// failed external command.
+    #[error("{message}")]
+    Invalid {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+}
+
+impl Error {
+    pub fn invalid(message: impl Into<String>, help: impl Into<String>) -> Self {
+        Error::Invalid { message: message.into(), help: Some(help.into()) }
+    }
+
+    /// The process exit code for this error (documented in the README).
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            Error::Manifest(_) => 3,
+            Error::Invalid { .. } => 1,
+            Error::Io { .. } => 1,
+        }
+    }
+}
+
+impl From<ManifestErrors> for Error {
+    fn from(value: ManifestErrors) -> Self {
+        Error::Manifest(Box::new(value))
+    }
+}
+
+/// Attach a path and what was being done to an I/O error.
+pub trait IoContext<T> {
+    fn io(self, action: &'static str, path: &Path) -> Result<T>;
+}
+
+impl<T> IoContext<T> for std::io::Result<T> {
+    fn io(self, action: &'static str, path: &Path) -> Result<T> {
+        self.map_err(|source| Error::Io { action, path: path.to_path_buf(), source })
+    }
+}

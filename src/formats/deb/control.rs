@@ -1,0 +1,92 @@
+//! The `control` file (deb822, FORMATS.md §1.4).
+
+use crate::plan::Package;
+
+/// Relation fields in the order dpkg-gencontrol writes them.
+const RELATION_FIELDS: [(&str, &str); 6] = [
+    ("depends", "Depends"),
+    ("recommends", "Recommends"),
+    ("suggests", "Suggests"),
+    ("conflicts", "Conflicts"),
+    ("replaces", "Replaces"),
+    ("provides", "Provides"),
+];
+
+pub fn render(package: &Package, installed_size_kib: u64) -> String {
+    let mut out = String::new();
+    let mut field = |name: &str, value: &str| {
+        out.push_str(name);
+        out.push_str(": ");
+        out.push_str(value);
+        out.push('\n');
+    };
+    field("Package", &package.name);
+    field("Version", &package.version);
+    field("Architecture", &package.arch);
+    field("Maintainer", &package.maintainer);
+    field("Installed-Size", &installed_size_kib.to_string());
+    for (key, name) in RELATION_FIELDS {
+        if let Some(list) = package.relations.get(key) {
+            field(name, &list.join(", "));
+        }
+    }
+    field("Section", &package.section);
+    field("Priority", &package.priority);
+    if let Some(home) = &package.homepage {
+        field("Homepage", home);
+    }
+    let synopsis = package.summary.lines().next().unwrap_or("").trim();
+    field("Description", &format!("{synopsis}\n{}", extended_description(&package.description)));
+    out
+}
+
+/// The extended description: paragraphs re-wrapped to 79 columns and indented by one space, blank
+/// lines as ` .`, and lines that start with white space kept verbatim (lists, code).
+fn extended_description(text: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut paragraph: Vec<&str> = Vec::new();
+    let flush = |paragraph: &mut Vec<&str>, lines: &mut Vec<String>| {
+        if paragraph.is_empty() {
+            return;
+        }
+        let mut line = String::new();
+        for word in paragraph.iter().flat_map(|l| l.split_whitespace()) {
+            if !line.is_empty() && line.len() + 1 + word.len() > 78 {
+                lines.push(format!(" {line}"));
+                line.clear();
+            }
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+        }
+        lines.push(format!(" {line}"));
+        paragraph.clear();
+    };
+    for raw in text.trim().lines() {
+        if raw.trim().is_empty() {
+            flush(&mut paragraph, &mut lines);
+            lines.push(" .".into());
+        } else if raw.starts_with([' ', '\t']) {
+            flush(&mut paragraph, &mut lines);
+            lines.push(format!(" {}", raw.trim_end()));
+        } else {
+            paragraph.push(raw);
+        }
+    }
+    flush(&mut paragraph, &mut lines);
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::extended_description;
+
+    #[test]
+    fn wraps_and_marks_paragraphs() {
+        let text = "First paragraph that is long enough to need wrapping because it goes on and on past the limit.\n\nSecond.\n  verbatim line";
+        let out = extended_description(text);
+        assert!(out.lines().all(|l| l.starts_with(' ') && l.len() <= 80), "{out}");
+        assert!(out.contains("\n .\n Second.\n   verbatim line"), "{out}");
+    }
+}

@@ -1,0 +1,20 @@
+//! One pure writer per format behind one small interface. A writer reads the resolved `Package`
+//! and writes bytes: no globbing, no environment, no defaults.
+
+pub mod deb;
+mod tarball;
+
+use std::fs::File;
+use std::path::Path;
+
+use crate::error::Result;
+use crate::plan::Package;
+
+pub trait Packager: Sync {
+    /// The conventional file name of the artifact (`healthd_1.4.2-1_amd64.deb`).
+    fn file_name(&self, package: &Package) -> String;
+
+    /// Write the artifact to `out`. `scratch` is a directory on the output's file system for
+    /// temporary files (streamed members whose size must be known before they are placed).
+    fn write(&self, package: &Package, out: &mut File, scratch: &Path) -> Result<()>;
+}

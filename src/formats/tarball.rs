@@ -1,0 +1,93 @@
+//! Tar entries for package payloads: deterministic headers (fixed mtime, numeric ids 0, names from
+//! the plan) and file contents streamed from disk through the hashers into the archive.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+
+use tar::{EntryType, Header};
+
+use crate::digest::{Digests, HashingReader};
+use crate::error::{Error, IoContext, Result};
+use crate::plan::{PackageFile, Source};
+
+/// Entry names are relative (`usr/bin/x`, directories `usr/bin/`): dpkg, pacman and apk all read
+/// them so, and the tar crate normalises a `./` prefix away in any case.
+fn entry_name(path: &str, is_dir: bool) -> String {
+    let rel = path.trim_start_matches('/');
+    if is_dir { format!("{rel}/") } else { rel.to_string() }
+}
+
+/// A header with everything but the name, size and type filled in deterministically.
+pub fn header(mode: u32, owner: &str, group: &str, mtime: u64) -> Header {
+    let mut h = Header::new_gnu();
+    h.set_mode(mode);
+    h.set_mtime(mtime);
+    h.set_uid(0);
+    h.set_gid(0);
+    // Names first: dpkg and pacman resolve owners by name when it exists on the target system.
+    let _ = h.set_username(owner);
+    let _ = h.set_groupname(group);
+    h
+}
+
+/// Append one planned file. Returns the content's digests for regular files.
+pub fn append<W: Write>(
+    builder: &mut tar::Builder<W>,
+    file: &PackageFile,
+    mtime: u64,
+    md5: bool,
+    sha256: bool,
+) -> Result<Option<Digests>> {
+    let mut h = header(file.mode, &file.owner, &file.group, mtime);
+    let name = entry_name(&file.path, matches!(file.source, Source::Directory));
+    let write_err = |e: io::Error| {
+        Error::invalid(
+            format!("cannot write {} into the archive: {e}", file.path),
+            "check free space in the output directory",
+        )
+    };
+    match &file.source {
+        Source::Directory => {
+            h.set_entry_type(EntryType::Directory);
+            h.set_size(0);
+            builder.append_data(&mut h, &name, io::empty()).map_err(write_err)?;
+            Ok(None)
+        }
+        Source::Symlink { target } => {
+            h.set_entry_type(EntryType::Symlink);
+            h.set_size(0);
+            builder.append_link(&mut h, &name, target).map_err(write_err)?;
+            Ok(None)
+        }
+        Source::Generated { bytes } => {
+            h.set_entry_type(EntryType::Regular);
+            h.set_size(bytes.len() as u64);
+            let mut reader = HashingReader::new(bytes.as_slice(), md5, sha256);
+            builder.append_data(&mut h, &name, &mut reader).map_err(write_err)?;
+            Ok(Some(reader.finish()))
+        }
+        Source::File { path } => {
+            let f = File::open(path).io("cannot open", path)?;
+            let size = f.metadata().io("cannot stat", path)?.len();
+            if size != file.size {
+                return Err(changed(path));
+            }
+            h.set_entry_type(EntryType::Regular);
+            h.set_size(size);
+            let mut reader = HashingReader::new(f.take(size), md5, sha256);
+            builder.append_data(&mut h, &name, &mut reader).map_err(write_err)?;
+            let digests = reader.finish();
+            if digests.bytes != size {
+                return Err(changed(path));
+            }
+            Ok(Some(digests))
+        }
+    }
+}
+
+fn changed(path: &std::path::Path) -> Error {
+    Error::invalid(
+        format!("{} changed size while the package was being built", path.display()),
+        "do not modify inputs during a build; run it again",
+    )
+}

@@ -1,0 +1,144 @@
+//! `distpack inspect`: read any artifact back (metadata, scripts, every file with mode, owner and
+//! size). Packages to inspect are untrusted input: every read is bounded.
+
+mod deb;
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Read;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::error::{Error, IoContext, Result};
+
+/// Limits for untrusted packages.
+pub(crate) const MAX_CONTROL_BYTES: u64 = 64 << 20;
+pub(crate) const MAX_ENTRIES: usize = 1_000_000;
+
+#[derive(Debug, Serialize)]
+pub struct Inspection {
+    pub format: &'static str,
+    /// Metadata fields in the order the package lists them.
+    pub fields: Vec<(String, String)>,
+    pub conffiles: Vec<String>,
+    pub scripts: BTreeMap<String, String>,
+    pub files: Vec<InspectedFile>,
+}
+
+#[derive(Debug, Serialize, PartialEq, Eq)]
+pub struct InspectedFile {
+    /// Absolute path as installed (`/usr/bin/healthd`).
+    pub path: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    #[serde(serialize_with = "crate::plan::octal")]
+    pub mode: u32,
+    pub owner: String,
+    pub group: String,
+    pub size: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+pub fn inspect(path: &Path) -> Result<Inspection> {
+    let mut file = File::open(path).io("cannot open", path)?;
+    let mut magic = [0u8; 8];
+    let n = file.read(&mut magic).io("cannot read", path)?;
+    drop(file);
+    if n == 8 && &magic == b"!<arch>\n" {
+        return deb::inspect(path);
+    }
+    Err(Error::invalid(format!("{} is not a package distpack can read", path.display()), "inspect reads .deb files"))
+}
+
+impl Inspection {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+
+    /// A human-readable listing.
+    pub fn to_text(&self) -> String {
+        let mut out = format!("format: {}\n", self.format);
+        for (k, v) in &self.fields {
+            out += &format!("{k}: {v}\n");
+        }
+        if !self.conffiles.is_empty() {
+            out += "conffiles:\n";
+            for c in &self.conffiles {
+                out += &format!("  {c}\n");
+            }
+        }
+        for (name, text) in &self.scripts {
+            out += &format!("script {name} ({} lines)\n", text.lines().count());
+        }
+        out += "files:\n";
+        for f in &self.files {
+            let link = f.target.as_ref().map(|t| format!(" -> {t}")).unwrap_or_default();
+            out += &format!("  {:<7} {:04o} {}/{} {:>10} {}{link}\n", f.kind, f.mode, f.owner, f.group, f.size, f.path);
+        }
+        out
+    }
+}
+
+/// Read a bounded member into memory, refusing one larger than `limit`.
+pub(crate) fn read_limited(reader: impl Read, limit: u64, what: &str) -> Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    reader
+        .take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| Error::invalid(format!("cannot read {what}: {e}"), "the package is corrupt"))?;
+    if buf.len() as u64 > limit {
+        return Err(Error::invalid(
+            format!("{what} is larger than {limit} bytes"),
+            "the package is corrupt or hostile",
+        ));
+    }
+    Ok(buf)
+}
+
+/// Every entry of a tar stream, with its name normalised to an absolute path.
+pub(crate) fn list_tar(reader: impl Read, what: &str) -> Result<Vec<InspectedFile>> {
+    let corrupt = |e: std::io::Error| Error::invalid(format!("cannot read {what}: {e}"), "the package is corrupt");
+    let mut archive = tar::Archive::new(reader);
+    let mut files = Vec::new();
+    for entry in archive.entries().map_err(corrupt)? {
+        let entry = entry.map_err(corrupt)?;
+        if files.len() >= MAX_ENTRIES {
+            return Err(Error::invalid(
+                format!("{what} has more than {MAX_ENTRIES} entries"),
+                "the package is corrupt or hostile",
+            ));
+        }
+        let header = entry.header();
+        let raw = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let rel = raw.trim_start_matches("./").trim_start_matches('/').trim_end_matches('/');
+        let kind = match header.entry_type() {
+            tar::EntryType::Regular | tar::EntryType::Continuous => "file",
+            tar::EntryType::Directory => "dir",
+            tar::EntryType::Symlink => "symlink",
+            tar::EntryType::Link => "hardlink",
+            _ => "other",
+        };
+        files.push(InspectedFile {
+            path: format!("/{rel}"),
+            kind,
+            mode: header.mode().map_err(corrupt)? & 0o7777,
+            owner: header
+                .username()
+                .ok()
+                .flatten()
+                .map(str::to_string)
+                .unwrap_or_else(|| header.uid().unwrap_or(0).to_string()),
+            group: header
+                .groupname()
+                .ok()
+                .flatten()
+                .map(str::to_string)
+                .unwrap_or_else(|| header.gid().unwrap_or(0).to_string()),
+            size: header.size().map_err(corrupt)?,
+            target: entry.link_name_bytes().map(|l| String::from_utf8_lossy(&l).into_owned()),
+        });
+    }
+    Ok(files)
+}

@@ -1,0 +1,17 @@
+//! distpack: one TOML manifest in, distribution packages out.
+//!
+//! manifest (as written) → plan (one resolved `Package` per format × target) → format writers.
+
+pub mod build;
+pub mod cli;
+pub mod compress;
+pub mod digest;
+pub mod epoch;
+pub mod error;
+pub mod format;
+pub mod formats;
+pub mod inspect;
+pub mod manifest;
+pub mod output;
+pub mod plan;
+pub mod target;

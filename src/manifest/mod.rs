@@ -1,0 +1,302 @@
+//! The manifest as written: serde types that mirror the TOML, loaded with every value's span so that
+//! later stages can point at the line that is wrong. Nothing here applies defaults or touches the
+//! file system beyond reading the manifest and the Cargo.toml it inherits from; `plan` does that.
+
+mod cargo;
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use miette::NamedSource;
+use serde::{Deserialize, Serialize};
+use toml::Spanned;
+
+pub use cargo::CargoPackage;
+
+use crate::error::{Error, IoContext, ManifestError, ManifestErrors, Result};
+
+/// Where `distpack` looks for the manifest when `-m` is not given.
+pub const DEFAULT_PATH: &str = "packaging/distpack.toml";
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Manifest {
+    #[serde(default)]
+    pub package: Fields,
+    #[serde(default)]
+    pub files: Vec<Spanned<FileEntry>>,
+    /// Per-format tables: every value set here replaces the one in `[package]` for that format.
+    pub deb: Option<Fields>,
+    pub rpm: Option<Fields>,
+    pub arch: Option<Fields>,
+    pub apk: Option<Fields>,
+}
+
+/// Metadata, relations, scripts and compression: the keys of `[package]` and of each per-format table.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Fields {
+    pub name: Option<Spanned<String>>,
+    pub version: Option<Spanned<String>>,
+    pub release: Option<Spanned<StrOrInt>>,
+    pub epoch: Option<Spanned<u32>>,
+    pub summary: Option<Spanned<String>>,
+    pub description: Option<Spanned<String>>,
+    pub license: Option<Spanned<String>>,
+    pub homepage: Option<Spanned<String>>,
+    pub maintainer: Option<Spanned<String>>,
+    pub vendor: Option<Spanned<String>>,
+    pub section: Option<Spanned<String>>,
+    pub priority: Option<Spanned<String>>,
+    pub depends: Option<Vec<Spanned<String>>>,
+    pub recommends: Option<Vec<Spanned<String>>>,
+    pub suggests: Option<Vec<Spanned<String>>>,
+    pub conflicts: Option<Vec<Spanned<String>>>,
+    pub provides: Option<Vec<Spanned<String>>>,
+    pub replaces: Option<Vec<Spanned<String>>>,
+    pub scripts: Option<Scripts>,
+    pub compression: Option<Spanned<Compression>>,
+    pub compression_level: Option<Spanned<u32>>,
+}
+
+impl Fields {
+    /// `self` with every key that `over` sets replaced by `over`'s value.
+    pub fn overlay(&self, over: &Fields) -> Fields {
+        macro_rules! pick {
+            ($($field:ident),*) => { Fields { $($field: over.$field.clone().or_else(|| self.$field.clone())),* } };
+        }
+        pick!(
+            name,
+            version,
+            release,
+            epoch,
+            summary,
+            description,
+            license,
+            homepage,
+            maintainer,
+            vendor,
+            section,
+            priority,
+            depends,
+            recommends,
+            suggests,
+            conflicts,
+            provides,
+            replaces,
+            scripts,
+            compression,
+            compression_level
+        )
+    }
+}
+
+/// A value that may be written as a string or an integer (`release = 1` or `release = "1ubuntu1"`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum StrOrInt {
+    Int(u64),
+    Str(String),
+}
+
+impl fmt::Display for StrOrInt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StrOrInt::Int(n) => write!(f, "{n}"),
+            StrOrInt::Str(s) => f.write_str(s),
+        }
+    }
+}
+
+/// The user's own maintainer-script hooks, one file per neutral lifecycle event.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Scripts {
+    pub pre_install: Option<Spanned<String>>,
+    pub post_install: Option<Spanned<String>>,
+    pub pre_upgrade: Option<Spanned<String>>,
+    pub post_upgrade: Option<Spanned<String>>,
+    pub pre_remove: Option<Spanned<String>>,
+    pub post_remove: Option<Spanned<String>>,
+    pub purge: Option<Spanned<String>>,
+}
+
+impl Scripts {
+    pub fn hooks(&self) -> impl Iterator<Item = (Event, &Spanned<String>)> {
+        [
+            (Event::PreInstall, &self.pre_install),
+            (Event::PostInstall, &self.post_install),
+            (Event::PreUpgrade, &self.pre_upgrade),
+            (Event::PostUpgrade, &self.post_upgrade),
+            (Event::PreRemove, &self.pre_remove),
+            (Event::PostRemove, &self.post_remove),
+            (Event::Purge, &self.purge),
+        ]
+        .into_iter()
+        .filter_map(|(event, path)| path.as_ref().map(|p| (event, p)))
+    }
+}
+
+/// Neutral lifecycle events; each format maps them onto its own hooks and arguments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Event {
+    PreInstall,
+    PostInstall,
+    PreUpgrade,
+    PostUpgrade,
+    PreRemove,
+    PostRemove,
+    Purge,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Compression {
+    Xz,
+    Zstd,
+    Gzip,
+    None,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct FileEntry {
+    pub src: Option<Spanned<String>>,
+    pub dest: Option<Spanned<String>>,
+    pub kind: Spanned<FileKind>,
+    pub mode: Option<Spanned<u32>>,
+    pub owner: Option<Spanned<String>>,
+    pub group: Option<Spanned<String>>,
+    /// Target of a `symlink`.
+    pub target: Option<Spanned<String>>,
+    /// setuid, setgid and world-writable bits are refused unless this is set.
+    #[serde(default)]
+    pub allow_special_modes: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileKind {
+    Binary,
+    Unit,
+    Config,
+    Doc,
+    /// A manual page (`name.SECTION`): gzipped at build time and installed under
+    /// /usr/share/man/manSECTION unless `dest` says otherwise.
+    Man,
+    License,
+    Data,
+    Dir,
+    Symlink,
+}
+
+impl FileKind {
+    pub fn default_mode(self) -> u32 {
+        match self {
+            FileKind::Binary | FileKind::Dir => 0o755,
+            FileKind::Symlink => 0o777,
+            FileKind::Unit | FileKind::Config | FileKind::Doc | FileKind::Man | FileKind::License | FileKind::Data => {
+                0o644
+            }
+        }
+    }
+}
+
+/// A manifest read from disk, with what later stages need to report errors against it.
+#[derive(Debug)]
+pub struct LoadedManifest {
+    pub path: PathBuf,
+    pub text: String,
+    /// The project root: `src` paths are relative to it. The directory of the nearest Cargo.toml
+    /// above the manifest, else the manifest's own directory.
+    pub root: PathBuf,
+    pub raw: Manifest,
+    pub cargo: Option<CargoPackage>,
+}
+
+impl LoadedManifest {
+    pub fn error(
+        &self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) -> ManifestError {
+        ManifestError {
+            message: message.into(),
+            source_code: NamedSource::new(self.path.display().to_string(), self.text.clone()),
+            span: span.into(),
+            label: label.into(),
+            help: Some(help.into()).filter(|h: &String| !h.is_empty()),
+        }
+    }
+
+    pub fn errors(&self, errors: Vec<ManifestError>) -> Error {
+        ManifestErrors { path: self.path.clone(), errors }.into()
+    }
+
+    /// Whether the project is a cargo project (its binaries can be built with `cargo build`).
+    pub fn is_cargo_project(&self) -> bool {
+        self.cargo.is_some()
+    }
+}
+
+/// Read and parse a manifest, and the nearest Cargo.toml above it for inherited metadata.
+pub fn load(path: &Path) -> Result<LoadedManifest> {
+    let text = std::fs::read_to_string(path).io("cannot read manifest", path)?;
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let cargo_toml = cargo::find(dir);
+    let root = cargo_toml.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());
+    let cargo = cargo_toml.as_deref().map(cargo::read).transpose()?;
+    let mut loaded = LoadedManifest { path: path.to_path_buf(), text, root, raw: Manifest::empty(), cargo };
+    loaded.raw = toml::from_str(&loaded.text).map_err(|e| {
+        let span = e.span().unwrap_or(0..0);
+        let (message, help) = explain_toml_error(e.message());
+        loaded.errors(vec![loaded.error(span, message, "here", help)])
+    })?;
+    Ok(loaded)
+}
+
+impl Manifest {
+    fn empty() -> Self {
+        Manifest { package: Fields::default(), files: Vec::new(), deb: None, rpm: None, arch: None, apk: None }
+    }
+
+    /// The per-format table for `format`, if the manifest has one.
+    pub fn format_table(&self, format: crate::format::Format) -> Option<&Fields> {
+        use crate::format::Format;
+        match format {
+            Format::Deb => self.deb.as_ref(),
+        }
+    }
+}
+
+/// Turn serde's wording into a message and a help line a user can act on.
+fn explain_toml_error(message: &str) -> (String, String) {
+    let first = message.lines().next().unwrap_or(message).trim().to_string();
+    let help = if first.starts_with("unknown field") {
+        "remove the key or fix its spelling; the keys this table accepts are listed above and in docs/manifest.md"
+    } else if first.starts_with("unknown variant") {
+        "use one of the values listed above"
+    } else if first.starts_with("invalid type") {
+        "change the value to the type named above (strings in quotes, lists in [ ], modes as 0o755)"
+    } else if first.starts_with("missing field") {
+        "add the key to this table"
+    } else {
+        "see docs/manifest.md for the manifest syntax"
+    };
+    (first, help.to_string())
+}
+
+/// Relation kinds, in the order the control file lists them.
+pub const RELATIONS: [&str; 6] = ["depends", "recommends", "suggests", "conflicts", "provides", "replaces"];
+
+impl Fields {
+    pub fn relations(&self) -> BTreeMap<&'static str, &Vec<Spanned<String>>> {
+        let lists = [&self.depends, &self.recommends, &self.suggests, &self.conflicts, &self.provides, &self.replaces];
+        RELATIONS.iter().zip(lists).filter_map(|(name, list)| list.as_ref().map(|l| (*name, l))).collect()
+    }
+}

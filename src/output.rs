@@ -1,0 +1,24 @@
+//! Artifacts are written to a temporary file beside their final name and renamed when complete, so
+//! an interrupted build never leaves half a package and never replaces a good one with a broken one.
+
+use std::fs::{self, File};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::error::{IoContext, Result};
+
+pub fn write_atomically(dir: &Path, name: &str, write: impl FnOnce(&mut File) -> Result<()>) -> Result<PathBuf> {
+    fs::create_dir_all(dir).io("cannot create output directory", dir)?;
+    let final_path = dir.join(name);
+    let mut temp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .io("cannot create a temporary file in", dir)?;
+    write(temp.as_file_mut())?;
+    let file = temp.as_file();
+    file.set_permissions(fs::Permissions::from_mode(0o644)).io("cannot set permissions on", temp.path())?;
+    file.sync_all().io("cannot flush", temp.path())?;
+    temp.persist(&final_path).map_err(|e| e.error).io("cannot rename into place", &final_path)?;
+    Ok(final_path)
+}

@@ -1,0 +1,437 @@
+//! `[[files]]` entries resolved against the project: placeholders expanded, globs matched, default
+//! destinations and modes applied per kind, and every path checked.
+
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::{Component, Path};
+
+use super::{PackageFile, Resolver, Source};
+use crate::format::Format;
+use crate::manifest::{FileEntry, FileKind};
+use crate::target::Target;
+
+pub(super) struct ResolvedFiles {
+    pub files: Vec<PackageFile>,
+    /// Texts of `license` files, for formats that fold them into their own copyright file.
+    pub license_texts: Vec<String>,
+}
+
+const SPECIAL_BITS: u32 = 0o4000 | 0o2000 | 0o0002;
+
+pub(super) fn resolve(
+    r: &mut Resolver,
+    fields: &crate::manifest::Fields,
+    target: &Target,
+    name: &str,
+    version: &str,
+) -> ResolvedFiles {
+    let _ = fields;
+    let vars = [("target", target.triple.as_str()), ("arch", target.rust_arch()), ("version", version), ("name", name)];
+    let mut out = ResolvedFiles { files: Vec::new(), license_texts: Vec::new() };
+    let mut seen: HashMap<String, Range<usize>> = HashMap::new();
+
+    for entry in &r.manifest.raw.files {
+        let span = entry.span();
+        let entry = entry.get_ref();
+        let kind = *entry.kind.get_ref();
+        let Some(mode) = mode(r, entry, kind) else { continue };
+        let owner = entry.owner.as_ref().map(|o| o.get_ref().clone()).unwrap_or_else(|| "root".into());
+        let group = entry.group.as_ref().map(|g| g.get_ref().clone()).unwrap_or_else(|| "root".into());
+        let dest = match &entry.dest {
+            Some(d) => match expand(d.get_ref(), &vars) {
+                Ok(text) => Some((text, d.span())),
+                Err(why) => {
+                    r.push(d.span(), why, "unknown placeholder", PLACEHOLDER_HELP);
+                    continue;
+                }
+            },
+            None => None,
+        };
+
+        // Everything this entry installs, as (destination, source) pairs.
+        let mut items: Vec<(String, Range<usize>, Source, u64)> = Vec::new();
+        match kind {
+            FileKind::Dir | FileKind::Symlink => {
+                let Some((dest, dest_span)) = dest else {
+                    r.push(
+                        span.clone(),
+                        format!("a `{}` entry needs a `dest`", kind_name(kind)),
+                        "no dest",
+                        "add dest = \"/absolute/path\"",
+                    );
+                    continue;
+                };
+                if let Some(src) = &entry.src {
+                    r.push(
+                        src.span(),
+                        format!("a `{}` entry takes no `src`", kind_name(kind)),
+                        "not used",
+                        "remove src",
+                    );
+                    continue;
+                }
+                if kind == FileKind::Dir {
+                    items.push((dest, dest_span, Source::Directory, 0));
+                } else {
+                    let Some(link) = &entry.target else {
+                        r.push(
+                            span.clone(),
+                            "a `symlink` entry needs a `target`",
+                            "no target",
+                            "add target = \"/path/it/points/to\" or a relative path",
+                        );
+                        continue;
+                    };
+                    if escapes_root(&dest, link.get_ref()) {
+                        r.push(
+                            link.span(),
+                            format!("symlink target `{}` escapes the package root", link.get_ref()),
+                            "escapes /",
+                            "use an absolute target, or a relative one that stays inside the file system",
+                        );
+                        continue;
+                    }
+                    let target = link.get_ref().clone();
+                    let size = target.len() as u64;
+                    items.push((dest, dest_span, Source::Symlink { target }, size));
+                }
+            }
+            _ => {
+                let Some(src) = &entry.src else {
+                    r.push(
+                        span.clone(),
+                        format!("this `{}` entry has no `src`", kind_name(kind)),
+                        "missing src",
+                        "add src = \"path/relative/to/the/project\"",
+                    );
+                    continue;
+                };
+                let pattern = match expand(src.get_ref(), &vars) {
+                    Ok(p) => p,
+                    Err(why) => {
+                        r.push(src.span(), why, "unknown placeholder", PLACEHOLDER_HELP);
+                        continue;
+                    }
+                };
+                let sources = match sources(&r.manifest.root, &pattern) {
+                    Ok(s) => s,
+                    Err((why, help)) => {
+                        r.push(src.span(), why, "here", help);
+                        continue;
+                    }
+                };
+                let is_glob = pattern.contains(['*', '?', '[']);
+                for (path, size) in sources {
+                    let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                    let (dest, dest_span) = match &dest {
+                        Some((d, s)) if d.ends_with('/') || is_glob => {
+                            (format!("{}/{file_name}", d.trim_end_matches('/')), s.clone())
+                        }
+                        Some((d, s)) => (d.clone(), s.clone()),
+                        None => match default_dir(r.format, kind, name, &file_name) {
+                            Some(dir) => (format!("{dir}/{file_name}"), src.span()),
+                            None => {
+                                // A license folded into the format's copyright file installs nothing itself.
+                                match std::fs::read_to_string(&path) {
+                                    Ok(text) => out.license_texts.push(text),
+                                    Err(e) => r.push(
+                                        src.span(),
+                                        format!("cannot read {}: {e}", path.display()),
+                                        "unreadable",
+                                        "make the file readable",
+                                    ),
+                                }
+                                continue;
+                            }
+                        },
+                    };
+                    if kind == FileKind::License
+                        && let Ok(text) = std::fs::read_to_string(&path)
+                    {
+                        out.license_texts.push(text);
+                    }
+                    if kind == FileKind::Man && !file_name.ends_with(".gz") {
+                        match std::fs::read(&path) {
+                            Ok(text) => {
+                                let bytes = super::debian::gzip(&text);
+                                let dest = if dest.ends_with(".gz") { dest } else { format!("{dest}.gz") };
+                                let size = bytes.len() as u64;
+                                items.push((dest, dest_span, Source::Generated { bytes }, size));
+                            }
+                            Err(e) => r.push(
+                                src.span(),
+                                format!("cannot read {}: {e}", path.display()),
+                                "unreadable",
+                                "make the file readable",
+                            ),
+                        }
+                        continue;
+                    }
+                    items.push((dest, dest_span, Source::File { path }, size));
+                }
+            }
+        }
+
+        for (dest, dest_span, source, size) in items {
+            if let Err(why) = check_dest(&dest) {
+                r.push(
+                    dest_span,
+                    why,
+                    "invalid destination",
+                    "use an absolute path such as /usr/bin/NAME, without `..`",
+                );
+                continue;
+            }
+            if let Some(first) = seen.get(&dest) {
+                let line = line_of(&r.manifest.text, first.start);
+                r.push(
+                    dest_span,
+                    format!("`{dest}` is installed twice"),
+                    "second time here",
+                    format!("the first entry for it is on line {line}; remove one of them"),
+                );
+                continue;
+            }
+            seen.insert(dest.clone(), dest_span);
+            out.files.push(PackageFile {
+                path: dest,
+                kind,
+                mode,
+                owner: owner.clone(),
+                group: group.clone(),
+                size,
+                source,
+            });
+        }
+    }
+    out
+}
+
+const PLACEHOLDER_HELP: &str = "the placeholders are {target}, {arch}, {version} and {name}";
+
+fn kind_name(kind: FileKind) -> &'static str {
+    match kind {
+        FileKind::Binary => "binary",
+        FileKind::Unit => "unit",
+        FileKind::Config => "config",
+        FileKind::Doc => "doc",
+        FileKind::Man => "man",
+        FileKind::License => "license",
+        FileKind::Data => "data",
+        FileKind::Dir => "dir",
+        FileKind::Symlink => "symlink",
+    }
+}
+
+/// The mode of an entry: explicit (written in octal, special bits only when allowed) or by kind.
+fn mode(r: &mut Resolver, entry: &FileEntry, kind: FileKind) -> Option<u32> {
+    let Some(m) = &entry.mode else { return Some(kind.default_mode()) };
+    let written = r.manifest.text.get(m.span()).unwrap_or("");
+    let value = *m.get_ref();
+    if !written.starts_with("0o") {
+        r.push(
+            m.span(),
+            format!("mode `{written}` is not written in octal"),
+            "decimal number",
+            format!("write modes as TOML octal integers, e.g. mode = 0o{written}"),
+        );
+        return None;
+    }
+    if value > 0o7777 {
+        r.push(
+            m.span(),
+            format!("mode {written} has bits beyond 0o7777"),
+            "invalid mode",
+            "use permission bits only, e.g. 0o644",
+        );
+        return None;
+    }
+    if value & SPECIAL_BITS != 0 && !entry.allow_special_modes {
+        r.push(
+            m.span(),
+            format!("mode {written} sets setuid, setgid or world-writable bits"),
+            "special bits",
+            "if this is intended, add allow-special-modes = true to this entry",
+        );
+        return None;
+    }
+    if kind == FileKind::Unit && value & 0o111 != 0 {
+        r.push(
+            m.span(),
+            format!("systemd units must not be executable, but mode is {written}"),
+            "executable unit",
+            "remove the mode: units are installed 0644",
+        );
+        return None;
+    }
+    Some(value)
+}
+
+/// The directory a file of `kind` goes to when the entry has no `dest`. `None` for a license the
+/// format folds into its own copyright file.
+fn default_dir(format: Format, kind: FileKind, name: &str, file_name: &str) -> Option<String> {
+    Some(match (format, kind) {
+        (_, FileKind::Binary) => "/usr/bin".into(),
+        (Format::Deb, FileKind::Unit) => "/usr/lib/systemd/system".into(),
+        (_, FileKind::Config) => format!("/etc/{name}"),
+        (_, FileKind::Doc) => format!("/usr/share/doc/{name}"),
+        (_, FileKind::Man) => format!("/usr/share/man/man{}", man_section(file_name)),
+        (Format::Deb, FileKind::License) => return None,
+        (_, FileKind::Data | FileKind::Dir | FileKind::Symlink) => format!("/usr/share/{name}"),
+    })
+}
+
+/// The manual section a page belongs to, from its name: `healthd.8` → `8`, `foo.3ssl` → `3`.
+fn man_section(file_name: &str) -> String {
+    let name = file_name.strip_suffix(".gz").unwrap_or(file_name);
+    let ext = name.rsplit_once('.').map(|(_, e)| e).unwrap_or("1");
+    ext.chars().next().filter(char::is_ascii_digit).map(String::from).unwrap_or_else(|| "1".into())
+}
+
+/// Replace `{target}`, `{arch}`, `{version}` and `{name}`; any other `{…}` is an error.
+fn expand(text: &str, vars: &[(&str, &str)]) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}').ok_or_else(|| format!("`{text}` has an unclosed `{{`"))? + open;
+        let key = &rest[open + 1..close];
+        let value = vars
+            .iter()
+            .find(|(k, _)| *k == key)
+            .ok_or_else(|| format!("unknown placeholder `{{{key}}}` in `{text}`"))?
+            .1;
+        out.push_str(value);
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// The files a `src` names: one existing file, or every file a glob matches (sorted).
+fn sources(root: &Path, pattern: &str) -> Result<Vec<(std::path::PathBuf, u64)>, (String, String)> {
+    let full = root.join(pattern);
+    if pattern.contains(['*', '?', '[']) {
+        let matches = glob::glob(&full.to_string_lossy()).map_err(|e| {
+            (
+                format!("`{pattern}` is not a valid glob: {e}"),
+                "fix the pattern; * ? and [...] are supported".to_string(),
+            )
+        })?;
+        let mut found = Vec::new();
+        for path in matches.flatten() {
+            if let Ok(meta) = std::fs::metadata(&path)
+                && meta.is_file()
+            {
+                found.push((path, meta.len()));
+            }
+        }
+        if found.is_empty() {
+            return Err((
+                format!("`{pattern}` matches no file (looked in {})", root.display()),
+                "fix the pattern, or build the files first".into(),
+            ));
+        }
+        found.sort();
+        return Ok(found);
+    }
+    match std::fs::metadata(&full) {
+        Ok(meta) if meta.is_file() => Ok(vec![(full, meta.len())]),
+        Ok(_) => Err((format!("`{pattern}` is a directory"), "name a file, or use a glob such as dir/* with a directory dest".into())),
+        Err(_) => Err((
+            format!("`{pattern}` does not exist (looked for {})", full.display()),
+            "fix the path (it is relative to the project root), or build it first: `distpack build` runs cargo build unless --no-build".into(),
+        )),
+    }
+}
+
+fn check_dest(dest: &str) -> Result<(), String> {
+    if !dest.starts_with('/') {
+        return Err(format!("destination `{dest}` is not an absolute path"));
+    }
+    if Path::new(dest).components().any(|c| matches!(c, Component::ParentDir)) {
+        return Err(format!("destination `{dest}` contains `..`"));
+    }
+    if dest == "/" || dest.ends_with('/') {
+        return Err(format!("destination `{dest}` names a directory, not a file"));
+    }
+    Ok(())
+}
+
+/// Whether a relative symlink target climbs above `/` from the link's directory.
+fn escapes_root(link: &str, target: &str) -> bool {
+    if target.starts_with('/') {
+        return false;
+    }
+    let mut depth = Path::new(link)
+        .parent()
+        .map(|p| p.components().filter(|c| matches!(c, Component::Normal(_))).count())
+        .unwrap_or(0) as i64;
+    for c in Path::new(target).components() {
+        match c {
+            Component::ParentDir => depth -= 1,
+            Component::Normal(_) => depth += 1,
+            _ => {}
+        }
+        if depth < 0 {
+            return true;
+        }
+    }
+    false
+}
+
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// Add every missing parent directory (0755 root:root) and sort so parents precede contents.
+pub(super) fn add_parent_dirs(files: &mut Vec<PackageFile>) {
+    let mut by_path: BTreeMap<String, PackageFile> = files.drain(..).map(|f| (f.path.clone(), f)).collect();
+    let parents: Vec<String> = by_path
+        .keys()
+        .flat_map(|p| Path::new(p).ancestors().skip(1).map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>())
+        .filter(|p| p != "/")
+        .collect();
+    for parent in parents {
+        by_path.entry(parent.clone()).or_insert_with(|| PackageFile {
+            path: parent,
+            kind: FileKind::Dir,
+            mode: 0o755,
+            owner: "root".into(),
+            group: "root".into(),
+            size: 0,
+            source: Source::Directory,
+        });
+    }
+    files.extend(by_path.into_values());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expands_known_placeholders_only() {
+        let vars = [("target", "x86_64-unknown-linux-gnu"), ("name", "foo")];
+        assert_eq!(
+            expand("target/{target}/release/{name}", &vars).unwrap(),
+            "target/x86_64-unknown-linux-gnu/release/foo"
+        );
+        assert!(expand("{nope}", &vars).unwrap_err().contains("unknown placeholder"));
+        assert!(expand("{target", &vars).is_err());
+    }
+
+    #[test]
+    fn relative_symlinks_stay_inside() {
+        assert!(!escapes_root("/usr/bin/foo", "../lib/foo/foo"));
+        assert!(escapes_root("/usr/bin/foo", "../../../etc/shadow"));
+        assert!(!escapes_root("/usr/bin/foo", "/etc/shadow"));
+    }
+
+    #[test]
+    fn destinations_must_be_absolute_without_dotdot() {
+        assert!(check_dest("/usr/bin/x").is_ok());
+        assert!(check_dest("usr/bin/x").is_err());
+        assert!(check_dest("/usr/../etc/x").is_err());
+    }
+}

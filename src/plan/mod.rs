@@ -1,0 +1,332 @@
+//! The resolved plan: one `Package` per format × architecture with every default applied, every
+//! path checked and every script rendered. Writers read a `Package` and nothing else.
+
+mod debian;
+mod files;
+pub mod relations;
+mod scripts;
+pub mod version;
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use toml::Spanned;
+
+use crate::error::{ManifestError, Result};
+use crate::format::Format;
+use crate::manifest::{Compression, Fields, FileKind, LoadedManifest};
+use crate::target::Target;
+
+/// Build-wide inputs that do not come from the manifest.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Modification time of every entry, in seconds since the epoch.
+    pub mtime: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Package {
+    pub format: Format,
+    pub target: String,
+    pub arch: String,
+    pub name: String,
+    /// The full version in the format's own syntax (epoch, upstream and release).
+    pub version: String,
+    pub upstream_version: String,
+    pub summary: String,
+    pub description: String,
+    pub license: Option<String>,
+    pub homepage: Option<String>,
+    pub maintainer: String,
+    pub vendor: Option<String>,
+    pub section: String,
+    pub priority: String,
+    /// Relation kind (`depends`, …) → entries rendered in the format's syntax.
+    pub relations: BTreeMap<String, Vec<String>>,
+    /// Sorted by path; every parent directory present before its contents.
+    pub files: Vec<PackageFile>,
+    /// Native script name (`postinst`, …) → its full text.
+    pub scripts: BTreeMap<String, String>,
+    pub compression: Compression,
+    pub compression_level: u32,
+    pub mtime: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PackageFile {
+    /// Absolute path on the installed system, e.g. `/usr/bin/healthd`.
+    pub path: String,
+    pub kind: FileKind,
+    #[serde(serialize_with = "octal")]
+    pub mode: u32,
+    pub owner: String,
+    pub group: String,
+    /// Bytes of content (0 for directories; the target's length for symlinks).
+    pub size: u64,
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+pub enum Source {
+    File {
+        path: PathBuf,
+    },
+    Generated {
+        #[serde(skip)]
+        bytes: Vec<u8>,
+    },
+    Directory,
+    Symlink {
+        target: String,
+    },
+}
+
+impl Package {
+    pub fn conffiles(&self) -> impl Iterator<Item = &PackageFile> {
+        self.files.iter().filter(|f| f.kind == FileKind::Config)
+    }
+
+    pub fn doc_dir(&self) -> String {
+        format!("/usr/share/doc/{}", self.name)
+    }
+}
+
+/// Resolve the manifest for one format and target. All problems are reported together.
+pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: &Context) -> Result<Package> {
+    let fields = match manifest.raw.format_table(format) {
+        Some(table) => manifest.raw.package.overlay(table),
+        None => manifest.raw.package.clone(),
+    };
+    let mut r = Resolver { manifest, format, errors: Vec::new() };
+    let cargo = manifest.cargo.clone().unwrap_or_default();
+
+    let name = r.required(&fields.name, cargo.name.as_deref(), "name", "set [package] name = \"...\"");
+    if let Some((name, span)) = &name
+        && let Err(why) = check_name(format, name)
+    {
+        let table = format.name();
+        r.push(
+            span.clone(),
+            format!("name `{name}` is not valid for {format}: {why}"),
+            "invalid name",
+            format!("set a valid name for this format in [{table}] name = \"...\""),
+        );
+    }
+    let upstream =
+        r.required(&fields.version, cargo.version.as_deref(), "version", "set [package] version = \"1.0.0\"");
+    let release = fields.release.as_ref().map(|s| (s.get_ref().to_string(), s.span())).unwrap_or(("1".into(), 0..0));
+    let epoch = fields.epoch.as_ref().map(|e| *e.get_ref());
+    let version = upstream.as_ref().and_then(|(v, span)| match version::map(format, v, epoch, &release.0) {
+        Ok(mapped) => Some(mapped),
+        Err(why) => {
+            let span =
+                if why.contains("release") || why.contains("revision") { release.1.clone() } else { span.clone() };
+            let table = format.name();
+            r.push(
+                span,
+                format!("version `{v}` cannot be used for {format}: {why}"),
+                "invalid version",
+                format!("fix the version, or set one for this format in [{table}] version = \"...\""),
+            );
+            None
+        }
+    });
+    let summary = r.required(
+        &fields.summary,
+        cargo.description.as_deref(),
+        "summary",
+        "set [package] summary = \"one line\" (or description in Cargo.toml)",
+    );
+    let maintainer = r.required(
+        &fields.maintainer,
+        cargo.authors.first().map(String::as_str),
+        "maintainer",
+        "set [package] maintainer = \"Name <email>\" (or authors in Cargo.toml)",
+    );
+    if let Some((m, span)) = &maintainer
+        && !(m.contains('<') && m.ends_with('>'))
+    {
+        r.push(
+            span.clone(),
+            format!("maintainer `{m}` has no e-mail address"),
+            "expected `Name <email>`",
+            "write it as \"Jane Doe <jane@example.org>\"",
+        );
+    }
+    let relations = r.relations(&fields);
+    let (compression, compression_level) = r.compression(&fields);
+    let package_files = files::resolve(
+        &mut r,
+        &fields,
+        target,
+        name.as_ref().map(|n| n.0.as_str()).unwrap_or("package"),
+        upstream.as_ref().map(|v| v.0.as_str()).unwrap_or("0"),
+    );
+    let hooks = scripts::read_hooks(&mut r, &fields);
+
+    if !r.errors.is_empty() {
+        return Err(manifest.errors(r.errors));
+    }
+    let summary = summary.map(|s| s.0).unwrap_or_default();
+    let mut package = Package {
+        format,
+        target: target.triple.clone(),
+        arch: target.arch_for(format).to_string(),
+        name: name.map(|n| n.0).unwrap_or_default(),
+        version: version.unwrap_or_default(),
+        upstream_version: upstream.map(|u| u.0).unwrap_or_default(),
+        description: text(&fields.description).unwrap_or_else(|| summary.clone()),
+        summary,
+        license: text(&fields.license).or(cargo.license),
+        homepage: text(&fields.homepage).or(cargo.homepage),
+        maintainer: maintainer.map(|m| m.0).unwrap_or_default(),
+        vendor: text(&fields.vendor),
+        section: text(&fields.section).unwrap_or_else(|| "misc".into()),
+        priority: text(&fields.priority).unwrap_or_else(|| "optional".into()),
+        relations,
+        files: package_files.files,
+        scripts: BTreeMap::new(),
+        compression,
+        compression_level,
+        mtime: ctx.mtime,
+    };
+    match format {
+        Format::Deb => debian::add_docs(&mut package, &package_files.license_texts),
+    }
+    package.scripts = scripts::render(&package, &hooks)?;
+    files::add_parent_dirs(&mut package.files);
+    Ok(package)
+}
+
+/// Modes read best as `"0755"`, in the plan and in `inspect --json` alike.
+pub fn octal<S: serde::Serializer>(mode: &u32, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&format!("{mode:04o}"))
+}
+
+fn text(value: &Option<Spanned<String>>) -> Option<String> {
+    value.as_ref().map(|v| v.get_ref().trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// Why `name` cannot be a package name in `format` (FORMATS.md §0.3).
+fn check_name(format: Format, name: &str) -> Result<(), String> {
+    match format {
+        Format::Deb => {
+            let mut chars = name.chars();
+            let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+            if name.len() < 2 {
+                Err("it must be at least 2 characters long".into())
+            } else if !first_ok {
+                Err("it must start with a lowercase letter or a digit".into())
+            } else if let Some(c) =
+                chars.find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-".contains(*c)))
+            {
+                Err(format!("it may contain only lowercase letters, digits and + . -, not `{c}`"))
+            } else {
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Collects problems while resolving, each pointing at its manifest span.
+pub(crate) struct Resolver<'a> {
+    pub manifest: &'a LoadedManifest,
+    pub format: Format,
+    pub errors: Vec<ManifestError>,
+}
+
+impl Resolver<'_> {
+    pub fn push(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let error = self.manifest.error(span, message, label, help);
+        self.errors.push(error);
+    }
+
+    /// A required text value from the manifest, else from Cargo.toml, else an error.
+    fn required(
+        &mut self,
+        value: &Option<Spanned<String>>,
+        inherited: Option<&str>,
+        key: &str,
+        help: &str,
+    ) -> Option<(String, Range<usize>)> {
+        match value {
+            Some(v) if !v.get_ref().trim().is_empty() => Some((v.get_ref().trim().to_string(), v.span())),
+            Some(v) => {
+                self.push(v.span(), format!("`{key}` is empty"), "empty value", help);
+                None
+            }
+            None => match inherited {
+                Some(v) => Some((v.to_string(), 0..0)),
+                None => {
+                    self.push(
+                        0..0,
+                        format!("the manifest sets no `{key}` and no Cargo.toml provides one"),
+                        format!("`{key}` is missing"),
+                        help,
+                    );
+                    None
+                }
+            },
+        }
+    }
+
+    fn relations(&mut self, fields: &Fields) -> BTreeMap<String, Vec<String>> {
+        let mut out = BTreeMap::new();
+        for (kind, entries) in fields.relations() {
+            let mut rendered = Vec::new();
+            for entry in entries {
+                match relations::parse(entry.get_ref()) {
+                    Ok(rel) => rendered.push(match self.format {
+                        Format::Deb => rel.deb(),
+                    }),
+                    Err(why) => self.push(
+                        entry.span(),
+                        format!("invalid {kind} entry: {why}"),
+                        "invalid relation",
+                        "write `name`, `name (>= 1.2)` or `a | b`",
+                    ),
+                }
+            }
+            if !rendered.is_empty() {
+                out.insert(kind.to_string(), rendered);
+            }
+        }
+        out
+    }
+
+    fn compression(&mut self, fields: &Fields) -> (Compression, u32) {
+        let compression = fields.compression.as_ref().map(|c| *c.get_ref()).unwrap_or(match self.format {
+            Format::Deb => Compression::Xz,
+        });
+        let (default, range) = match compression {
+            Compression::Xz => (6, 0..=9),
+            Compression::Zstd => (19, 1..=22),
+            Compression::Gzip => (9, 1..=9),
+            Compression::None => (0, 0..=0),
+        };
+        let level = match &fields.compression_level {
+            Some(level) if !range.contains(level.get_ref()) => {
+                let (lo, hi) = (range.start(), range.end());
+                self.push(
+                    level.span(),
+                    format!("compression level {} is out of range for {compression:?}", level.get_ref()),
+                    "invalid level",
+                    format!("use a level from {lo} to {hi}"),
+                );
+                default
+            }
+            Some(level) => *level.get_ref(),
+            None => default,
+        };
+        (compression, level)
+    }
+}

@@ -1,0 +1,55 @@
+//! Upstream versions mapped onto each format's version syntax (FORMATS.md §0.2).
+//!
+//! A semver pre-release (`1.4.2-rc.1`) must sort before its release, so its `-` becomes `~`,
+//! which sorts before everything in dpkg, rpm and pacman alike.
+
+use crate::format::Format;
+
+/// The full version string for `format`, or why the input cannot be expressed in it.
+pub fn map(format: Format, upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, String> {
+    if upstream.is_empty() {
+        return Err("the version is empty".into());
+    }
+    match format {
+        Format::Deb => deb(upstream, epoch, release),
+    }
+}
+
+fn deb(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, String> {
+    let upstream = upstream.replacen('-', "~", 1);
+    if !upstream.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(format!("deb versions must start with a digit, and `{upstream}` does not"));
+    }
+    if let Some(bad) = upstream.chars().find(|c| !(c.is_ascii_alphanumeric() || ".+~-".contains(*c))) {
+        return Err(format!(
+            "deb versions may contain only letters, digits and . + ~ -, and `{upstream}` contains `{bad}`"
+        ));
+    }
+    if release.is_empty() {
+        return Err("the release (Debian revision) is empty".into());
+    }
+    if let Some(bad) = release.chars().find(|c| !(c.is_ascii_alphanumeric() || ".+~".contains(*c))) {
+        return Err(format!(
+            "a Debian revision may contain only letters, digits and . + ~, and release `{release}` contains `{bad}`"
+        ));
+    }
+    Ok(match epoch {
+        Some(e) if e > 0 => format!("{e}:{upstream}-{release}"),
+        _ => format!("{upstream}-{release}"),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deb_versions() {
+        assert_eq!(map(Format::Deb, "1.4.2", None, "1").unwrap(), "1.4.2-1");
+        assert_eq!(map(Format::Deb, "1.4.2-rc.1", Some(2), "1").unwrap(), "2:1.4.2~rc.1-1");
+        assert_eq!(map(Format::Deb, "1.0.0+build.5", Some(0), "3").unwrap(), "1.0.0+build.5-3");
+        assert!(map(Format::Deb, "v1.0", None, "1").unwrap_err().contains("start with a digit"));
+        assert!(map(Format::Deb, "1.0_beta", None, "1").unwrap_err().contains("`_`"));
+        assert!(map(Format::Deb, "1.0", None, "1-2").unwrap_err().contains("revision"));
+    }
+}
