@@ -13,6 +13,7 @@ fn main() {
                 .color(color)
                 .unicode(color)
                 .terminal_links(false)
+                .wrap_lines(false)
                 .build(),
         )
     }));

@@ -1,0 +1,8 @@
+//! Integration tests: each builds real artifacts with the `distpack` binary and reads them back with
+//! the distributions' own tools (dpkg-deb, dpkg, lintian, shellcheck). `ci/test` installs those tools.
+
+mod deb;
+mod errors;
+mod inspect;
+mod reproducible;
+mod support;

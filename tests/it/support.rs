@@ -1,0 +1,141 @@
+//! Shared helpers: running distpack, building the example once, and fixtures in temporary dirs.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn example_manifest() -> PathBuf {
+    repo().join("examples/healthd/packaging/distpack.toml")
+}
+
+pub fn distpack() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_distpack"));
+    cmd.env("NO_COLOR", "1").env("SOURCE_DATE_EPOCH", "1700000000");
+    cmd
+}
+
+/// Run and require success, showing the command's stderr when it fails.
+pub fn run(cmd: &mut Command) -> Output {
+    let output = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    assert!(
+        output.status.success(),
+        "{cmd:?} failed with {}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+    output
+}
+
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A tool the tests need: fail loudly, naming the fix, when it is missing.
+pub fn require_tool(name: &str) {
+    let found = Command::new("sh")
+        .arg("-c")
+        .arg(format!("command -v {name}"))
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    assert!(found, "`{name}` is not installed; run ci/test, which installs what the tests need");
+}
+
+/// The example's .deb, built once (including `cargo build` of the example) and shared by tests
+/// that only read it.
+pub fn example_deb() -> &'static Path {
+    static DEB: OnceLock<PathBuf> = OnceLock::new();
+    DEB.get_or_init(|| {
+        let out = tempdir().keep();
+        let output = run(distpack().args(["build", "-f", "deb", "-m"]).arg(example_manifest()).arg("-o").arg(&out));
+        let path = PathBuf::from(text(&output.stdout).trim());
+        assert!(
+            path.starts_with(&out) && path.extension().is_some_and(|e| e == "deb"),
+            "unexpected artifact path {path:?}"
+        );
+        path
+    })
+}
+
+/// Build the example again into a new directory, without running cargo (the binary exists once
+/// `example_deb` has run).
+pub fn rebuild_example(extra: &[(&str, &str)]) -> PathBuf {
+    example_deb();
+    let out = tempdir().keep();
+    let mut cmd = distpack();
+    cmd.args(["build", "-f", "deb", "--no-build", "-m"]).arg(example_manifest()).arg("-o").arg(&out);
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    PathBuf::from(text(&run(&mut cmd).stdout).trim())
+}
+
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new().prefix("distpack-test-").tempdir().expect("temporary directory")
+}
+
+/// A project in a temporary directory: a manifest plus the files it names.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    pub fn new(manifest: &str, files: &[(&str, &str)]) -> Fixture {
+        let dir = tempdir();
+        std::fs::write(dir.path().join("distpack.toml"), manifest).unwrap();
+        for (name, content) in files {
+            let path = dir.path().join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, content).unwrap();
+        }
+        Fixture { dir }
+    }
+
+    pub fn manifest(&self) -> PathBuf {
+        self.dir.path().join("distpack.toml")
+    }
+
+    pub fn plan(&self) -> Output {
+        distpack().args(["plan", "--json", "-f", "deb", "-m"]).arg(self.manifest()).output().unwrap()
+    }
+
+    pub fn build(&self) -> PathBuf {
+        let out = self.dir.path().join("dist");
+        let output =
+            run(distpack().args(["build", "-f", "deb", "--no-build", "-m"]).arg(self.manifest()).arg("-o").arg(&out));
+        PathBuf::from(text(&output.stdout).trim())
+    }
+}
+
+/// The metadata every fixture manifest starts with.
+pub const PACKAGE: &str = r#"[package]
+name = "fixture"
+version = "1.0.0"
+summary = "A test fixture"
+maintainer = "Test <test@example.org>"
+license = "MIT"
+"#;
+
+/// Serialises tests that install packages on this machine: dpkg takes one lock at a time.
+pub fn host_dpkg_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Whether tests may install packages on this machine: as root, when ci/test asks for it
+/// (DISTPACK_HOST_INSTALL=1). Asking for it without being root is an error, not a skip.
+pub fn host_install_allowed() -> bool {
+    let asked = std::env::var("DISTPACK_HOST_INSTALL").is_ok_and(|v| v == "1");
+    let root = Command::new("id").arg("-u").output().map(|o| text(&o.stdout).trim() == "0").unwrap_or(false);
+    if asked {
+        assert!(root, "DISTPACK_HOST_INSTALL=1 needs root: these tests run dpkg -i on this machine");
+    } else {
+        eprintln!("not installing on this machine: set DISTPACK_HOST_INSTALL=1 as root (ci/test does)");
+    }
+    asked
+}
