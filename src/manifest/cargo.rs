@@ -64,9 +64,8 @@ pub fn read(path: &Path) -> Result<CargoPackage> {
     // Values written `{ workspace = true }` come from the workspace root's [workspace.package].
     let workspace = path
         .parent()
-        .and_then(Path::parent)
-        .and_then(|parent| {
-            parent.ancestors().map(|d| d.join("Cargo.toml")).find_map(|p| {
+        .and_then(|dir| {
+            dir.ancestors().map(|d| d.join("Cargo.toml")).find_map(|p| {
                 let t = std::fs::read_to_string(&p).ok()?;
                 toml::from_str::<CargoToml>(&t).ok()?.workspace?.package
             })
