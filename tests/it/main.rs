@@ -3,6 +3,7 @@
 
 mod deb;
 mod errors;
+mod files;
 mod inspect;
 mod reproducible;
 mod support;

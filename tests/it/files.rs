@@ -1,0 +1,99 @@
+//! File entries beyond the example: globs, symlinks, directories, owners, and every compression.
+
+use std::process::Command;
+
+use crate::support::*;
+
+const TREE: &[(&str, &str)] = &[
+    ("bin/tool", "#!/bin/sh\necho tool\n"),
+    ("docs/a.md", "a\n"),
+    ("docs/b.md", "b\n"),
+    ("docs/skip.txt", "not matched\n"),
+];
+
+fn listing(deb: &std::path::Path) -> String {
+    text(&run(Command::new("dpkg-deb").arg("--contents").arg(deb)).stdout)
+}
+
+#[test]
+fn globs_symlinks_directories_and_owners() {
+    let manifest = format!(
+        r#"{PACKAGE}
+[[files]]
+src = "bin/tool"
+kind = "binary"
+
+[[files]]
+src = "docs/*.md"
+dest = "/usr/share/doc/fixture/"
+kind = "doc"
+
+[[files]]
+dest = "/usr/bin/tool-alias"
+target = "tool"
+kind = "symlink"
+
+[[files]]
+dest = "/var/lib/fixture"
+kind = "dir"
+mode = 0o750
+owner = "daemon"
+group = "daemon"
+"#
+    );
+    let fixture = Fixture::new(&manifest, TREE);
+    let deb = fixture.build();
+    let out = listing(&deb);
+    let line = |path: &str| {
+        out.lines().find(|l| l.ends_with(path)).unwrap_or_else(|| panic!("{path} not in\n{out}")).to_string()
+    };
+    assert!(line(" usr/bin/tool").starts_with("-rwxr-xr-x root/root"));
+    assert!(line(" usr/share/doc/fixture/a.md").starts_with("-rw-r--r-- root/root"));
+    assert!(line(" usr/share/doc/fixture/b.md").starts_with("-rw-r--r--"));
+    assert!(!out.contains("skip.txt"), "{out}");
+    assert!(line(" usr/bin/tool-alias -> tool").starts_with("lrwxrwxrwx root/root"));
+    assert!(line(" var/lib/fixture/").starts_with("drwxr-x--- daemon/daemon"));
+    assert!(line(" var/lib/").starts_with("drwxr-xr-x root/root"));
+}
+
+#[test]
+fn every_compression_is_readable_by_dpkg_deb() {
+    for (compression, member) in
+        [("xz", "data.tar.xz"), ("zstd", "data.tar.zst"), ("gzip", "data.tar.gz"), ("none", "data.tar")]
+    {
+        let manifest =
+            format!("{PACKAGE}compression = \"{compression}\"\n\n[[files]]\nsrc = \"bin/tool\"\nkind = \"binary\"\n");
+        let fixture = Fixture::new(&manifest, TREE);
+        let deb = fixture.build();
+        let members = text(&run(Command::new("ar").arg("t").arg(&deb)).stdout);
+        assert!(members.lines().any(|m| m == member), "{compression}: {members}");
+        let tmp = tempdir();
+        run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(tmp.path()));
+        assert_eq!(
+            std::fs::read_to_string(tmp.path().join("usr/bin/tool")).unwrap(),
+            "#!/bin/sh\necho tool\n",
+            "{compression}"
+        );
+    }
+}
+
+#[test]
+fn compression_level_out_of_range_is_an_error() {
+    let manifest = format!("{PACKAGE}compression = \"gzip\"\ncompression-level = 12\n");
+    let out = Fixture::new(&manifest, &[]).plan();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("distpack.toml:8:") && err.contains("use a level from 1 to 9"), "{err}");
+}
+
+#[test]
+fn deb_table_replaces_package_values() {
+    let manifest = format!(
+        "{PACKAGE}depends = [\"common\"]\n\n[deb]\nname = \"fixture-deb\"\ndepends = [\"libc6>=2.36\", \"a | b (<< 2)\"]\n"
+    );
+    let out = Fixture::new(&manifest, &[]).plan();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(plan[0]["name"], "fixture-deb");
+    assert_eq!(plan[0]["relations"]["depends"], serde_json::json!(["libc6 (>= 2.36)", "a | b (<< 2)"]));
+}
