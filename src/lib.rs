@@ -15,3 +15,4 @@ pub mod manifest;
 pub mod output;
 pub mod plan;
 pub mod target;
+pub mod unit;

@@ -32,6 +32,98 @@ pub struct Manifest {
     pub rpm: Option<Fields>,
     pub arch: Option<Fields>,
     pub apk: Option<Fields>,
+    /// What maintainer scripts do with the package's units; unset values follow distro policy.
+    #[serde(default)]
+    pub systemd: Systemd,
+    #[serde(default)]
+    pub users: Vec<Spanned<User>>,
+    #[serde(default)]
+    pub groups: Vec<Spanned<Group>>,
+    #[serde(default)]
+    pub directories: Vec<Spanned<Directory>>,
+    #[serde(default)]
+    pub check: CheckSettings,
+}
+
+/// `[systemd]`: defaults for every unit, and `[systemd.units."NAME"]` for one unit.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Systemd {
+    pub enable: Option<bool>,
+    pub start: Option<bool>,
+    pub restart_on_upgrade: Option<bool>,
+    #[serde(default)]
+    pub units: BTreeMap<String, Spanned<UnitOptions>>,
+}
+
+impl Systemd {
+    /// The options for `unit`: its own table over the `[systemd]` defaults.
+    pub fn options_for(&self, unit: &str) -> UnitOptions {
+        let own = self.units.get(unit).map(|u| *u.get_ref()).unwrap_or_default();
+        UnitOptions {
+            enable: own.enable.or(self.enable),
+            start: own.start.or(self.start),
+            restart_on_upgrade: own.restart_on_upgrade.or(self.restart_on_upgrade),
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct UnitOptions {
+    /// Enable the unit on install (units with an [Install] section).
+    pub enable: Option<bool>,
+    /// Start the unit on install.
+    pub start: Option<bool>,
+    /// Restart the unit after an upgrade (`try-restart` when it was not started by the package).
+    pub restart_on_upgrade: Option<bool>,
+}
+
+/// A static system user, provisioned through sysusers.d.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct User {
+    pub name: String,
+    pub uid: Option<u32>,
+    /// Supplementary groups; the primary group always has the user's own name.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    pub home: Option<String>,
+    pub shell: Option<String>,
+    pub description: Option<String>,
+    /// Only system users are supported; `system = false` is refused.
+    #[serde(default = "yes")]
+    pub system: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Group {
+    pub name: String,
+    pub gid: Option<u32>,
+}
+
+/// A directory created at install time through tmpfiles.d (for static users; units with
+/// `DynamicUser=yes` get theirs from StateDirectory= and friends).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Directory {
+    pub path: Spanned<String>,
+    pub mode: Option<Spanned<u32>>,
+    pub owner: Option<String>,
+    pub group: Option<String>,
+}
+
+/// `[check]`: findings to leave out, by code, with the reason kept in the manifest.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CheckSettings {
+    #[serde(default)]
+    pub ignore: Vec<Spanned<String>>,
 }
 
 /// Metadata, relations, scripts and compression: the keys of `[package]` and of each per-format table.
@@ -262,7 +354,19 @@ pub fn load(path: &Path) -> Result<LoadedManifest> {
 
 impl Manifest {
     fn empty() -> Self {
-        Manifest { package: Fields::default(), files: Vec::new(), deb: None, rpm: None, arch: None, apk: None }
+        Manifest {
+            package: Fields::default(),
+            files: Vec::new(),
+            deb: None,
+            rpm: None,
+            arch: None,
+            apk: None,
+            systemd: Systemd::default(),
+            users: Vec::new(),
+            groups: Vec::new(),
+            directories: Vec::new(),
+            check: CheckSettings::default(),
+        }
     }
 
     /// The per-format table for `format`, if the manifest has one.

@@ -5,6 +5,7 @@ mod debian;
 mod files;
 pub mod relations;
 mod scripts;
+pub mod services;
 pub mod version;
 
 use std::collections::BTreeMap;
@@ -47,6 +48,8 @@ pub struct Package {
     pub relations: BTreeMap<String, Vec<String>>,
     /// Sorted by path; every parent directory present before its contents.
     pub files: Vec<PackageFile>,
+    /// Units, static users, groups and directories, with the distro's policy applied.
+    pub services: services::Services,
     /// Native script name (`postinst`, …) → its full text.
     pub scripts: BTreeMap<String, String>,
     pub compression: Compression,
@@ -166,6 +169,8 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         upstream.as_ref().map(|v| v.0.as_str()).unwrap_or("0"),
     );
     let hooks = scripts::read_hooks(&mut r, &fields);
+    let services =
+        services::resolve(&mut r, &package_files.files, name.as_ref().map(|n| n.0.as_str()).unwrap_or("package"));
 
     if !r.errors.is_empty() {
         return Err(manifest.errors(r.errors));
@@ -188,6 +193,7 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         priority: text(&fields.priority).unwrap_or_else(|| "optional".into()),
         relations,
         files: package_files.files,
+        services,
         scripts: BTreeMap::new(),
         compression,
         compression_level,
@@ -196,9 +202,35 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
     match format {
         Format::Deb => debian::add_docs(&mut package, &package_files.license_texts),
     }
+    add_service_files(&mut package);
     package.scripts = scripts::render(&package, &hooks)?;
     files::add_parent_dirs(&mut package.files);
     Ok(package)
+}
+
+/// sysusers.d and tmpfiles.d files for static users and `[[directories]]`.
+fn add_service_files(package: &mut Package) {
+    let generated = [
+        ("/usr/lib/sysusers.d", package.services.sysusers_conf(&package.name)),
+        ("/usr/lib/tmpfiles.d", package.services.tmpfiles_conf(&package.name)),
+    ];
+    for (dir, text) in generated {
+        let Some(text) = text else { continue };
+        let path = format!("{dir}/{}.conf", package.name);
+        if package.files.iter().any(|f| f.path == path) {
+            continue; // the manifest ships its own
+        }
+        let bytes = text.into_bytes();
+        package.files.push(PackageFile {
+            path,
+            kind: FileKind::Data,
+            mode: 0o644,
+            owner: "root".into(),
+            group: "root".into(),
+            size: bytes.len() as u64,
+            source: Source::Generated { bytes },
+        });
+    }
 }
 
 /// Modes read best as `"0755"`, in the plan and in `inspect --json` alike.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use handlebars::Handlebars;
 use serde::Serialize;
 
-use super::{Package, Resolver};
+use super::{Package, Resolver, services};
 use crate::error::{Error, Result};
 use crate::format::Format;
 use crate::manifest::{Event, Fields};
@@ -44,14 +44,14 @@ pub(super) fn read_hooks(r: &mut Resolver, fields: &Fields) -> Hooks {
     hooks
 }
 
-/// Each native script of a format, its template, and the events it runs.
-fn native_scripts(format: Format) -> &'static [(&'static str, &'static str, &'static [Event])] {
+/// Each native script of a format and its template.
+fn native_scripts(format: Format) -> &'static [(&'static str, &'static str)] {
     match format {
         Format::Deb => &[
-            ("preinst", include_str!("../../scripts/deb/preinst.hbs"), &[Event::PreInstall, Event::PreUpgrade]),
-            ("postinst", include_str!("../../scripts/deb/postinst.hbs"), &[Event::PostInstall, Event::PostUpgrade]),
-            ("prerm", include_str!("../../scripts/deb/prerm.hbs"), &[Event::PreRemove]),
-            ("postrm", include_str!("../../scripts/deb/postrm.hbs"), &[Event::PostRemove, Event::Purge]),
+            ("preinst", include_str!("../../scripts/deb/preinst.hbs")),
+            ("postinst", include_str!("../../scripts/deb/postinst.hbs")),
+            ("prerm", include_str!("../../scripts/deb/prerm.hbs")),
+            ("postrm", include_str!("../../scripts/deb/postrm.hbs")),
         ],
     }
 }
@@ -60,6 +60,68 @@ fn native_scripts(format: Format) -> &'static [(&'static str, &'static str, &'st
 struct TemplateData<'a> {
     name: &'a str,
     hooks: BTreeMap<&'static str, Option<&'a Hook>>,
+    /// Anything to do at configure time before the user's hooks: users, ownership, directories.
+    provision: bool,
+    /// File name of the sysusers.d / tmpfiles.d configuration, when the package ships one.
+    sysusers: Option<String>,
+    tmpfiles: Option<String>,
+    users: Vec<ScriptUser<'a>>,
+    groups: &'a [services::SystemGroup],
+    chown: Vec<Chown<'a>>,
+    units: UnitLists,
+}
+
+#[derive(Serialize)]
+struct ScriptUser<'a> {
+    name: &'a str,
+    uid: Option<u32>,
+    home: &'a str,
+    shell: &'a str,
+    /// Safe inside single quotes.
+    description: String,
+    groups: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Chown<'a> {
+    path: &'a str,
+    owner: &'a str,
+    group: &'a str,
+}
+
+/// Unit names for each systemd action, each list already shell-quoted and space-separated.
+#[derive(Serialize, Default)]
+struct UnitLists {
+    any: bool,
+    enable: Vec<String>,
+    keep_disabled: Vec<String>,
+    start_or_restart: String,
+    start_only: String,
+    try_restart: String,
+    stop_before_upgrade: String,
+    stop_on_remove: String,
+    purge: String,
+}
+
+fn unit_lists(units: &[services::ServiceUnit]) -> UnitLists {
+    // Template units act only through instances, which the package cannot know.
+    let units: Vec<&services::ServiceUnit> = units.iter().filter(|u| !u.template).collect();
+    let quoted = |pick: &dyn Fn(&services::ServiceUnit) -> bool| {
+        units.iter().filter(|u| pick(u)).map(|u| format!("'{}'", u.name)).collect::<Vec<_>>().join(" ")
+    };
+    // A unit that a socket, timer or path of the package activates is started through it.
+    let direct = |u: &services::ServiceUnit| u.activated_by.is_none();
+    UnitLists {
+        any: !units.is_empty(),
+        enable: units.iter().filter(|u| u.installable && u.enable).map(|u| u.name.clone()).collect(),
+        keep_disabled: units.iter().filter(|u| u.installable && !u.enable).map(|u| u.name.clone()).collect(),
+        start_or_restart: quoted(&|u| direct(u) && u.start && u.restart_on_upgrade),
+        start_only: quoted(&|u| direct(u) && u.start && !u.restart_on_upgrade),
+        try_restart: quoted(&|u| direct(u) && !u.start && u.restart_on_upgrade),
+        stop_before_upgrade: quoted(&|u| direct(u) && !u.restart_on_upgrade),
+        stop_on_remove: quoted(&|_| true),
+        purge: quoted(&|u| u.installable),
+    }
 }
 
 fn event_key(event: Event) -> &'static str {
@@ -72,6 +134,11 @@ fn event_key(event: Event) -> &'static str {
         Event::PostRemove => "post_remove",
         Event::Purge => "purge",
     }
+}
+
+/// Whether a rendered script does anything beyond its boilerplate; one that does not is left out.
+fn has_commands(script: &str) -> bool {
+    script.lines().map(str::trim).any(|l| !(l.is_empty() || l.starts_with('#') || l == "set -e" || l == "exit 0"))
 }
 
 const ALL_EVENTS: [Event; 7] = [
@@ -89,20 +156,52 @@ pub(super) fn render(package: &Package, hooks: &Hooks) -> Result<BTreeMap<String
     let mut engine = Handlebars::new();
     engine.set_strict_mode(true);
     engine.register_escape_fn(handlebars::no_escape);
-    let data =
-        TemplateData { name: &package.name, hooks: ALL_EVENTS.iter().map(|e| (event_key(*e), hooks.get(e))).collect() };
+    let services = &package.services;
+    let conf = |dir: &str| {
+        let path = format!("{dir}/{}.conf", package.name);
+        package.files.iter().any(|f| f.path == path).then(|| format!("{}.conf", package.name))
+    };
+    let chown: Vec<Chown> = package
+        .files
+        .iter()
+        .filter(|f| f.owner != "root" || f.group != "root")
+        .map(|f| Chown { path: &f.path, owner: &f.owner, group: &f.group })
+        .collect();
+    let sysusers = conf("/usr/lib/sysusers.d");
+    let tmpfiles = conf("/usr/lib/tmpfiles.d");
+    let data = TemplateData {
+        name: &package.name,
+        hooks: ALL_EVENTS.iter().map(|e| (event_key(*e), hooks.get(e))).collect(),
+        provision: sysusers.is_some() || tmpfiles.is_some() || !chown.is_empty(),
+        sysusers,
+        tmpfiles,
+        users: services
+            .users
+            .iter()
+            .map(|u| ScriptUser {
+                name: &u.name,
+                uid: u.uid,
+                home: &u.home,
+                shell: &u.shell,
+                description: u.description.replace('\'', ""),
+                groups: &u.groups,
+            })
+            .collect(),
+        groups: &services.groups,
+        chown,
+        units: unit_lists(&services.units),
+    };
     let mut out = BTreeMap::new();
-    for (name, template, events) in native_scripts(package.format) {
-        if !events.iter().any(|e| hooks.contains_key(e)) {
-            continue;
-        }
+    for (name, template) in native_scripts(package.format) {
         let text = engine.render_template(template, &data).map_err(|e| {
             Error::invalid(
                 format!("cannot render the {name} template: {e}"),
                 "this is a bug in distpack; please report it with the manifest",
             )
         })?;
-        out.insert(name.to_string(), text);
+        if has_commands(&text) {
+            out.insert(name.to_string(), text);
+        }
     }
     Ok(out)
 }

@@ -1,0 +1,258 @@
+//! The service model: the package's systemd units parsed once, what each distro's policy does with
+//! them (enable, start, restart on upgrade), and the static users, groups and directories they
+//! need — provisioned through sysusers.d and tmpfiles.d files the package ships.
+//!
+//! `DynamicUser=yes` units get no user, no sysusers.d line and no chown: systemd allocates the user
+//! and creates and owns their State/Cache/Logs directories itself.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::{PackageFile, Resolver, Source};
+use crate::format::Format;
+use crate::manifest::{FileKind, LoadedManifest};
+use crate::unit::{UnitFile, UnitKind};
+
+/// Users every system has; a unit running as one of them needs nothing provisioned.
+pub const SYSTEM_USERS: [&str; 5] = ["root", "nobody", "daemon", "bin", "sys"];
+const SYSTEM_GROUPS: [&str; 8] = ["root", "nogroup", "nobody", "daemon", "bin", "sys", "adm", "systemd-journal"];
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceUnit {
+    pub name: String,
+    /// Where the package installs it.
+    pub path: String,
+    /// The unit file in the project, as the manifest names it (for messages).
+    pub source: String,
+    pub kind: Option<UnitKind>,
+    pub template: bool,
+    /// Has an [Install] section that `systemctl enable` acts on.
+    pub installable: bool,
+    /// Started by another unit of the package (a .socket, .timer or .path), not directly.
+    pub activated_by: Option<String>,
+    pub enable: bool,
+    pub start: bool,
+    pub restart_on_upgrade: bool,
+    pub dynamic_user: bool,
+    pub user: Option<String>,
+    #[serde(skip)]
+    pub file: Arc<UnitFile>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SystemUser {
+    pub name: String,
+    pub uid: Option<u32>,
+    pub groups: Vec<String>,
+    pub home: String,
+    pub shell: String,
+    pub description: String,
+    /// Declared in `[[users]]` (false: found in a unit's `User=` only).
+    pub declared: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SystemGroup {
+    pub name: String,
+    pub gid: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TmpfilesDir {
+    pub path: String,
+    #[serde(serialize_with = "super::octal")]
+    pub mode: u32,
+    pub owner: String,
+    pub group: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Services {
+    pub units: Vec<ServiceUnit>,
+    pub users: Vec<SystemUser>,
+    pub groups: Vec<SystemGroup>,
+    pub directories: Vec<TmpfilesDir>,
+}
+
+/// Each format's default policy: (enable, start, restart on upgrade).
+fn policy(format: Format) -> (bool, bool, bool) {
+    match format {
+        // dh_installsystemd: enabled, started, restarted after upgrades.
+        Format::Deb => (true, true, true),
+    }
+}
+
+pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Services {
+    let manifest: &LoadedManifest = r.manifest;
+    let mut units = Vec::new();
+    for file in files.iter().filter(|f| f.kind == FileKind::Unit) {
+        let Source::File { path } = &file.source else { continue };
+        let unit_name = file.path.rsplit('/').next().unwrap_or(&file.path).to_string();
+        let parsed = match UnitFile::read(path, &unit_name) {
+            Ok(u) => u,
+            Err(e) => {
+                r.push(
+                    0..0,
+                    format!("cannot read unit {}: {e}", path.display()),
+                    "unreadable unit",
+                    "make the unit file readable",
+                );
+                continue;
+            }
+        };
+        let source = path.strip_prefix(&manifest.root).unwrap_or(path).display().to_string();
+        units.push((file.path.clone(), source, parsed));
+    }
+
+    // Units that a socket, timer or path unit of this package activates.
+    let activated: Vec<(String, String)> =
+        units.iter().filter_map(|(_, _, u)| u.activates().map(|target| (target, u.name.clone()))).collect();
+    for (unit, span) in manifest.raw.systemd.units.iter().map(|(k, v)| (k, v.span())) {
+        if !units.iter().any(|(_, _, u)| &u.name == unit) {
+            r.push(
+                span,
+                format!("[systemd.units.\"{unit}\"] names a unit the package does not install"),
+                "unknown unit",
+                "use the file name of a `unit` entry, e.g. \"NAME.service\"",
+            );
+        }
+    }
+
+    let (enable, start, restart) = policy(r.format);
+    let mut services = Services::default();
+    for (path, source, file) in units {
+        let options = manifest.raw.systemd.options_for(&file.name);
+        let activated_by = activated.iter().find(|(target, _)| *target == file.name).map(|(_, by)| by.clone());
+        services.units.push(ServiceUnit {
+            name: file.name.clone(),
+            path,
+            source,
+            kind: file.kind(),
+            template: file.is_template(),
+            installable: file.is_installable(),
+            activated_by,
+            enable: options.enable.unwrap_or(enable),
+            start: options.start.unwrap_or(start),
+            restart_on_upgrade: options.restart_on_upgrade.unwrap_or(restart),
+            dynamic_user: file.is_true("Service", "DynamicUser"),
+            user: file.static_user().map(|e| e.value.clone()),
+            file: Arc::new(file),
+        });
+    }
+
+    // Static users: declared ones, then any unit's User= the manifest forgot (check warns, U003).
+    for declared in &manifest.raw.users {
+        let u = declared.get_ref();
+        if !u.system {
+            r.push(
+                declared.span(),
+                format!("user `{}` is not a system user", u.name),
+                "system = false",
+                "packages provision system users only; remove `system = false`",
+            );
+        }
+        if services.users.iter().any(|x| x.name == u.name) {
+            r.push(
+                declared.span(),
+                format!("user `{}` is declared twice", u.name),
+                "duplicate",
+                "remove one of the [[users]] entries",
+            );
+            continue;
+        }
+        services.users.push(SystemUser {
+            name: u.name.clone(),
+            uid: u.uid,
+            groups: u.groups.clone(),
+            home: u.home.clone().unwrap_or_else(|| "/nonexistent".into()),
+            shell: u.shell.clone().unwrap_or_else(|| "/usr/sbin/nologin".into()),
+            description: u.description.clone().unwrap_or_else(|| format!("{name} service user")),
+            declared: true,
+        });
+    }
+    let wanted: BTreeSet<String> = services.units.iter().filter_map(|u| u.user.clone()).collect();
+    for user in wanted {
+        if !SYSTEM_USERS.contains(&user.as_str()) && !services.users.iter().any(|u| u.name == user) {
+            services.users.push(SystemUser {
+                name: user,
+                uid: None,
+                groups: Vec::new(),
+                home: "/nonexistent".into(),
+                shell: "/usr/sbin/nologin".into(),
+                description: format!("{name} service user"),
+                declared: false,
+            });
+        }
+    }
+
+    for declared in &manifest.raw.groups {
+        let g = declared.get_ref();
+        services.groups.push(SystemGroup { name: g.name.clone(), gid: g.gid });
+    }
+    let unit_groups: BTreeSet<String> =
+        services.units.iter().filter_map(|u| u.file.static_group().map(|e| e.value.clone())).collect();
+    let supplementary: BTreeSet<String> = services.users.iter().flat_map(|u| u.groups.clone()).collect();
+    for group in unit_groups.into_iter().chain(supplementary) {
+        let own_group = services.users.iter().any(|u| u.name == group);
+        if !own_group && !SYSTEM_GROUPS.contains(&group.as_str()) && !services.groups.iter().any(|g| g.name == group) {
+            services.groups.push(SystemGroup { name: group, gid: None });
+        }
+    }
+
+    for declared in &manifest.raw.directories {
+        let d = declared.get_ref();
+        let path = d.path.get_ref().clone();
+        if !path.starts_with('/') || path.split('/').any(|c| c == "..") {
+            r.push(
+                d.path.span(),
+                format!("directory `{path}` must be an absolute path without `..`"),
+                "invalid path",
+                "use an absolute path such as /var/lib/NAME",
+            );
+            continue;
+        }
+        let mode = d.mode.as_ref().map(|m| *m.get_ref()).unwrap_or(0o755);
+        services.directories.push(TmpfilesDir {
+            path,
+            mode,
+            owner: d.owner.clone().unwrap_or_else(|| "root".into()),
+            group: d.group.clone().or_else(|| d.owner.clone()).unwrap_or_else(|| "root".into()),
+        });
+    }
+    services
+}
+
+impl Services {
+    /// `/usr/lib/sysusers.d/NAME.conf` for the static users and groups, if there are any.
+    pub fn sysusers_conf(&self, package: &str) -> Option<String> {
+        if self.users.is_empty() && self.groups.is_empty() {
+            return None;
+        }
+        let mut out = format!("# System users and groups of {package} (sysusers.d(5)).\n");
+        for g in &self.groups {
+            out += &format!("g {} {}\n", g.name, g.gid.map(|n| n.to_string()).unwrap_or_else(|| "-".into()));
+        }
+        for u in &self.users {
+            let id = u.uid.map(|n| n.to_string()).unwrap_or_else(|| "-".into());
+            out += &format!("u {} {id} \"{}\" {} {}\n", u.name, u.description.replace('"', "'"), u.home, u.shell);
+            for g in &u.groups {
+                out += &format!("m {} {g}\n", u.name);
+            }
+        }
+        Some(out)
+    }
+
+    /// `/usr/lib/tmpfiles.d/NAME.conf` for `[[directories]]`, if there are any.
+    pub fn tmpfiles_conf(&self, package: &str) -> Option<String> {
+        if self.directories.is_empty() {
+            return None;
+        }
+        let mut out = format!("# Directories of {package} (tmpfiles.d(5)).\n");
+        for d in &self.directories {
+            out += &format!("d {} {:04o} {} {} -\n", d.path, d.mode, d.owner, d.group);
+        }
+        Some(out)
+    }
+}
