@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::check::{self, Finding};
 use crate::error::{Error, Result};
 use crate::format::Format;
 use crate::manifest::{self, LoadedManifest};
@@ -58,15 +59,38 @@ fn resolve_all(manifest: &LoadedManifest, options: &Options) -> Result<Vec<Packa
     Ok(packages)
 }
 
-/// Build (unless `no_build`) and package. Messages go to `log`; the artifacts are returned.
-pub fn build(options: &Options, out_dir: &Path, no_build: bool, log: &dyn Fn(&str)) -> Result<Vec<Artifact>> {
+/// Resolve every package and run `distpack check` on them.
+pub fn check(options: &Options) -> Result<Vec<Finding>> {
     let manifest = manifest::load(&options.manifest)?;
-    if !no_build && manifest.is_cargo_project() {
+    let packages = resolve_all(&manifest, options)?;
+    Ok(check::run(&manifest, &packages))
+}
+
+/// How `build` treats what is not in the manifest.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct BuildFlags {
+    /// Package existing binaries instead of running `cargo build`.
+    pub no_build: bool,
+    /// Package even when `distpack check` reports errors.
+    pub allow_check_errors: bool,
+}
+
+/// Build (unless `no_build`), check, and package. Messages go to `log`; the artifacts are returned.
+pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, log: &dyn Fn(&str)) -> Result<Vec<Artifact>> {
+    let manifest = manifest::load(&options.manifest)?;
+    if !flags.no_build && manifest.is_cargo_project() {
         for target in targets(options)? {
             cargo_build(&manifest, &target, log)?;
         }
     }
     let packages = resolve_all(&manifest, options)?;
+    let findings = check::run(&manifest, &packages);
+    for finding in &findings {
+        log(&finding.render());
+    }
+    if check::has_errors(&findings) && !flags.allow_check_errors {
+        return Err(Error::Check { count: findings.iter().filter(|f| f.severity == check::Severity::Error).count() });
+    }
     let mut artifacts = Vec::new();
     for package in &packages {
         let started = Instant::now();

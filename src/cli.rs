@@ -1,7 +1,7 @@
 //! Command-line interface. stdout carries results (artifact paths, JSON); messages go to stderr.
 //!
 //! Exit codes: 0 success · 1 failure (I/O, a failed cargo build, an unreadable package) ·
-//! 2 usage error · 3 invalid manifest.
+//! 2 usage error · 3 invalid manifest · 4 `check` found errors.
 
 use std::path::PathBuf;
 
@@ -30,6 +30,17 @@ pub enum Command {
         /// Package existing binaries; do not run `cargo build`
         #[arg(long)]
         no_build: bool,
+        /// Package even when the checks report errors
+        #[arg(long)]
+        allow_check_errors: bool,
+    },
+    /// Check the units and the manifest for what breaks services out of the box
+    Check {
+        #[command(flatten)]
+        select: Select,
+        /// Print the findings as JSON
+        #[arg(long)]
+        json: bool,
     },
     /// Print the resolved packages (defaults applied, files listed) without building
     Plan {
@@ -70,9 +81,27 @@ impl Select {
 pub fn run(cli: Cli) -> Result<()> {
     let log = |message: &str| eprintln!("distpack: {message}");
     match cli.command {
-        Command::Build { select, out_dir, no_build } => {
-            for artifact in build::build(&select.options(), &out_dir, no_build, &log)? {
+        Command::Build { select, out_dir, no_build, allow_check_errors } => {
+            let flags = build::BuildFlags { no_build, allow_check_errors };
+            for artifact in build::build(&select.options(), &out_dir, flags, &log)? {
                 println!("{}", artifact.path.display());
+            }
+        }
+        Command::Check { select, json } => {
+            let findings = build::check(&select.options())?;
+            if json {
+                println!("{}", to_json(&findings)?);
+            } else {
+                for finding in &findings {
+                    eprintln!("{}", finding.render());
+                }
+                let errors = findings.iter().filter(|f| f.severity == crate::check::Severity::Error).count();
+                eprintln!("distpack: {errors} error(s), {} warning(s)", findings.len() - errors);
+            }
+            if crate::check::has_errors(&findings) {
+                return Err(Error::Check {
+                    count: findings.iter().filter(|f| f.severity == crate::check::Severity::Error).count(),
+                });
             }
         }
         Command::Plan { select, json } => {

@@ -44,6 +44,11 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// `distpack check` (or the checks `build` runs) found errors; the findings were printed.
+    #[error("{count} check error{} (see above)", if *count == 1 { "" } else { "s" })]
+    #[diagnostic(help("fix the units or manifest as each finding says; `build --allow-check-errors` packages anyway"))]
+    Check { count: usize },
+
     /// Bad input that is not a manifest line: a command-line value, a package to inspect, a
     /// failed external command.
     #[error("{message}")]
@@ -63,6 +68,7 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Manifest(_) => 3,
+            Error::Check { .. } => 4,
             Error::Invalid { .. } => 1,
             Error::Io { .. } => 1,
         }

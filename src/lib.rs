@@ -3,6 +3,7 @@
 //! manifest (as written) → plan (one resolved `Package` per format × target) → format writers.
 
 pub mod build;
+pub mod check;
 pub mod cli;
 pub mod compress;
 pub mod digest;

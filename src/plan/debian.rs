@@ -77,7 +77,9 @@ fn copyright(package: &Package, license_texts: &[String]) -> String {
     if let Some(home) = &package.homepage {
         out += &format!("Source: {home}\n");
     }
-    out += &format!("\nFiles: *\nCopyright: {}\nLicense: {dep5_expression}\n", package.maintainer);
+    // lintian wants a year in the notice; the build's own date is the best the manifest gives.
+    let year = rfc2822(package.mtime).split_whitespace().nth(3).unwrap_or("1970").to_string();
+    out += &format!("\nFiles: *\nCopyright: {year} {}\nLicense: {dep5_expression}\n", package.maintainer);
 
     let unshipped: Vec<&&str> = ids.iter().filter(|id| common_license_file(id).is_none()).collect();
     for id in &ids {

@@ -176,14 +176,18 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         return Err(manifest.errors(r.errors));
     }
     let summary = summary.map(|s| s.0).unwrap_or_default();
+    let package_name = name.map(|n| n.0).unwrap_or_default();
+    let upstream_version = upstream.map(|u| u.0).unwrap_or_default();
     let mut package = Package {
         format,
         target: target.triple.clone(),
         arch: target.arch_for(format).to_string(),
-        name: name.map(|n| n.0).unwrap_or_default(),
+        name: package_name.clone(),
         version: version.unwrap_or_default(),
-        upstream_version: upstream.map(|u| u.0).unwrap_or_default(),
-        description: text(&fields.description).unwrap_or_else(|| summary.clone()),
+        upstream_version: upstream_version.clone(),
+        // Without a description, one that does not repeat the synopsis (which lintian refuses).
+        description: text(&fields.description)
+            .unwrap_or_else(|| format!("{package_name} {upstream_version}: {summary}.")),
         summary,
         license: text(&fields.license).or(cargo.license),
         homepage: text(&fields.homepage).or(cargo.homepage),

@@ -93,6 +93,8 @@ struct Chown<'a> {
 #[derive(Serialize, Default)]
 struct UnitLists {
     any: bool,
+    /// Some unit has an [Install] section for deb-systemd-helper to act on.
+    installable: bool,
     enable: Vec<String>,
     keep_disabled: Vec<String>,
     start_or_restart: String,
@@ -104,8 +106,10 @@ struct UnitLists {
 }
 
 fn unit_lists(units: &[services::ServiceUnit]) -> UnitLists {
-    // Template units act only through instances, which the package cannot know.
-    let units: Vec<&services::ServiceUnit> = units.iter().filter(|u| !u.template).collect();
+    // Template units act only through instances, which the package cannot know. Triggers
+    // (sockets, timers, paths) come first so that stopping them cannot re-activate a service.
+    let mut units: Vec<&services::ServiceUnit> = units.iter().filter(|u| !u.template).collect();
+    units.sort_by_key(|u| (u.file.activates().is_none(), u.name.clone()));
     let quoted = |pick: &dyn Fn(&services::ServiceUnit) -> bool| {
         units.iter().filter(|u| pick(u)).map(|u| format!("'{}'", u.name)).collect::<Vec<_>>().join(" ")
     };
@@ -113,6 +117,7 @@ fn unit_lists(units: &[services::ServiceUnit]) -> UnitLists {
     let direct = |u: &services::ServiceUnit| u.activated_by.is_none();
     UnitLists {
         any: !units.is_empty(),
+        installable: units.iter().any(|u| u.installable),
         enable: units.iter().filter(|u| u.installable && u.enable).map(|u| u.name.clone()).collect(),
         keep_disabled: units.iter().filter(|u| u.installable && !u.enable).map(|u| u.name.clone()).collect(),
         start_or_restart: quoted(&|u| direct(u) && u.start && u.restart_on_upgrade),

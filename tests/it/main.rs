@@ -6,4 +6,5 @@ mod errors;
 mod files;
 mod inspect;
 mod reproducible;
+mod services;
 mod support;

@@ -96,6 +96,13 @@ impl Fixture {
         Fixture { dir }
     }
 
+    /// A copy of `tests/fixtures/NAME` in a temporary directory (so no Cargo.toml above it is inherited).
+    pub fn copy_of(name: &str) -> Fixture {
+        let dir = tempdir();
+        copy_tree(&repo().join("tests/fixtures").join(name), dir.path());
+        Fixture { dir }
+    }
+
     pub fn manifest(&self) -> PathBuf {
         self.dir.path().join("distpack.toml")
     }
@@ -109,6 +116,19 @@ impl Fixture {
         let output =
             run(distpack().args(["build", "-f", "deb", "--no-build", "-m"]).arg(self.manifest()).arg("-o").arg(&out));
         PathBuf::from(text(&output.stdout).trim())
+    }
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("{}: {e}", from.display())) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
     }
 }
 

@@ -1,0 +1,103 @@
+//! `distpack check`: findings about the package's units and manifest that would break a service
+//! out of the box. Each finding has a stable code, a severity, a `file:line` and a help text.
+//! `build` runs the same checks and refuses to package when one is an error.
+
+mod scan;
+mod units;
+
+use std::collections::BTreeSet;
+
+use serde::Serialize;
+
+use crate::manifest::{FileKind, LoadedManifest};
+use crate::plan::{Package, Source};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Finding {
+    pub code: &'static str,
+    pub severity: Severity,
+    /// The file the finding is about, relative to the project root when it is inside it.
+    pub file: String,
+    pub line: usize,
+    pub message: String,
+    pub help: String,
+}
+
+impl Finding {
+    pub fn render(&self) -> String {
+        let severity = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        format!("{severity}[{}]: {}:{}: {}\n  help: {}", self.code, self.file, self.line, self.message, self.help)
+    }
+}
+
+/// Every finding for the resolved packages, deduplicated across formats and targets and without
+/// the codes the manifest's `[check] ignore` lists.
+pub fn run(manifest: &LoadedManifest, packages: &[Package]) -> Vec<Finding> {
+    let mut findings = BTreeSet::new();
+    for package in packages {
+        findings.extend(units::check(package));
+        findings.extend(manifest_rules(manifest, package));
+    }
+    let ignored: Vec<&str> = manifest.raw.check.ignore.iter().map(|c| c.get_ref().as_str()).collect();
+    let mut out: Vec<Finding> = findings.into_iter().filter(|f| !ignored.contains(&f.code)).collect();
+    out.sort_by(|a, b| (&a.file, a.line, a.code).cmp(&(&b.file, b.line, b.code)));
+    out
+}
+
+pub fn has_errors(findings: &[Finding]) -> bool {
+    findings.iter().any(|f| f.severity == Severity::Error)
+}
+
+fn manifest_rules(manifest: &LoadedManifest, package: &Package) -> Vec<Finding> {
+    let file = manifest.path.display().to_string();
+    let line_of = |offset: usize| manifest.text[..offset.min(manifest.text.len())].matches('\n').count() + 1;
+    let mut out = Vec::new();
+    for entry in &manifest.raw.files {
+        let entry = entry.get_ref();
+        let kind = *entry.kind.get_ref();
+        if let (FileKind::Config, Some(dest)) = (kind, &entry.dest)
+            && !dest.get_ref().starts_with("/etc/")
+        {
+            out.push(Finding {
+                code: "M001",
+                severity: Severity::Warning,
+                file: file.clone(),
+                line: line_of(dest.span().start),
+                message: format!("config file {} is outside /etc", dest.get_ref()),
+                help: "configuration belongs under /etc, where every distribution protects local edits; use kind = \"data\" for read-only defaults".into(),
+            });
+        }
+        if kind == FileKind::Binary
+            && let Some(src) = &entry.src
+        {
+            let name = src.get_ref().rsplit('/').next().unwrap_or("");
+            let built = package.files.iter().find(|f| {
+                f.kind == FileKind::Binary
+                    && matches!(&f.source, Source::File { path } if path.file_name().is_some_and(|n| n.to_string_lossy() == name))
+            });
+            if let Some(Source::File { path }) = built.map(|f| &f.source)
+                && !scan::is_executable_format(path)
+            {
+                out.push(Finding {
+                    code: "M002",
+                    severity: Severity::Warning,
+                    file: file.clone(),
+                    line: line_of(src.span().start),
+                    message: format!("binary {} is neither an ELF file nor a script with #!", path.display()),
+                    help: "point src at the built executable, or use kind = \"data\" for other files".into(),
+                });
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,145 @@
+//! The service model in .deb packages: scripts per dh_installsystemd policy, users only where a
+//! static User= needs one, and installs that succeed with no systemd running.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use crate::support::*;
+
+const FIXTURES: [&str; 7] = ["dynamic-user", "static-user", "no-install", "template", "socket", "timer", "no-units"];
+
+fn fixture(name: &str) -> Fixture {
+    Fixture::copy_of(&format!("services/{name}"))
+}
+
+/// The scripts of a built .deb, read back with dpkg-deb -e.
+fn scripts(deb: &std::path::Path) -> BTreeMap<String, String> {
+    let tmp = tempdir();
+    run(Command::new("dpkg-deb").arg("-e").arg(deb).arg(tmp.path()));
+    ["preinst", "postinst", "prerm", "postrm"]
+        .iter()
+        .filter_map(|name| std::fs::read_to_string(tmp.path().join(name)).ok().map(|s| (name.to_string(), s)))
+        .collect()
+}
+
+#[test]
+fn rendered_scripts_match_their_snapshots_and_pass_shellcheck() {
+    require_tool("shellcheck");
+    for name in FIXTURES {
+        let fx = fixture(name);
+        let deb = fx.build();
+        let scripts = scripts(&deb);
+        let mut all = String::new();
+        for (script, text) in &scripts {
+            all += &format!("===== {script}\n{text}");
+            let path = fx.dir.path().join(script);
+            std::fs::write(&path, text).unwrap();
+            run(Command::new("sh").arg("-n").arg(&path));
+            run(Command::new("shellcheck").args(["-s", "sh"]).arg(&path));
+        }
+        insta::assert_snapshot!(format!("deb_scripts_{}", name.replace('-', "_")), all);
+    }
+}
+
+fn listing(deb: &std::path::Path) -> String {
+    text(&run(Command::new("dpkg-deb").arg("--contents").arg(deb)).stdout)
+}
+
+#[test]
+fn dynamic_user_service_provisions_nothing() {
+    let fx = fixture("dynamic-user");
+    let deb = fx.build();
+    let all: String = scripts(&deb).values().cloned().collect();
+    for forbidden in ["useradd", "adduser", "systemd-sysusers", "groupadd", "chown"] {
+        assert!(!all.contains(forbidden), "DynamicUser package calls {forbidden}:\n{all}");
+    }
+    assert!(!listing(&deb).contains("sysusers.d"), "DynamicUser package ships a sysusers.d file");
+    // It is still enabled and started per Debian policy.
+    assert!(
+        all.contains("deb-systemd-helper enable 'fx-dynd.service'")
+            && all.contains("deb-systemd-invoke \"$_distpack_action\" 'fx-dynd.service'"),
+        "{all}"
+    );
+}
+
+#[test]
+fn static_user_service_ships_sysusers_and_provisions_in_postinst() {
+    let fx = fixture("static-user");
+    let deb = fx.build();
+    let tmp = tempdir();
+    run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(tmp.path()));
+    let sysusers = std::fs::read_to_string(tmp.path().join("usr/lib/sysusers.d/fx-static.conf")).unwrap();
+    assert!(
+        sysusers.lines().any(|l| l == "u fxsvc - \"fixture service\" /var/lib/fx-svcd /usr/sbin/nologin"),
+        "{sysusers}"
+    );
+    let tmpfiles = std::fs::read_to_string(tmp.path().join("usr/lib/tmpfiles.d/fx-static.conf")).unwrap();
+    assert!(tmpfiles.lines().any(|l| l == "d /var/lib/fx-svcd 0750 fxsvc fxsvc -"), "{tmpfiles}");
+    let postinst = &scripts(&deb)["postinst"];
+    assert!(postinst.contains("systemd-sysusers ${DPKG_ROOT:+--root=\"$DPKG_ROOT\"} fx-static.conf"), "{postinst}");
+    assert!(postinst.contains("useradd --system --gid 'fxsvc'"), "fallback without systemd-sysusers:\n{postinst}");
+    // Users come before the units are started.
+    assert!(postinst.find("systemd-sysusers").unwrap() < postinst.find("deb-systemd-invoke").unwrap());
+}
+
+#[test]
+fn timer_and_socket_start_the_trigger_not_the_service() {
+    let timer = scripts(&fixture("timer").build());
+    assert!(
+        timer["postinst"].contains("deb-systemd-invoke \"$_distpack_action\" 'fx-backup.timer'"),
+        "{}",
+        timer["postinst"]
+    );
+    assert!(
+        !timer["postinst"].contains("'fx-backup.service'"),
+        "the oneshot job must not run on install:\n{}",
+        timer["postinst"]
+    );
+    let socket = scripts(&fixture("socket").build());
+    assert!(
+        socket["postinst"].contains("'fx-echod.socket'") && !socket["postinst"].contains("start 'fx-echod.service'")
+    );
+    // Both are stopped on removal.
+    assert!(socket["prerm"].contains("stop 'fx-echod.socket' 'fx-echod.service'"), "{}", socket["prerm"]);
+}
+
+#[test]
+fn templates_and_units_without_install_are_not_enabled() {
+    let template = scripts(&fixture("template").build());
+    assert!(template.is_empty(), "a template unit alone needs no scripts: {template:?}");
+    let helper = scripts(&fixture("no-install").build());
+    assert!(!helper["postinst"].contains("deb-systemd-helper enable"), "{}", helper["postinst"]);
+    assert!(!helper.contains_key("postrm") || !helper["postrm"].contains("deb-systemd-helper purge"));
+}
+
+#[test]
+fn every_fixture_installs_and_purges_without_a_running_systemd() {
+    if !host_install_allowed() {
+        return;
+    }
+    assert!(
+        !std::path::Path::new("/run/systemd/system").exists(),
+        "this test expects a machine where systemd is not running"
+    );
+    let _lock = host_dpkg_lock();
+    for name in FIXTURES {
+        let fx = fixture(name);
+        let deb = fx.build();
+        let package =
+            text(&run(Command::new("dpkg-deb").args(["--field"]).arg(&deb).arg("Package")).stdout).trim().to_string();
+        run(Command::new("dpkg").arg("-i").arg(&deb));
+        if name == "static-user" {
+            let passwd = run(Command::new("getent").args(["passwd", "fxsvc"]));
+            assert!(text(&passwd.stdout).starts_with("fxsvc:x:"), "{}", text(&passwd.stdout));
+            let meta = std::fs::metadata("/var/lib/fx-svcd").expect("tmpfiles created the directory");
+            let owner = text(&run(Command::new("stat").args(["-c", "%U:%G %a", "/var/lib/fx-svcd"])).stdout);
+            assert!(meta.is_dir() && owner.trim() == "fxsvc:fxsvc 750", "{owner}");
+        }
+        run(Command::new("dpkg").arg("-P").arg(&package));
+        if name == "static-user" {
+            // Debian policy keeps system users on purge; remove it so the machine is left as found.
+            let _ = Command::new("userdel").arg("fxsvc").status();
+            let _ = std::fs::remove_dir_all("/var/lib/fx-svcd");
+        }
+    }
+}
