@@ -52,6 +52,8 @@ const STANDARD_COMMANDS: &[&str] = &[
     "umount",
     "modprobe",
     "udevadm",
+    "su",
+    "sudo",
 ];
 /// Directories that exist on every system: a unit may name them in ReadWritePaths=.
 const STANDARD_DIRS: &[&str] = &[

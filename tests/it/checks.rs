@@ -1,0 +1,257 @@
+//! `distpack check`: for every rule, a unit that triggers it (code, line and help asserted) and
+//! a corrected unit that does not.
+
+use std::os::unix::fs::PermissionsExt;
+
+use serde_json::Value;
+
+use crate::support::*;
+
+const SCRIPT: &str = "#!/bin/sh\nexec sleep infinity\n";
+
+struct Case {
+    code: &'static str,
+    /// The unit that triggers the rule; the finding must point at the line containing `marker`.
+    bad: &'static str,
+    marker: &'static str,
+    /// The same unit, corrected.
+    good: &'static str,
+    /// Content of /usr/bin/svc in the bad and good packages.
+    binary: (&'static str, &'static str),
+    help: &'static str,
+    /// More manifest for the bad case.
+    extra: &'static str,
+}
+
+const fn case(
+    code: &'static str,
+    bad: &'static str,
+    marker: &'static str,
+    good: &'static str,
+    help: &'static str,
+) -> Case {
+    Case { code, bad, marker, good, binary: (SCRIPT, SCRIPT), help, extra: "" }
+}
+
+const CASES: &[Case] = &[
+    case(
+        "U000",
+        "[Service]\nExecStart=/usr/bin/svc\nthis is junk\n",
+        "junk",
+        "[Service]\nExecStart=/usr/bin/svc\n",
+        "Key=value",
+    ),
+    Case {
+        code: "U001",
+        bad: "[Service]\nExecStart=/home/app/svc\nProtectHome=yes\n",
+        marker: "ProtectHome",
+        good: "[Service]\nExecStart=/usr/bin/svc\nProtectHome=yes\n",
+        binary: (SCRIPT, SCRIPT),
+        help: "ProtectHome=read-only",
+        extra: "\n[[files]]\nsrc = \"bin/svc\"\ndest = \"/home/app/svc\"\nkind = \"binary\"\n",
+    },
+    case(
+        "U002",
+        "[Service]\nExecStart=/opt/svc/bin/svc --serve\n",
+        "ExecStart",
+        "[Service]\nExecStart=/usr/bin/svc --serve\n",
+        "[[files]]",
+    ),
+    case(
+        "U003",
+        "[Service]\nExecStart=/usr/bin/svc\nUser=svcuser\n",
+        "User=",
+        "[Service]\nExecStart=/usr/bin/svc\nUser=svcuser\nDynamicUser=yes\n",
+        "DynamicUser=yes",
+    ),
+    Case {
+        code: "U004",
+        bad: "[Service]\nType=notify\nExecStart=/usr/bin/svc\n",
+        marker: "Type=",
+        good: "[Service]\nType=notify\nExecStart=/usr/bin/svc\n",
+        binary: (SCRIPT, "#!/bin/sh\n# uses NOTIFY_SOCKET\nexec sleep infinity\n"),
+        help: "Type=exec",
+        extra: "",
+    },
+    case(
+        "U005",
+        "[Service]\nExecStart=/usr/bin/svc\nReadWritePaths=/var/lib/elsewhere\n",
+        "ReadWritePaths",
+        "[Service]\nExecStart=/usr/bin/svc\nStateDirectory=elsewhere\nReadWritePaths=/var/lib/elsewhere\n",
+        "StateDirectory=",
+    ),
+    Case {
+        code: "U006",
+        bad: "[Service]\nExecStart=/usr/bin/svc\nMemoryDenyWriteExecute=yes\n",
+        marker: "MemoryDenyWriteExecute",
+        good: "[Service]\nExecStart=/usr/bin/svc\nMemoryDenyWriteExecute=yes\n",
+        binary: ("#!/bin/sh\n# links jemalloc\n", SCRIPT),
+        help: "remove MemoryDenyWriteExecute",
+        extra: "",
+    },
+    Case {
+        code: "U007",
+        bad: "[Service]\nExecStart=/usr/bin/svc\nSystemCallFilter=~@privileged @resources\n",
+        marker: "SystemCallFilter",
+        good: "[Service]\nExecStart=/usr/bin/svc\nSystemCallFilter=~@privileged @resources\n",
+        binary: ("#!/bin/sh\n# built on tokio\n", SCRIPT),
+        help: "@resources",
+        extra: "",
+    },
+    case(
+        "U008",
+        "[Service]\nExecStart=/usr/bin/svc\nAmbientCapabilities=CAP_NET_RAW\nPrivateDevices=yes\n",
+        "PrivateDevices",
+        "[Service]\nExecStart=/usr/bin/svc\nAmbientCapabilities=CAP_NET_RAW\n",
+        "raw-socket-agent",
+    ),
+    case(
+        "U009",
+        "[Service]\nNoNewPrivileges=yes\nExecStart=/usr/bin/sudo -u app /usr/bin/svc\n",
+        "ExecStart",
+        "[Service]\nNoNewPrivileges=yes\nUser=root\nExecStart=/usr/bin/svc\n",
+        "sudo",
+    ),
+    case(
+        "U010",
+        "[Service]\nExecStart=/usr/bin/svc\nIPAddressDeny=any\nIPAddressAllow=any\n",
+        "IPAddressAllow",
+        "[Service]\nExecStart=/usr/bin/svc\nIPAddressDeny=any\nIPAddressAllow=localhost\n",
+        "networks to allow",
+    ),
+    case(
+        "U011",
+        "[Service]\nExecStartPre=/usr/bin/mkdir -p /srv/svc\nWorkingDirectory=/srv/svc/work\nExecStart=/usr/bin/svc\n",
+        "WorkingDirectory",
+        "[Service]\nExecStartPre=/usr/bin/mkdir -p /srv/svc\nWorkingDirectory=-/srv/svc/work\nExecStart=/usr/bin/svc\n",
+        "WorkingDirectory=-PATH",
+    ),
+    case(
+        "U012",
+        "[Service]\nExecStart=/usr/bin/svc\nRestart=always\n",
+        "Restart=",
+        "[Unit]\nStartLimitBurst=5\n[Service]\nExecStart=/usr/bin/svc\nRestart=always\n",
+        "StartLimitBurst=5",
+    ),
+];
+
+/// Package `unit` as svc.service (or `unit_name`) with /usr/bin/svc and return the findings.
+fn findings(unit_name: &str, unit: &str, binary: &str, extra: &str, unit_mode: u32) -> Vec<Value> {
+    let manifest = format!(
+        "{PACKAGE}\n[[files]]\nsrc = \"bin/svc\"\nkind = \"binary\"\n\n[[files]]\nsrc = \"units/{unit_name}\"\nkind = \"unit\"\n{extra}"
+    );
+    let unit_path = format!("units/{unit_name}");
+    let fixture = Fixture::new(&manifest, &[("bin/svc", binary), (unit_path.as_str(), unit)]);
+    std::fs::set_permissions(fixture.dir.path().join(&unit_path), std::fs::Permissions::from_mode(unit_mode)).unwrap();
+    let out = distpack().args(["check", "--json", "-m"]).arg(fixture.manifest()).output().unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", text(&out.stderr)));
+    let list = json.as_array().unwrap().clone();
+    let has_error = list.iter().any(|f| f["severity"] == "error");
+    assert_eq!(out.status.code(), Some(if has_error { 4 } else { 0 }), "exit code follows the severities: {list:#?}");
+    list
+}
+
+fn codes(list: &[Value]) -> Vec<String> {
+    list.iter().map(|f| f["code"].as_str().unwrap().to_string()).collect()
+}
+
+#[test]
+fn every_unit_rule_triggers_and_clears() {
+    for case in CASES {
+        let bad = findings("svc.service", case.bad, case.binary.0, case.extra, 0o644);
+        let finding = bad
+            .iter()
+            .find(|f| f["code"] == case.code)
+            .unwrap_or_else(|| panic!("{} not reported for\n{}\n{bad:#?}", case.code, case.bad));
+        let line = case.bad.lines().position(|l| l.contains(case.marker)).unwrap() + 1;
+        assert_eq!(finding["line"], line, "{}: wrong line: {finding:#}", case.code);
+        assert_eq!(finding["file"], "units/svc.service", "{}", case.code);
+        assert!(
+            finding["help"].as_str().unwrap().contains(case.help),
+            "{}: help should mention `{}`: {finding:#}",
+            case.code,
+            case.help
+        );
+        let good = findings("svc.service", case.good, case.binary.1, "", 0o644);
+        // Each bad unit shows its own problem: no finding that is an error besides the one tested.
+        let others: Vec<&Value> = bad.iter().filter(|f| f["code"] != case.code && f["severity"] == "error").collect();
+        assert!(others.is_empty(), "{}: unexpected errors {others:#?}", case.code);
+        assert!(
+            !codes(&good).contains(&case.code.to_string()),
+            "{} still reported for the corrected unit\n{}\n{good:#?}",
+            case.code,
+            case.good
+        );
+    }
+}
+
+#[test]
+fn unit_mode_and_name_rules() {
+    let unit = "[Service]\nExecStart=/usr/bin/svc\n";
+    let executable = findings("svc.service", unit, SCRIPT, "", 0o755);
+    let f = executable.iter().find(|f| f["code"] == "U013").expect("U013 for an executable unit");
+    assert_eq!(f["severity"], "warning");
+    assert!(f["help"].as_str().unwrap().contains("chmod -x"));
+    assert!(!codes(&findings("svc.service", unit, SCRIPT, "", 0o644)).contains(&"U013".to_string()));
+
+    let misnamed = findings("svc.conf", unit, SCRIPT, "", 0o644);
+    let f = misnamed.iter().find(|f| f["code"] == "U014").expect("U014 for a unit without a unit suffix");
+    assert_eq!((f["severity"].as_str(), f["line"].as_u64()), (Some("error"), Some(1)));
+    assert!(f["help"].as_str().unwrap().contains("NAME.service"));
+}
+
+#[test]
+fn manifest_rules_and_ignore() {
+    let unit = "[Service]\nExecStart=/usr/bin/svc\n";
+    let config = "\n[[files]]\nsrc = \"bin/svc\"\ndest = \"/usr/share/fixture/svc.conf\"\nkind = \"config\"\n";
+    let list = findings("svc.service", unit, SCRIPT, config, 0o644);
+    let f = list.iter().find(|f| f["code"] == "M001").expect("M001 for a config file outside /etc");
+    assert!(f["file"].as_str().unwrap().ends_with("distpack.toml") && f["help"].as_str().unwrap().contains("/etc"));
+    let list = findings("svc.service", unit, "not an executable\n", "", 0o644);
+    assert!(codes(&list).contains(&"M002".to_string()), "M002 for a binary that is neither ELF nor #!: {list:#?}");
+    assert!(!codes(&findings("svc.service", unit, SCRIPT, "", 0o644)).contains(&"M002".to_string()));
+
+    let ignored = findings(
+        "svc.service",
+        "[Service]\nExecStart=/opt/other/bin/tool\n",
+        SCRIPT,
+        "\n[check]\nignore = [\"U002\"]\n",
+        0o644,
+    );
+    assert!(ignored.is_empty(), "{ignored:#?}");
+}
+
+#[test]
+fn build_refuses_check_errors_unless_allowed() {
+    let manifest = format!(
+        "{PACKAGE}\n[[files]]\nsrc = \"bin/svc\"\nkind = \"binary\"\n\n[[files]]\nsrc = \"units/svc.service\"\nkind = \"unit\"\n"
+    );
+    let fixture = Fixture::new(
+        &manifest,
+        &[("bin/svc", SCRIPT), ("units/svc.service", "[Service]\nExecStart=/opt/missing/svc\n")],
+    );
+    let out_dir = fixture.dir.path().join("dist");
+    let out = distpack()
+        .args(["build", "--no-build", "-m"])
+        .arg(fixture.manifest())
+        .arg("-o")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(err.contains("error[U002]: units/svc.service:2:"), "{err}");
+    assert!(
+        !out_dir.exists() || std::fs::read_dir(&out_dir).unwrap().next().is_none(),
+        "nothing is written when checks fail"
+    );
+    let out = distpack()
+        .args(["build", "--no-build", "--allow-check-errors", "-m"])
+        .arg(fixture.manifest())
+        .arg("-o")
+        .arg(&out_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).trim().ends_with(".deb"));
+}
