@@ -50,6 +50,18 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Scaffold packaging/distpack.toml and units/NAME.service for a cargo project
+    Init {
+        /// Hardening profile for the unit: network-service, package-manager or raw-socket-agent
+        #[arg(long, default_value = "network-service")]
+        profile: String,
+        /// The cargo project's directory
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Overwrite existing files
+        #[arg(long)]
+        force: bool,
+    },
     /// Show the metadata, scripts and files of a package
     Inspect {
         file: PathBuf,
@@ -120,6 +132,11 @@ pub fn run(cli: Cli) -> Result<()> {
                         p.scripts.len()
                     );
                 }
+            }
+        }
+        Command::Init { profile, dir, force } => {
+            for path in crate::init::init(&dir, &profile, force)? {
+                println!("{}", path.display());
             }
         }
         Command::Inspect { file, json } => {

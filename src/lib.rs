@@ -11,6 +11,7 @@ pub mod epoch;
 pub mod error;
 pub mod format;
 pub mod formats;
+pub mod init;
 pub mod inspect;
 pub mod manifest;
 pub mod output;

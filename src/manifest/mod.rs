@@ -13,7 +13,7 @@ use miette::NamedSource;
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
-pub use cargo::CargoPackage;
+pub use cargo::{CargoPackage, read as read_cargo_toml};
 
 use crate::error::{Error, IoContext, ManifestError, ManifestErrors, Result};
 

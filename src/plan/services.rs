@@ -145,6 +145,10 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
     // Static users: declared ones, then any unit's User= the manifest forgot (check warns, U003).
     for declared in &manifest.raw.users {
         let u = declared.get_ref();
+        if !valid_account_name(&u.name) {
+            r.push(declared.span(), format!("`{}` is not a valid user name", u.name), "invalid name", ACCOUNT_HELP);
+            continue;
+        }
         if !u.system {
             r.push(
                 declared.span(),
@@ -174,6 +178,15 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
     }
     let wanted: BTreeSet<String> = services.units.iter().filter_map(|u| u.user.clone()).collect();
     for user in wanted {
+        if !valid_account_name(&user) {
+            r.push(
+                0..0,
+                format!("a unit runs as `User={user}`, which is not a valid user name"),
+                "invalid User=",
+                ACCOUNT_HELP,
+            );
+            continue;
+        }
         if !SYSTEM_USERS.contains(&user.as_str()) && !services.users.iter().any(|u| u.name == user) {
             services.users.push(SystemUser {
                 name: user,
@@ -189,6 +202,10 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
 
     for declared in &manifest.raw.groups {
         let g = declared.get_ref();
+        if !valid_account_name(&g.name) {
+            r.push(declared.span(), format!("`{}` is not a valid group name", g.name), "invalid name", ACCOUNT_HELP);
+            continue;
+        }
         services.groups.push(SystemGroup { name: g.name.clone(), gid: g.gid });
     }
     let unit_groups: BTreeSet<String> =
@@ -222,6 +239,17 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
         });
     }
     services
+}
+
+const ACCOUNT_HELP: &str =
+    "use lowercase letters, digits, `_` and `-`, starting with a letter or `_`, at most 31 characters";
+
+/// The portable subset of user and group names (what useradd and systemd-sysusers both accept).
+fn valid_account_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 31
+        && chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
 }
 
 impl Services {

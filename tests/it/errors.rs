@@ -126,3 +126,9 @@ fn missing_manifest_names_the_path() {
     let err = text(&out.stderr);
     assert!(err.contains("/nonexistent/distpack.toml") && err.contains("No such file"), "{err}");
 }
+
+#[test]
+fn invalid_user_name() {
+    let m = format!("{PACKAGE}\n[[users]]\nname = \"Bad User\"\n");
+    assert_manifest_error(&m, &[], "[[users]]", "not a valid user name");
+}

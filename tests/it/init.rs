@@ -1,0 +1,60 @@
+//! `distpack init` scaffolds a manifest and a unit that build a clean package.
+
+use std::process::Command;
+
+use crate::support::*;
+
+#[test]
+fn init_scaffolds_a_project_that_checks_clean() {
+    for profile in ["network-service", "package-manager", "raw-socket-agent"] {
+        let project = Fixture::new(
+            "",
+            &[(
+                "Cargo.toml",
+                "[package]\nname = \"demo-agent\"\nversion = \"0.3.0\"\ndescription = \"Demo agent\"\nauthors = [\"Dev <dev@example.org>\"]\nlicense = \"MIT\"\n",
+            )],
+        );
+        let dir = project.dir.path();
+        let out = run(distpack().args(["init", "--profile", profile, "--dir"]).arg(dir));
+        let written = text(&out.stdout);
+        assert!(
+            written.contains("units/demo-agent.service") && written.contains("packaging/distpack.toml"),
+            "{written}"
+        );
+        let unit = std::fs::read_to_string(dir.join("units/demo-agent.service")).unwrap();
+        assert!(
+            unit.contains("ExecStart=/usr/bin/demo-agent") && !unit.contains("example-service"),
+            "{profile}:\n{unit}"
+        );
+
+        // Stand in for `cargo build`: the binary the manifest names.
+        let host = text(&run(Command::new("rustc").arg("-vV")).stdout)
+            .lines()
+            .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+            .unwrap();
+        let bin = dir.join(format!("target/{host}/release/demo-agent"));
+        std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+        std::fs::write(&bin, "#!/bin/sh\nexec sleep infinity\n").unwrap();
+        let manifest = dir.join("packaging/distpack.toml");
+        let check = distpack().args(["check", "--json", "-m"]).arg(&manifest).output().unwrap();
+        assert_eq!(text(&check.stdout).trim(), "[]", "{profile}: {}", text(&check.stderr));
+        let deb = text(
+            &run(distpack().args(["build", "--no-build", "-m"]).arg(&manifest).arg("-o").arg(dir.join("dist"))).stdout,
+        );
+        let listing = text(&run(Command::new("dpkg-deb").arg("--contents").arg(deb.trim())).stdout);
+        assert!(listing.contains(" usr/lib/systemd/system/demo-agent.service"), "{listing}");
+
+        // A second init keeps what is there.
+        let again = distpack().args(["init", "--profile", profile, "--dir"]).arg(dir).output().unwrap();
+        assert_eq!(again.status.code(), Some(1));
+        assert!(text(&again.stderr).contains("already exists") && text(&again.stderr).contains("--force"));
+    }
+}
+
+#[test]
+fn init_names_the_profiles_when_one_is_unknown() {
+    let project = Fixture::new("", &[("Cargo.toml", "[package]\nname = \"x\"\nversion = \"0.1.0\"\n")]);
+    let out = distpack().args(["init", "--profile", "web", "--dir"]).arg(project.dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("network-service, package-manager, raw-socket-agent"), "{}", text(&out.stderr));
+}
