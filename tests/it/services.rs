@@ -143,3 +143,35 @@ fn every_fixture_installs_and_purges_without_a_running_systemd() {
         }
     }
 }
+
+#[test]
+fn per_unit_options_change_the_scripts() {
+    let fx = fixture("dynamic-user");
+    let manifest = fx.manifest();
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text += "\n[systemd]\nenable = false\n\n[systemd.units.\"fx-dynd.service\"]\nstart = false\n";
+    std::fs::write(&manifest, &text).unwrap();
+    let s = scripts(&fx.build());
+    let postinst = &s["postinst"];
+    assert!(!postinst.contains("deb-systemd-helper enable"), "enable = false:\n{postinst}");
+    assert!(postinst.contains("deb-systemd-helper update-state 'fx-dynd.service'"), "{postinst}");
+    assert!(
+        postinst.contains("try-restart 'fx-dynd.service'") && !postinst.contains("_distpack_action"),
+        "start = false keeps try-restart on upgrade:\n{postinst}"
+    );
+
+    std::fs::write(&manifest, text.replace("start = false", "restart-on-upgrade = false")).unwrap();
+    let s = scripts(&fx.build());
+    assert!(
+        s["preinst"].contains("[ \"$1\" = upgrade ]")
+            && s["preinst"].contains("deb-systemd-invoke stop 'fx-dynd.service'"),
+        "{}",
+        s["preinst"]
+    );
+    assert!(s["postinst"].contains("deb-systemd-invoke start 'fx-dynd.service'"), "{}", s["postinst"]);
+
+    std::fs::write(&manifest, text.replace("fx-dynd.service\"]", "nope.service\"]")).unwrap();
+    let out = distpack().args(["plan", "-m"]).arg(&manifest).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(crate::support::text(&out.stderr).contains("names a unit the package does not install"));
+}
