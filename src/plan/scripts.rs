@@ -69,6 +69,8 @@ struct TemplateData<'a> {
     groups: &'a [services::SystemGroup],
     chown: Vec<Chown<'a>>,
     units: UnitLists,
+    /// Removed on purge: state the services left and `[[directories]]`.
+    purge_dirs: Vec<String>,
 }
 
 #[derive(Serialize)]
@@ -103,6 +105,14 @@ struct UnitLists {
     stop_before_upgrade: String,
     stop_on_remove: String,
     purge: String,
+}
+
+fn purge_dirs(services: &services::Services) -> Vec<String> {
+    let mut dirs: Vec<String> = services.units.iter().flat_map(|u| u.file.persistent_directories()).collect();
+    dirs.extend(services.directories.iter().map(|d| d.path.clone()));
+    dirs.sort();
+    dirs.dedup();
+    dirs
 }
 
 fn unit_lists(units: &[services::ServiceUnit]) -> UnitLists {
@@ -195,6 +205,7 @@ pub(super) fn render(package: &Package, hooks: &Hooks) -> Result<BTreeMap<String
         groups: &services.groups,
         chown,
         units: unit_lists(&services.units),
+        purge_dirs: purge_dirs(services),
     };
     let mut out = BTreeMap::new();
     for (name, template) in native_scripts(package.format) {

@@ -244,6 +244,28 @@ impl UnitFile {
         })
     }
 
+    /// What purge removes: the State/Cache/Logs directories systemd created for the service, and
+    /// for `DynamicUser=yes` their real location under `private/` (the plain path is a symlink).
+    pub fn persistent_directories(&self) -> Vec<String> {
+        let dynamic = self.is_true("Service", "DynamicUser");
+        let mut out = Vec::new();
+        for (key, root) in
+            [("StateDirectory", "/var/lib"), ("CacheDirectory", "/var/cache"), ("LogsDirectory", "/var/log")]
+        {
+            for (dir, _) in self.list("Service", key) {
+                let dir = dir.split(':').next().unwrap_or(&dir).trim_matches('/').to_string();
+                if dir.is_empty() || dir.split('/').any(|c| c == "..") {
+                    continue;
+                }
+                out.push(format!("{root}/{dir}"));
+                if dynamic {
+                    out.push(format!("{root}/private/{dir}"));
+                }
+            }
+        }
+        out
+    }
+
     /// Directories systemd creates for the service under /var/lib, /var/cache, /var/log, /run, /etc.
     pub fn managed_directories(&self) -> Vec<String> {
         let roots = [

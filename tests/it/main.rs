@@ -11,3 +11,4 @@ mod profiles;
 mod reproducible;
 mod services;
 mod support;
+mod vm;

@@ -137,9 +137,16 @@ fn every_fixture_installs_and_purges_without_a_running_systemd() {
         }
         run(Command::new("dpkg").arg("-P").arg(&package));
         if name == "static-user" {
-            // Debian policy keeps system users on purge; remove it so the machine is left as found.
-            let _ = Command::new("userdel").arg("fxsvc").status();
-            let _ = std::fs::remove_dir_all("/var/lib/fx-svcd");
+            // Purge leaves the system as it was: the user, its group and its directory are gone.
+            assert!(
+                !Command::new("getent").args(["passwd", "fxsvc"]).status().unwrap().success(),
+                "fxsvc survives purge"
+            );
+            assert!(
+                !Command::new("getent").args(["group", "fxsvc"]).status().unwrap().success(),
+                "group fxsvc survives purge"
+            );
+            assert!(!std::path::Path::new("/var/lib/fx-svcd").exists(), "/var/lib/fx-svcd survives purge");
         }
     }
 }

@@ -1,0 +1,21 @@
+# Scenario 4: the User=healthd variant: sysusers creates the user, the service runs as it, and
+# purge leaves the system as it was.
+# Input: healthd-user.deb
+# shellcheck source=ci/vm/scenarios/lib.sh
+. /e2e/lib.sh
+for f in passwd group shadow gshadow; do cp "/etc/$f" "/tmp/$f.before"; done
+step "dpkg -i healthd-user.deb" dpkg_install /e2e/input/healthd-user.deb
+check "systemd-sysusers created the healthd user" getent passwd healthd
+check "healthd.service is active" active healthd.service
+body=$(http_get http://127.0.0.1:8080/health) || fail "GET /health does not answer"
+check "GET /health answers ok" [ "$body" = ok ]
+user=$(ps -o user= -p "$(main_pid)" | tr -d ' ')
+check "the service runs as healthd (got '$user')" [ "$user" = healthd ]
+check "/var/lib/healthd belongs to healthd" [ "$(stat -c %U /var/lib/healthd)" = healthd ]
+step "dpkg -P healthd" dpkg -P healthd
+check "the service is stopped" sh -c '! systemctl is-active --quiet healthd.service'
+check "the state is gone" [ ! -e /var/lib/healthd ]
+for f in passwd group shadow gshadow; do
+	check "/etc/$f is as before" cmp -s "/etc/$f" "/tmp/$f.before"
+done
+echo "scenario passed"

@@ -1,0 +1,130 @@
+//! Acceptance under a real systemd: each scenario boots a throw-away Debian VM (ci/vm/run), installs
+//! what distpack built and checks the service's whole life. Runs when DISTPACK_VM=1 (ci/test sets
+//! it); the VM needs qemu-system-x86 and a cached image that ci/vm/build-image makes as root.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::support::*;
+
+fn vm_enabled() -> bool {
+    let enabled = std::env::var("DISTPACK_VM").is_ok_and(|v| v == "1");
+    if !enabled {
+        eprintln!("not booting the acceptance VM: set DISTPACK_VM=1 (ci/test does)");
+    }
+    enabled
+}
+
+/// Run one scenario with `inputs` (file name in the guest → local path); returns exit code and output.
+fn scenario(name: &str, inputs: &[(&str, &Path)]) -> (i32, String) {
+    let input = tempdir();
+    for (guest_name, path) in inputs {
+        std::fs::copy(path, input.path().join(guest_name)).unwrap();
+    }
+    let out = Command::new(repo().join("ci/vm/run"))
+        .arg(repo().join(format!("ci/vm/scenarios/{name}.sh")))
+        .arg(input.path())
+        .output()
+        .expect("cannot run ci/vm/run");
+    let said = text(&out.stdout) + &text(&out.stderr);
+    // Shown in the test log whatever happens: it is the guest's own account of the scenario.
+    eprintln!("----- scenario {name}\n{said}");
+    (out.status.code().unwrap_or(-1), said)
+}
+
+fn assert_passed(name: &str, inputs: &[(&str, &Path)]) {
+    let (code, said) = scenario(name, inputs);
+    assert_eq!(code, 0, "scenario {name} failed:\n{said}");
+    assert!(said.contains("scenario passed") && !said.contains("FAIL:"), "{said}");
+}
+
+/// A copy of the example, changed by `edit(dir)`, built with distpack (and cargo).
+fn example_variant(edit: impl Fn(&Path), extra_args: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempdir();
+    copy_tree(&repo().join("examples/healthd"), dir.path());
+    edit(dir.path());
+    let out = dir.path().join("dist");
+    let mut cmd = distpack();
+    cmd.args(["build", "-f", "deb", "-m"])
+        .arg(dir.path().join("packaging/distpack.toml"))
+        .arg("-o")
+        .arg(&out)
+        .args(extra_args);
+    let deb = PathBuf::from(text(&run(&mut cmd).stdout).trim());
+    (dir, deb)
+}
+
+fn replace_in(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{} does not contain {from:?}", path.display());
+    std::fs::write(path, text.replace(from, to)).unwrap();
+}
+
+#[test]
+fn vm_install_runs_the_service_under_a_dynamic_user() {
+    if vm_enabled() {
+        assert_passed("install", &[("healthd.deb", example_deb())]);
+    }
+}
+
+#[test]
+fn vm_upgrade_keeps_the_edited_conffile_and_restarts_into_v2() {
+    if !vm_enabled() {
+        return;
+    }
+    let (_v2_dir, v2) =
+        example_variant(|dir| replace_in(&dir.join("Cargo.toml"), "version = \"1.4.2\"", "version = \"1.4.3\""), &[]);
+    assert!(v2.to_string_lossy().contains("1.4.3-1"), "{}", v2.display());
+    assert_passed("upgrade", &[("healthd.deb", example_deb()), ("healthd-v2.deb", &v2)]);
+}
+
+#[test]
+fn vm_remove_keeps_the_conffile_and_purge_leaves_nothing() {
+    if vm_enabled() {
+        assert_passed("remove-purge", &[("healthd.deb", example_deb())]);
+    }
+}
+
+#[test]
+fn vm_static_user_variant_is_provisioned_and_purged() {
+    if !vm_enabled() {
+        return;
+    }
+    let (_dir, deb) = example_variant(
+        |dir| {
+            replace_in(&dir.join("units/healthd.service"), "DynamicUser=yes", "User=healthd");
+            let manifest = dir.join("packaging/distpack.toml");
+            let text = std::fs::read_to_string(&manifest).unwrap()
+                + "\n[[users]]\nname = \"healthd\"\nhome = \"/var/lib/healthd\"\n";
+            std::fs::write(manifest, text).unwrap();
+        },
+        &[],
+    );
+    assert_passed("static-user", &[("healthd-user.deb", &deb)]);
+}
+
+#[test]
+fn vm_reports_a_broken_unit_with_the_guest_journal() {
+    if !vm_enabled() {
+        return;
+    }
+    // distpack check refuses this unit (U002); the harness must catch it too, with the journal.
+    let (_dir, deb) = example_variant(
+        |dir| {
+            replace_in(
+                &dir.join("units/healthd.service"),
+                "ExecStart=/usr/bin/healthd",
+                "ExecStart=/usr/bin/healthd-missing",
+            )
+        },
+        &["--allow-check-errors"],
+    );
+    let (code, said) = scenario("install", &[("healthd.deb", &deb)]);
+    assert_eq!(code, 1, "a broken unit must fail the scenario:\n{said}");
+    assert!(said.contains("FAIL: healthd.service is active"), "{said}");
+    assert!(
+        said.contains("--- journalctl -u healthd.service") && said.contains("--- systemctl status healthd.service"),
+        "{said}"
+    );
+    assert!(said.contains("/usr/bin/healthd-missing"), "the journal names the missing executable:\n{said}");
+}
