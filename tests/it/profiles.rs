@@ -96,3 +96,11 @@ kind = "unit"
         assert_eq!(findings, serde_json::json!([]), "profile {name}: {findings:#}");
     }
 }
+
+#[test]
+fn example_unit_passes_systemd_analyze_verify() {
+    require_tool("systemd-analyze");
+    let unit = std::fs::read_to_string(repo().join("examples/healthd/units/healthd.service")).unwrap();
+    verify(&unit.replace("ExecStart=/usr/bin/healthd", "ExecStart=/usr/bin/example-service"))
+        .unwrap_or_else(|e| panic!("healthd.service: {e}"));
+}

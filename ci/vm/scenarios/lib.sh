@@ -8,7 +8,7 @@ diagnose() {
 	echo "--- systemctl status $UNIT"
 	systemctl status --no-pager --full "$UNIT" 2>&1 || true
 	echo "--- journalctl -u $UNIT"
-	journalctl --no-pager -u "$UNIT" -n 200 2>&1 || true
+	journalctl --no-pager -u "$UNIT" -n 60 2>&1 || true
 }
 
 fail() {
