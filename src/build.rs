@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::check::{self, Finding};
 use crate::error::{Error, Result};
 use crate::format::Format;
+use crate::formats::Keys;
 use crate::manifest::{self, LoadedManifest};
 use crate::plan::{self, Context, Package};
 use crate::target::Target;
@@ -67,8 +68,10 @@ pub fn check(options: &Options) -> Result<Vec<Finding>> {
 }
 
 /// How `build` treats what is not in the manifest.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct BuildFlags {
+    /// OpenPGP secret key that signs rpm packages.
+    pub sign_key: Option<PathBuf>,
     /// Package existing binaries instead of running `cargo build`.
     pub no_build: bool,
     /// Package even when `distpack check` reports errors.
@@ -84,6 +87,14 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, log: &dyn Fn(
         }
     }
     let packages = resolve_all(&manifest, options)?;
+    let keys = Keys {
+        pgp: match &flags.sign_key {
+            Some(path) => {
+                Some(crate::sign::pgp::Signer::load(path, std::env::var(crate::sign::PGP_PASSPHRASE_ENV).ok())?)
+            }
+            None => None,
+        },
+    };
     let findings = check::run(&manifest, &packages);
     for finding in &findings {
         log(&finding.render());
@@ -97,7 +108,8 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, log: &dyn Fn(
         let packager = package.format.packager();
         let name = packager.file_name(package);
         log(&format!("packaging {name} ({} files)", package.files.len()));
-        let path = crate::output::write_atomically(out_dir, &name, |file| packager.write(package, file, out_dir))?;
+        let path =
+            crate::output::write_atomically(out_dir, &name, |file| packager.write(package, file, out_dir, &keys))?;
         let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
         log(&format!("wrote {} ({}) in {:.1}s", path.display(), human_size(size), started.elapsed().as_secs_f64()));
         artifacts.push(Artifact {

@@ -33,6 +33,25 @@ pub enum Command {
         /// Package even when the checks report errors
         #[arg(long)]
         allow_check_errors: bool,
+        /// OpenPGP secret key (armored) that signs .rpm packages; its passphrase is read from
+        /// DISTPACK_PGP_PASSPHRASE
+        #[arg(long, value_name = "FILE")]
+        sign_key: Option<PathBuf>,
+    },
+    /// Create a signing key pair
+    Keygen {
+        /// An OpenPGP key for signing .rpm packages (Ed25519)
+        #[arg(long, required = true)]
+        pgp: bool,
+        /// The key's user id
+        #[arg(long, default_value = "distpack signing key <distpack@localhost>")]
+        user_id: String,
+        /// Secret key path; the public key is written beside it with `.pub` appended
+        #[arg(short, long, default_value = "distpack-pgp.key")]
+        output: PathBuf,
+        /// Write the secret key without a passphrase (otherwise DISTPACK_PGP_PASSPHRASE must be set)
+        #[arg(long)]
+        unencrypted: bool,
     },
     /// Check the units and the manifest for what breaks services out of the box
     Check {
@@ -93,8 +112,8 @@ impl Select {
 pub fn run(cli: Cli) -> Result<()> {
     let log = |message: &str| eprintln!("distpack: {message}");
     match cli.command {
-        Command::Build { select, out_dir, no_build, allow_check_errors } => {
-            let flags = build::BuildFlags { no_build, allow_check_errors };
+        Command::Build { select, out_dir, no_build, allow_check_errors, sign_key } => {
+            let flags = build::BuildFlags { no_build, allow_check_errors, sign_key };
             for artifact in build::build(&select.options(), &out_dir, flags, &log)? {
                 println!("{}", artifact.path.display());
             }
@@ -133,6 +152,25 @@ pub fn run(cli: Cli) -> Result<()> {
                     );
                 }
             }
+        }
+        Command::Keygen { pgp: _, user_id, output, unencrypted } => {
+            let passphrase = std::env::var(crate::sign::PGP_PASSPHRASE_ENV).ok().filter(|p| !p.is_empty());
+            if passphrase.is_none() && !unencrypted {
+                return Err(Error::invalid(
+                    format!("{} is not set", crate::sign::PGP_PASSPHRASE_ENV),
+                    "set it to the passphrase that protects the new key, or pass --unencrypted for a key without one",
+                ));
+            }
+            let (secret, public) = crate::sign::pgp::keygen(&user_id, passphrase)?;
+            let public_path = PathBuf::from(format!("{}.pub", output.display()));
+            crate::sign::write_secret(&output, secret.as_bytes())?;
+            std::fs::write(&public_path, public).map_err(|source| Error::Io {
+                action: "cannot write",
+                path: public_path.clone(),
+                source,
+            })?;
+            println!("{}", output.display());
+            println!("{}", public_path.display());
         }
         Command::Init { profile, dir, force } => {
             for path in crate::init::init(&dir, &profile, force)? {

@@ -7,20 +7,23 @@ use serde::Serialize;
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     Deb,
+    Rpm,
 }
 
 impl Format {
-    pub const ALL: [Format; 1] = [Format::Deb];
+    pub const ALL: [Format; 2] = [Format::Deb, Format::Rpm];
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Deb => "deb",
+            Format::Rpm => "rpm",
         }
     }
 
     pub fn packager(self) -> &'static dyn crate::formats::Packager {
         match self {
             Format::Deb => &crate::formats::deb::Deb,
+            Format::Rpm => &crate::formats::rpm::Rpm,
         }
     }
 }

@@ -16,5 +16,6 @@ pub mod inspect;
 pub mod manifest;
 pub mod output;
 pub mod plan;
+pub mod sign;
 pub mod target;
 pub mod unit;

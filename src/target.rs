@@ -71,6 +71,11 @@ impl Target {
             (Format::Deb, Cpu::Armv7) => "armhf",
             (Format::Deb, Cpu::I686) => "i386",
             (Format::Deb, Cpu::Riscv64) => "riscv64",
+            (Format::Rpm, Cpu::X86_64) => "x86_64",
+            (Format::Rpm, Cpu::Aarch64) => "aarch64",
+            (Format::Rpm, Cpu::Armv7) => "armv7hl",
+            (Format::Rpm, Cpu::I686) => "i686",
+            (Format::Rpm, Cpu::Riscv64) => "riscv64",
         }
     }
 }

@@ -2,6 +2,7 @@
 //! and writes bytes: no globbing, no environment, no defaults.
 
 pub mod deb;
+pub mod rpm;
 mod tarball;
 
 use std::fs::File;
@@ -10,11 +11,17 @@ use std::path::Path;
 use crate::error::Result;
 use crate::plan::Package;
 
+/// Signing keys a build was given; each format uses the kind it signs with.
+#[derive(Default)]
+pub struct Keys {
+    pub pgp: Option<crate::sign::pgp::Signer>,
+}
+
 pub trait Packager: Sync {
     /// The conventional file name of the artifact (`healthd_1.4.2-1_amd64.deb`).
     fn file_name(&self, package: &Package) -> String;
 
     /// Write the artifact to `out`. `scratch` is a directory on the output's file system for
     /// temporary files (streamed members whose size must be known before they are placed).
-    fn write(&self, package: &Package, out: &mut File, scratch: &Path) -> Result<()>;
+    fn write(&self, package: &Package, out: &mut File, scratch: &Path, keys: &Keys) -> Result<()>;
 }

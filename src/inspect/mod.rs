@@ -2,6 +2,7 @@
 //! size). Packages to inspect are untrusted input: every read is bounded.
 
 mod deb;
+mod rpm;
 
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -49,7 +50,13 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     if n == 8 && &magic == b"!<arch>\n" {
         return deb::inspect(path);
     }
-    Err(Error::invalid(format!("{} is not a package distpack can read", path.display()), "inspect reads .deb files"))
+    if n >= 4 && magic[..4] == [0xed, 0xab, 0xee, 0xdb] {
+        return rpm::inspect(path);
+    }
+    Err(Error::invalid(
+        format!("{} is not a package distpack can read", path.display()),
+        "inspect reads .deb and .rpm files",
+    ))
 }
 
 impl Inspection {

@@ -374,6 +374,7 @@ impl Manifest {
         use crate::format::Format;
         match format {
             Format::Deb => self.deb.as_ref(),
+            Format::Rpm => self.rpm.as_ref(),
         }
     }
 }

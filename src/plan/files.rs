@@ -272,11 +272,12 @@ fn mode(r: &mut Resolver, entry: &FileEntry, kind: FileKind) -> Option<u32> {
 fn default_dir(format: Format, kind: FileKind, name: &str, file_name: &str) -> Option<String> {
     Some(match (format, kind) {
         (_, FileKind::Binary) => "/usr/bin".into(),
-        (Format::Deb, FileKind::Unit) => "/usr/lib/systemd/system".into(),
+        (Format::Deb | Format::Rpm, FileKind::Unit) => "/usr/lib/systemd/system".into(),
         (_, FileKind::Config) => format!("/etc/{name}"),
         (_, FileKind::Doc) => format!("/usr/share/doc/{name}"),
         (_, FileKind::Man) => format!("/usr/share/man/man{}", man_section(file_name)),
         (Format::Deb, FileKind::License) => return None,
+        (Format::Rpm, FileKind::License) => format!("/usr/share/licenses/{name}"),
         (_, FileKind::Data | FileKind::Dir | FileKind::Symlink) => format!("/usr/share/{name}"),
     })
 }
@@ -384,13 +385,46 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
+/// Directories every system has. rpm creates missing parents itself and records which package
+/// owns each directory, so an rpm must not claim these; dpkg needs every parent in the archive.
+const SYSTEM_DIRS: &[&str] = &[
+    "/etc",
+    "/opt",
+    "/run",
+    "/srv",
+    "/usr",
+    "/usr/bin",
+    "/usr/include",
+    "/usr/lib",
+    "/usr/lib/systemd",
+    "/usr/lib/systemd/system",
+    "/usr/lib/sysusers.d",
+    "/usr/lib/tmpfiles.d",
+    "/usr/lib64",
+    "/usr/libexec",
+    "/usr/sbin",
+    "/usr/share",
+    "/usr/share/doc",
+    "/usr/share/licenses",
+    "/usr/share/man",
+    "/var",
+    "/var/cache",
+    "/var/lib",
+    "/var/log",
+];
+
+fn is_system_dir(path: &str) -> bool {
+    SYSTEM_DIRS.contains(&path) || path.strip_prefix("/usr/share/man/man").is_some_and(|s| !s.contains('/'))
+}
+
 /// Add every missing parent directory (0755 root:root) and sort so parents precede contents.
-pub(super) fn add_parent_dirs(files: &mut Vec<PackageFile>) {
+/// With `own_system_dirs` false, well-known system directories are left out (rpm).
+pub(super) fn add_parent_dirs(files: &mut Vec<PackageFile>, own_system_dirs: bool) {
     let mut by_path: BTreeMap<String, PackageFile> = files.drain(..).map(|f| (f.path.clone(), f)).collect();
     let parents: Vec<String> = by_path
         .keys()
         .flat_map(|p| Path::new(p).ancestors().skip(1).map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>())
-        .filter(|p| p != "/")
+        .filter(|p| p != "/" && (own_system_dirs || !is_system_dir(p)))
         .collect();
     for parent in parents {
         by_path.entry(parent.clone()).or_insert_with(|| PackageFile {

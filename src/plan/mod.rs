@@ -205,10 +205,11 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
     };
     match format {
         Format::Deb => debian::add_docs(&mut package, &package_files.license_texts),
+        Format::Rpm => {}
     }
     add_service_files(&mut package);
     package.scripts = scripts::render(&package, &hooks)?;
-    files::add_parent_dirs(&mut package.files);
+    files::add_parent_dirs(&mut package.files, format == Format::Deb);
     Ok(package)
 }
 
@@ -260,6 +261,16 @@ fn check_name(format: Format, name: &str) -> Result<(), String> {
                 chars.find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-".contains(*c)))
             {
                 Err(format!("it may contain only lowercase letters, digits and + . -, not `{c}`"))
+            } else {
+                Ok(())
+            }
+        }
+        Format::Rpm => {
+            let mut chars = name.chars();
+            if !chars.next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
+                Err("it must start with a letter, a digit or `_`".into())
+            } else if let Some(c) = chars.find(|c| !(c.is_ascii_alphanumeric() || "._+-".contains(*c))) {
+                Err(format!("it may contain only letters, digits and . _ + -, not `{c}`"))
             } else {
                 Ok(())
             }
@@ -323,6 +334,7 @@ impl Resolver<'_> {
                 match relations::parse(entry.get_ref()) {
                     Ok(rel) => rendered.push(match self.format {
                         Format::Deb => rel.deb(),
+                        Format::Rpm => rel.rpm(),
                     }),
                     Err(why) => self.push(
                         entry.span(),
@@ -342,6 +354,7 @@ impl Resolver<'_> {
     fn compression(&mut self, fields: &Fields) -> (Compression, u32) {
         let compression = fields.compression.as_ref().map(|c| *c.get_ref()).unwrap_or(match self.format {
             Format::Deb => Compression::Xz,
+            Format::Rpm => Compression::Zstd,
         });
         let (default, range) = match compression {
             Compression::Xz => (6, 0..=9),

@@ -76,7 +76,31 @@ fn parse_atom(text: &str) -> Result<Atom, String> {
     Ok(Atom { name: name.to_string(), constraint: Some((op, version.to_string())) })
 }
 
+impl Op {
+    fn rpm(self) -> &'static str {
+        match self {
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Eq => "=",
+            Op::Ge => ">=",
+            Op::Gt => ">",
+        }
+    }
+}
+
 impl Relation {
+    /// `name OP version`, or a rich dependency `(a or b)` for alternatives (rpm ≥ 4.12).
+    pub fn rpm(&self) -> String {
+        let atom = |a: &Atom| match &a.constraint {
+            Some((op, v)) => format!("{} {} {v}", a.name, op.rpm()),
+            None => a.name.clone(),
+        };
+        match self.alternatives.as_slice() {
+            [one] => atom(one),
+            many => format!("({})", many.iter().map(atom).collect::<Vec<_>>().join(" or ")),
+        }
+    }
+
     pub fn deb(&self) -> String {
         self.alternatives
             .iter()

@@ -53,6 +53,12 @@ fn native_scripts(format: Format) -> &'static [(&'static str, &'static str)] {
             ("prerm", include_str!("../../scripts/deb/prerm.hbs")),
             ("postrm", include_str!("../../scripts/deb/postrm.hbs")),
         ],
+        Format::Rpm => &[
+            ("pre", include_str!("../../scripts/rpm/pre.hbs")),
+            ("post", include_str!("../../scripts/rpm/post.hbs")),
+            ("preun", include_str!("../../scripts/rpm/preun.hbs")),
+            ("postun", include_str!("../../scripts/rpm/postun.hbs")),
+        ],
     }
 }
 
@@ -64,6 +70,8 @@ struct TemplateData<'a> {
     provision: bool,
     /// File name of the sysusers.d / tmpfiles.d configuration, when the package ships one.
     sysusers: Option<String>,
+    /// The sysusers.d file's text, for scripts that apply it before the file is unpacked.
+    sysusers_text: Option<String>,
     tmpfiles: Option<String>,
     users: Vec<ScriptUser<'a>>,
     groups: &'a [services::SystemGroup],
@@ -105,6 +113,10 @@ struct UnitLists {
     stop_before_upgrade: String,
     stop_on_remove: String,
     purge: String,
+    /// rpm: enabled through `systemctl preset`, started on first install, try-restarted after upgrades.
+    preset: String,
+    start_on_install: String,
+    restart_after_upgrade: String,
 }
 
 fn purge_dirs(services: &services::Services) -> Vec<String> {
@@ -136,6 +148,9 @@ fn unit_lists(units: &[services::ServiceUnit]) -> UnitLists {
         stop_before_upgrade: quoted(&|u| direct(u) && !u.restart_on_upgrade),
         stop_on_remove: quoted(&|_| true),
         purge: quoted(&|u| u.installable),
+        preset: quoted(&|u| u.installable && u.enable),
+        start_on_install: quoted(&|u| direct(u) && u.start),
+        restart_after_upgrade: quoted(&|u| direct(u) && u.restart_on_upgrade),
     }
 }
 
@@ -189,6 +204,7 @@ pub(super) fn render(package: &Package, hooks: &Hooks) -> Result<BTreeMap<String
         hooks: ALL_EVENTS.iter().map(|e| (event_key(*e), hooks.get(e))).collect(),
         provision: sysusers.is_some() || tmpfiles.is_some() || !chown.is_empty(),
         sysusers,
+        sysusers_text: services.sysusers_conf(&package.name),
         tmpfiles,
         users: services
             .users

@@ -81,6 +81,9 @@ fn policy(format: Format) -> (bool, bool, bool) {
     match format {
         // dh_installsystemd: enabled, started, restarted after upgrades.
         Format::Deb => (true, true, true),
+        // Fedora: units are enabled only through presets, never started by the package, and
+        // try-restarted after an upgrade (%systemd_post, %systemd_postun_with_restart).
+        Format::Rpm => (true, false, true),
     }
 }
 

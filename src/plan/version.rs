@@ -12,6 +12,7 @@ pub fn map(format: Format, upstream: &str, epoch: Option<u32>, release: &str) ->
     }
     match format {
         Format::Deb => deb(upstream, epoch, release),
+        Format::Rpm => rpm(upstream, epoch, release),
     }
 }
 
@@ -39,6 +40,30 @@ fn deb(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, Stri
     })
 }
 
+/// rpm keeps epoch, version and release in separate tags; the string here is `[E:]V-R`.
+fn rpm(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, String> {
+    // `-` separates version from release, so the rest of a semver pre-release keeps only `_`.
+    let version = upstream.replacen('-', "~", 1).replace('-', "_");
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "._+~^".contains(c);
+    if let Some(bad) = version.chars().find(|c| !allowed(*c)) {
+        return Err(format!(
+            "rpm versions may contain only letters, digits and . _ + ~ ^, and `{version}` contains `{bad}`"
+        ));
+    }
+    if release.is_empty() {
+        return Err("the release is empty".into());
+    }
+    if let Some(bad) = release.chars().find(|c| !allowed(*c)) {
+        return Err(format!(
+            "an rpm release may contain only letters, digits and . _ + ~ ^, and release `{release}` contains `{bad}`"
+        ));
+    }
+    Ok(match epoch {
+        Some(e) if e > 0 => format!("{e}:{version}-{release}"),
+        _ => format!("{version}-{release}"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -51,5 +76,13 @@ mod tests {
         assert!(map(Format::Deb, "v1.0", None, "1").unwrap_err().contains("start with a digit"));
         assert!(map(Format::Deb, "1.0_beta", None, "1").unwrap_err().contains("`_`"));
         assert!(map(Format::Deb, "1.0", None, "1-2").unwrap_err().contains("revision"));
+    }
+
+    #[test]
+    fn rpm_versions() {
+        assert_eq!(map(Format::Rpm, "1.4.2", None, "1").unwrap(), "1.4.2-1");
+        assert_eq!(map(Format::Rpm, "1.4.2-rc.1", Some(2), "1").unwrap(), "2:1.4.2~rc.1-1");
+        assert_eq!(map(Format::Rpm, "1.0.0-beta-2", None, "1").unwrap(), "1.0.0~beta_2-1");
+        assert!(map(Format::Rpm, "1.0:2", None, "1").unwrap_err().contains("`:`"));
     }
 }

@@ -253,5 +253,6 @@ fn build_refuses_check_errors_unless_allowed() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).trim().ends_with(".deb"));
+    let artifacts = text(&out.stdout);
+    assert!(artifacts.lines().any(|l| l.ends_with(".deb")) && artifacts.lines().any(|l| l.ends_with(".rpm")), "{artifacts}");
 }

@@ -14,8 +14,8 @@ use std::path::Path;
 
 use crate::compress::{self, Encoder};
 use crate::error::{Error, IoContext, Result};
-use crate::formats::Packager;
 use crate::formats::tarball;
+use crate::formats::{Keys, Packager};
 use crate::plan::{Package, Source};
 
 pub struct Deb;
@@ -27,7 +27,7 @@ impl Packager for Deb {
         format!("{}_{}_{}.deb", package.name, version, package.arch)
     }
 
-    fn write(&self, package: &Package, out: &mut File, scratch: &Path) -> Result<()> {
+    fn write(&self, package: &Package, out: &mut File, scratch: &Path, _keys: &Keys) -> Result<()> {
         let mut data = tempfile::tempfile_in(scratch).io("cannot create a temporary file in", scratch)?;
         let payload = write_data(package, &mut data)?;
         let control = write_control(package, &payload)?;

@@ -1,0 +1,83 @@
+//! OpenPGP keys and detached signatures, for rpm's header signature (FORMATS.md §2.2).
+
+use std::path::Path;
+
+use pgp::composed::{Deserializable, KeyType, SecretKeyParamsBuilder, SignedPublicKey, SignedSecretKey};
+use pgp::crypto::hash::HashAlgorithm;
+use pgp::packet::{PacketTrait, SignatureConfig, SignatureType, Subpacket, SubpacketData};
+use pgp::types::{KeyDetails, Password, Timestamp};
+
+use crate::error::{Error, IoContext, Result};
+
+pub struct Signer {
+    key: SignedSecretKey,
+    password: Password,
+}
+
+/// Which rpm signature tag a signature belongs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Algorithm {
+    /// Tag 268.
+    Rsa,
+    /// Tag 267: DSA, ECDSA and EdDSA.
+    Dsa,
+}
+
+fn pgp_error(what: &str) -> impl Fn(pgp::errors::Error) -> Error + '_ {
+    move |e| Error::invalid(format!("{what}: {e}"), "check the key file and the passphrase in DISTPACK_PGP_PASSPHRASE")
+}
+
+impl Signer {
+    /// Load an armored secret key; `passphrase` unlocks it when it is encrypted.
+    pub fn load(path: &Path, passphrase: Option<String>) -> Result<Signer> {
+        let text = std::fs::read_to_string(path).io("cannot read the signing key", path)?;
+        let (key, _) = SignedSecretKey::from_string(&text).map_err(pgp_error("not an OpenPGP secret key"))?;
+        let password = passphrase.map(Password::from).unwrap_or_else(Password::empty);
+        key.verify_bindings().map_err(pgp_error("the key's self-signatures do not verify"))?;
+        let signer = Signer { key, password };
+        // Fail now, not halfway through a build, when the passphrase is wrong.
+        signer.sign(b"distpack", 0)?;
+        Ok(signer)
+    }
+
+    pub fn algorithm(&self) -> Algorithm {
+        match self.key.primary_key.algorithm() {
+            pgp::crypto::public_key::PublicKeyAlgorithm::RSA => Algorithm::Rsa,
+            _ => Algorithm::Dsa,
+        }
+    }
+
+    /// A binary v4 signature packet (header included) over `data`, made at `created` so that
+    /// deterministic schemes (EdDSA) give the same bytes for the same inputs.
+    pub fn sign(&self, data: &[u8], created: u32) -> Result<Vec<u8>> {
+        let key = &self.key.primary_key;
+        let mut config = SignatureConfig::v4(SignatureType::Binary, key.algorithm(), HashAlgorithm::Sha256);
+        let subpacket = |d| Subpacket::regular(d).map_err(pgp_error("cannot build the signature"));
+        config.hashed_subpackets = vec![
+            subpacket(SubpacketData::SignatureCreationTime(Timestamp::from_secs(created)))?,
+            subpacket(SubpacketData::IssuerFingerprint(key.fingerprint()))?,
+        ];
+        // rpm 4.x finds the public key by this key id.
+        config.unhashed_subpackets = vec![subpacket(SubpacketData::IssuerKeyId(key.legacy_key_id()))?];
+        let signature = config.sign(key, &self.password, data).map_err(pgp_error("cannot sign"))?;
+        let mut out = Vec::new();
+        signature.to_writer_with_header(&mut out).map_err(pgp_error("cannot serialise the signature"))?;
+        Ok(out)
+    }
+}
+
+/// A new Ed25519 signing key for `user_id`: (armored secret key, armored public key).
+pub fn keygen(user_id: &str, passphrase: Option<String>) -> Result<(String, String)> {
+    let mut params = SecretKeyParamsBuilder::default();
+    params.key_type(KeyType::Ed25519Legacy).can_certify(true).can_sign(true).primary_user_id(user_id.into());
+    if let Some(p) = passphrase {
+        params.passphrase(Some(p));
+    }
+    let params = params
+        .build()
+        .map_err(|e| Error::invalid(format!("cannot generate a key: {e}"), "this is a bug in distpack"))?;
+    let secret = params.generate(rand::thread_rng()).map_err(pgp_error("cannot generate a key"))?;
+    let public = SignedPublicKey::from(secret.clone());
+    let armor = |r: pgp::errors::Result<String>| r.map_err(pgp_error("cannot armor the key"));
+    Ok((armor(secret.to_armored_string(Default::default()))?, armor(public.to_armored_string(Default::default()))?))
+}
