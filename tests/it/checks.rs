@@ -254,5 +254,8 @@ fn build_refuses_check_errors_unless_allowed() {
         .unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let artifacts = text(&out.stdout);
-    assert!(artifacts.lines().any(|l| l.ends_with(".deb")) && artifacts.lines().any(|l| l.ends_with(".rpm")), "{artifacts}");
+    assert!(
+        artifacts.lines().any(|l| l.ends_with(".deb")) && artifacts.lines().any(|l| l.ends_with(".rpm")),
+        "{artifacts}"
+    );
 }

@@ -39,7 +39,12 @@ fn init_scaffolds_a_project_that_checks_clean() {
         let check = distpack().args(["check", "--json", "-m"]).arg(&manifest).output().unwrap();
         assert_eq!(text(&check.stdout).trim(), "[]", "{profile}: {}", text(&check.stderr));
         let deb = text(
-            &run(distpack().args(["build", "-f", "deb", "--no-build", "-m"]).arg(&manifest).arg("-o").arg(dir.join("dist"))).stdout,
+            &run(distpack()
+                .args(["build", "-f", "deb", "--no-build", "-m"])
+                .arg(&manifest)
+                .arg("-o")
+                .arg(dir.join("dist")))
+            .stdout,
         );
         let listing = text(&run(Command::new("dpkg-deb").arg("--contents").arg(deb.trim())).stdout);
         assert!(listing.contains(" usr/lib/systemd/system/demo-agent.service"), "{listing}");

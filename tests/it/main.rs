@@ -9,6 +9,7 @@ mod init;
 mod inspect;
 mod profiles;
 mod reproducible;
+mod rpm;
 mod services;
 mod support;
 mod vm;

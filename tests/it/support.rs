@@ -62,6 +62,17 @@ pub fn example_deb() -> &'static Path {
     })
 }
 
+/// The example's .rpm, built once (and cargo build of the example when it has not run yet).
+pub fn example_rpm() -> &'static Path {
+    static RPM: OnceLock<PathBuf> = OnceLock::new();
+    RPM.get_or_init(|| {
+        example_deb();
+        let out = tempdir().keep();
+        let output = run(distpack().args(["build", "-f", "rpm", "-m"]).arg(example_manifest()).arg("-o").arg(&out));
+        PathBuf::from(text(&output.stdout).trim())
+    })
+}
+
 /// Build the example again into a new directory, without running cargo (the binary exists once
 /// `example_deb` has run).
 pub fn rebuild_example(extra: &[(&str, &str)]) -> PathBuf {
