@@ -38,7 +38,8 @@ fn assert_passed(name: &str, inputs: &[(&str, &Path)]) {
     assert!(said.contains("scenario passed") && !said.contains("FAIL:"), "{said}");
 }
 
-/// A copy of the example, changed by `edit(dir)`, built with distpack (and cargo).
+/// A copy of the example, changed by `edit(dir)`, built with distpack (and cargo). `extra_args`
+/// may select the format (`-f rpm`); the default is deb.
 fn example_variant(edit: impl Fn(&Path), extra_args: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempdir();
     copy_tree(&repo().join("examples/healthd"), dir.path());
@@ -127,4 +128,39 @@ fn vm_reports_a_broken_unit_with_the_guest_journal() {
         "{said}"
     );
     assert!(said.contains("/usr/bin/healthd-missing"), "the journal names the missing executable:\n{said}");
+}
+
+fn user_variant(dir: &Path) {
+    replace_in(&dir.join("units/healthd.service"), "DynamicUser=yes", "User=healthd");
+    let manifest = dir.join("packaging/distpack.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap() + "\n[[users]]\nname = \"healthd\"\nhome = \"/var/lib/healthd\"\n";
+    std::fs::write(manifest, text).unwrap();
+}
+
+#[test]
+fn vm_rpm_install_enable_upgrade_erase() {
+    if !vm_enabled() {
+        return;
+    }
+    let rpm = example_rpm();
+    let (_v2_dir, v2) = example_variant(
+        |dir| {
+            replace_in(&dir.join("Cargo.toml"), "version = \"1.4.2\"", "version = \"1.4.3\"");
+            let config = dir.join("packaging/healthd.toml");
+            let text = std::fs::read_to_string(&config).unwrap() + "# v2 default\n";
+            std::fs::write(config, text).unwrap();
+        },
+        &["rpm"],
+    );
+    assert!(v2.to_string_lossy().ends_with("healthd-1.4.3-1.x86_64.rpm"), "{}", v2.display());
+    assert_passed("rpm-lifecycle", &[("healthd.rpm", rpm), ("healthd-v2.rpm", &v2)]);
+}
+
+#[test]
+fn vm_rpm_static_user_is_created_by_pre() {
+    if !vm_enabled() {
+        return;
+    }
+    let (_dir, rpm) = example_variant(user_variant, &["rpm"]);
+    assert_passed("rpm-static-user", &[("healthd-user.rpm", &rpm)]);
 }
