@@ -38,21 +38,20 @@ fn assert_passed(name: &str, inputs: &[(&str, &Path)]) {
     assert!(said.contains("scenario passed") && !said.contains("FAIL:"), "{said}");
 }
 
-/// A copy of the example, changed by `edit(dir)`, built with distpack (and cargo). `extra_args`
-/// may select the format (`-f rpm`); the default is deb.
-fn example_variant(edit: impl Fn(&Path), extra_args: &[&str]) -> (tempfile::TempDir, PathBuf) {
+/// A copy of the example, changed by `edit(dir)`, built as `format` with distpack (and cargo).
+fn example_variant(format: &str, edit: impl Fn(&Path), extra_args: &[&str]) -> (tempfile::TempDir, PathBuf) {
     let dir = tempdir();
     copy_tree(&repo().join("examples/healthd"), dir.path());
     edit(dir.path());
     let out = dir.path().join("dist");
     let mut cmd = distpack();
-    cmd.args(["build", "-f", "deb", "-m"])
+    cmd.args(["build", "-f", format, "-m"])
         .arg(dir.path().join("packaging/distpack.toml"))
         .arg("-o")
         .arg(&out)
         .args(extra_args);
-    let deb = PathBuf::from(text(&run(&mut cmd).stdout).trim());
-    (dir, deb)
+    let package = PathBuf::from(text(&run(&mut cmd).stdout).trim());
+    (dir, package)
 }
 
 fn replace_in(path: &Path, from: &str, to: &str) {
@@ -73,8 +72,11 @@ fn vm_upgrade_keeps_the_edited_conffile_and_restarts_into_v2() {
     if !vm_enabled() {
         return;
     }
-    let (_v2_dir, v2) =
-        example_variant(|dir| replace_in(&dir.join("Cargo.toml"), "version = \"1.4.2\"", "version = \"1.4.3\""), &[]);
+    let (_v2_dir, v2) = example_variant(
+        "deb",
+        |dir| replace_in(&dir.join("Cargo.toml"), "version = \"1.4.2\"", "version = \"1.4.3\""),
+        &[],
+    );
     assert!(v2.to_string_lossy().contains("1.4.3-1"), "{}", v2.display());
     assert_passed("upgrade", &[("healthd.deb", example_deb()), ("healthd-v2.deb", &v2)]);
 }
@@ -91,16 +93,7 @@ fn vm_static_user_variant_is_provisioned_and_purged() {
     if !vm_enabled() {
         return;
     }
-    let (_dir, deb) = example_variant(
-        |dir| {
-            replace_in(&dir.join("units/healthd.service"), "DynamicUser=yes", "User=healthd");
-            let manifest = dir.join("packaging/distpack.toml");
-            let text = std::fs::read_to_string(&manifest).unwrap()
-                + "\n[[users]]\nname = \"healthd\"\nhome = \"/var/lib/healthd\"\n";
-            std::fs::write(manifest, text).unwrap();
-        },
-        &[],
-    );
+    let (_dir, deb) = example_variant("deb", user_variant, &[]);
     assert_passed("static-user", &[("healthd-user.deb", &deb)]);
 }
 
@@ -111,6 +104,7 @@ fn vm_reports_a_broken_unit_with_the_guest_journal() {
     }
     // distpack check refuses this unit (U002); the harness must catch it too, with the journal.
     let (_dir, deb) = example_variant(
+        "deb",
         |dir| {
             replace_in(
                 &dir.join("units/healthd.service"),
@@ -133,7 +127,8 @@ fn vm_reports_a_broken_unit_with_the_guest_journal() {
 fn user_variant(dir: &Path) {
     replace_in(&dir.join("units/healthd.service"), "DynamicUser=yes", "User=healthd");
     let manifest = dir.join("packaging/distpack.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap() + "\n[[users]]\nname = \"healthd\"\nhome = \"/var/lib/healthd\"\n";
+    let text =
+        std::fs::read_to_string(&manifest).unwrap() + "\n[[users]]\nname = \"healthd\"\nhome = \"/var/lib/healthd\"\n";
     std::fs::write(manifest, text).unwrap();
 }
 
@@ -144,13 +139,14 @@ fn vm_rpm_install_enable_upgrade_erase() {
     }
     let rpm = example_rpm();
     let (_v2_dir, v2) = example_variant(
+        "rpm",
         |dir| {
             replace_in(&dir.join("Cargo.toml"), "version = \"1.4.2\"", "version = \"1.4.3\"");
             let config = dir.join("packaging/healthd.toml");
             let text = std::fs::read_to_string(&config).unwrap() + "# v2 default\n";
             std::fs::write(config, text).unwrap();
         },
-        &["rpm"],
+        &[],
     );
     assert!(v2.to_string_lossy().ends_with("healthd-1.4.3-1.x86_64.rpm"), "{}", v2.display());
     assert_passed("rpm-lifecycle", &[("healthd.rpm", rpm), ("healthd-v2.rpm", &v2)]);
@@ -161,6 +157,6 @@ fn vm_rpm_static_user_is_created_by_pre() {
     if !vm_enabled() {
         return;
     }
-    let (_dir, rpm) = example_variant(user_variant, &["rpm"]);
+    let (_dir, rpm) = example_variant("rpm", user_variant, &[]);
     assert_passed("rpm-static-user", &[("healthd-user.rpm", &rpm)]);
 }
