@@ -356,6 +356,14 @@ impl Resolver<'_> {
             Format::Deb => Compression::Xz,
             Format::Rpm => Compression::Zstd,
         });
+        if let (Format::Rpm, Compression::None, Some(c)) = (self.format, compression, &fields.compression) {
+            self.push(
+                c.span(),
+                "rpm payloads are always compressed",
+                "not for rpm",
+                "set [rpm] compression = \"zstd\", \"xz\" or \"gzip\"",
+            );
+        }
         let (default, range) = match compression {
             Compression::Xz => (6, 0..=9),
             Compression::Zstd => (19, 1..=22),

@@ -132,3 +132,13 @@ fn invalid_user_name() {
     let m = format!("{PACKAGE}\n[[users]]\nname = \"Bad User\"\n");
     assert_manifest_error(&m, &[], "[[users]]", "not a valid user name");
 }
+
+#[test]
+fn uncompressed_rpm_is_refused() {
+    let m = format!("{PACKAGE}\n[rpm]\ncompression = \"none\"\n");
+    let fixture = Fixture::new(&m, &[]);
+    let out = distpack().args(["plan", "-f", "rpm", "-m"]).arg(fixture.manifest()).output().unwrap();
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{err}");
+    assert!(err.contains("distpack.toml:9:") && err.contains("rpm payloads are always compressed"), "{err}");
+}

@@ -268,3 +268,44 @@ fn inspect_reads_the_rpm_back() {
     assert_eq!(inspected["conffiles"], serde_json::json!(["/etc/healthd/healthd.toml"]));
     assert!(inspected["scripts"]["preun"].as_str().unwrap().contains("disable --now"));
 }
+
+#[test]
+fn every_rpm_compression_installs_and_relations_map_to_rpm_tags() {
+    require_tool("rpm");
+    for (compression, compressor) in [("zstd", "zstd"), ("xz", "xz"), ("gzip", "gzip")] {
+        let manifest = format!(
+            "{PACKAGE}compression = \"{compression}\"\n\n[rpm]\ndepends = [\"a | b < 2\"]\nrecommends = [\"curl\"]\nsuggests = [\"jq >= 1.6\"]\nreplaces = [\"old-tool < 2\"]\n\n[[files]]\nsrc = \"bin/tool\"\nkind = \"binary\"\n"
+        );
+        let fixture = Fixture::new(&manifest, &[("bin/tool", "#!/bin/sh\necho tool\n")]);
+        let out = fixture.dir.path().join("dist");
+        let rpm = PathBuf::from(
+            text(
+                &run(distpack()
+                    .args(["build", "-f", "rpm", "--no-build", "-m"])
+                    .arg(fixture.manifest())
+                    .arg("-o")
+                    .arg(&out))
+                .stdout,
+            )
+            .trim(),
+        );
+        assert_eq!(rpm_q(&["-qp", "--qf", "%{PAYLOADCOMPRESSOR}"], &rpm), compressor);
+        let root = tempdir();
+        run(Command::new("rpm").args(["-i", "--nodeps", "--noscripts", "--root"]).arg(root.path()).arg(&rpm));
+        assert_eq!(
+            std::fs::read_to_string(root.path().join("usr/bin/tool")).unwrap(),
+            "#!/bin/sh\necho tool\n",
+            "{compression}"
+        );
+        if compression == "zstd" {
+            let requires = rpm_q(&["-qp", "--requires"], &rpm);
+            assert!(
+                requires.lines().any(|l| l == "(a or b < 2)") && requires.contains("rpmlib(RichDependencies)"),
+                "{requires}"
+            );
+            assert_eq!(rpm_q(&["-qp", "--recommends"], &rpm).trim(), "curl");
+            assert_eq!(rpm_q(&["-qp", "--suggests"], &rpm).trim(), "jq >= 1.6");
+            assert_eq!(rpm_q(&["-qp", "--obsoletes"], &rpm).trim(), "old-tool < 2");
+        }
+    }
+}

@@ -182,3 +182,39 @@ fn per_unit_options_change_the_scripts() {
     assert_eq!(out.status.code(), Some(3));
     assert!(crate::support::text(&out.stderr).contains("names a unit the package does not install"));
 }
+
+/// The rpm scriptlets distpack plans for a fixture: scriptlet name → body.
+fn rpm_scriptlets(fx: &Fixture) -> BTreeMap<String, String> {
+    let out = run(distpack().args(["plan", "--json", "-f", "rpm", "-m"]).arg(fx.manifest()));
+    let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    plan[0]["scripts"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect()
+}
+
+#[test]
+fn rpm_scriptlets_match_their_snapshots_and_pass_shellcheck() {
+    require_tool("shellcheck");
+    for name in FIXTURES {
+        let fx = fixture(name);
+        let scriptlets = rpm_scriptlets(&fx);
+        let mut all = String::new();
+        for (scriptlet, text) in &scriptlets {
+            all += &format!("===== %{scriptlet}\n{text}");
+            let path = fx.dir.path().join(format!("rpm-{scriptlet}"));
+            std::fs::write(&path, text).unwrap();
+            run(Command::new("sh").arg("-n").arg(&path));
+            run(Command::new("shellcheck").args(["-s", "sh"]).arg(&path));
+        }
+        insta::assert_snapshot!(format!("rpm_scriptlets_{}", name.replace('-', "_")), all);
+    }
+}
+
+#[test]
+fn rpm_static_user_is_created_in_pre_from_the_sysusers_text() {
+    let scriptlets = rpm_scriptlets(&fixture("static-user"));
+    let pre = &scriptlets["pre"];
+    assert!(pre.contains("systemd-sysusers --replace=/usr/lib/sysusers.d/fx-static.conf -"), "{pre}");
+    assert!(pre.contains("u fxsvc - \"fixture service\" /var/lib/fx-svcd /usr/sbin/nologin"), "{pre}");
+    assert!(pre.contains("useradd --system --gid 'fxsvc'"), "fallback without systemd-sysusers:\n{pre}");
+    let dynamic = rpm_scriptlets(&fixture("dynamic-user"));
+    assert!(!dynamic.values().any(|s| s.contains("sysusers") || s.contains("useradd")), "{dynamic:?}");
+}

@@ -442,9 +442,8 @@ fn main_header(package: &Package, payload: &Payload) -> Header {
     let (compressor, level) = match package.compression {
         Compression::Zstd => ("zstd", package.compression_level.to_string()),
         Compression::Xz => ("xz", package.compression_level.to_string()),
-        Compression::Gzip => ("gzip", package.compression_level.to_string()),
-        // rpm has no "none"; an uncompressed cpio is read through the gzip path's pass-through.
-        Compression::None => ("gzip", "0".to_string()),
+        // The plan refuses `none` for rpm.
+        Compression::Gzip | Compression::None => ("gzip", package.compression_level.to_string()),
     };
     h.string(PAYLOADCOMPRESSOR, compressor);
     h.string(PAYLOADFLAGS, &level);
