@@ -74,6 +74,14 @@ impl<W: Write> Write for Encoder<W> {
     }
 }
 
+/// gzip with no name and a zero timestamp, like `gzip -9n`, so the bytes depend only on the input.
+/// For small generated files (changelogs, man pages, .MTREE).
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::GzBuilder::new().mtime(0).write(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes).expect("writing to memory cannot fail");
+    encoder.finish().expect("writing to memory cannot fail")
+}
+
 /// The file-name suffix of a compressed member (`.xz`, …; empty for none).
 pub fn extension(compression: Compression) -> &'static str {
     match compression {

@@ -8,15 +8,18 @@ use serde::Serialize;
 pub enum Format {
     Deb,
     Rpm,
+    /// Arch Linux's binary package, `.pkg.tar.zst`.
+    Arch,
 }
 
 impl Format {
-    pub const ALL: [Format; 2] = [Format::Deb, Format::Rpm];
+    pub const ALL: [Format; 3] = [Format::Deb, Format::Rpm, Format::Arch];
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Deb => "deb",
             Format::Rpm => "rpm",
+            Format::Arch => "arch",
         }
     }
 
@@ -24,6 +27,7 @@ impl Format {
         match self {
             Format::Deb => &crate::formats::deb::Deb,
             Format::Rpm => &crate::formats::rpm::Rpm,
+            Format::Arch => &crate::formats::arch::Arch,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! One pure writer per format behind one small interface. A writer reads the resolved `Package`
 //! and writes bytes: no globbing, no environment, no defaults.
 
+pub mod arch;
 pub mod deb;
 pub mod rpm;
 mod tarball;

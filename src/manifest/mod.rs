@@ -375,6 +375,7 @@ impl Manifest {
         match format {
             Format::Deb => self.deb.as_ref(),
             Format::Rpm => self.rpm.as_ref(),
+            Format::Arch => self.arch.as_ref(),
         }
     }
 }

@@ -1,10 +1,6 @@
 //! The files Debian policy expects in every binary package: a machine-readable copyright file and
 //! a gzipped changelog (FORMATS.md §1.9: lintian's `no-copyright-file` and `no-changelog`).
 
-use std::io::Write;
-
-use flate2::{Compression, GzBuilder};
-
 use super::{Package, PackageFile, Source};
 use crate::manifest::FileKind;
 
@@ -28,7 +24,7 @@ const COMMON_LICENSES: &[(&str, &str)] = &[
 pub(super) fn add_docs(package: &mut Package, license_texts: &[String]) {
     let dir = package.doc_dir();
     let copyright = copyright(package, license_texts);
-    let changelog = gzip(changelog(package).as_bytes());
+    let changelog = crate::compress::gzip(changelog(package).as_bytes());
     for (name, bytes) in [("copyright", copyright.into_bytes()), ("changelog.Debian.gz", changelog)] {
         let path = format!("{dir}/{name}");
         if package.files.iter().any(|f| f.path == path) {
@@ -125,13 +121,6 @@ fn changelog(package: &Package) -> String {
         maintainer = package.maintainer,
         date = rfc2822(package.mtime),
     )
-}
-
-/// gzip with no name and a zero timestamp, like `gzip -9n`, so the bytes depend only on the input.
-pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut encoder = GzBuilder::new().mtime(0).write(Vec::new(), Compression::best());
-    encoder.write_all(bytes).expect("writing to memory cannot fail");
-    encoder.finish().expect("writing to memory cannot fail")
 }
 
 /// `Mon, 01 Jan 2024 00:00:00 +0000` for a Unix time. Written out here because the changelog is the

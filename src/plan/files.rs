@@ -153,7 +153,7 @@ pub(super) fn resolve(
                     if kind == FileKind::Man && !file_name.ends_with(".gz") {
                         match std::fs::read(&path) {
                             Ok(text) => {
-                                let bytes = super::debian::gzip(&text);
+                                let bytes = crate::compress::gzip(&text);
                                 let dest = if dest.ends_with(".gz") { dest } else { format!("{dest}.gz") };
                                 let size = bytes.len() as u64;
                                 items.push((dest, dest_span, Source::Generated { bytes }, size));
@@ -272,12 +272,12 @@ fn mode(r: &mut Resolver, entry: &FileEntry, kind: FileKind) -> Option<u32> {
 fn default_dir(format: Format, kind: FileKind, name: &str, file_name: &str) -> Option<String> {
     Some(match (format, kind) {
         (_, FileKind::Binary) => "/usr/bin".into(),
-        (Format::Deb | Format::Rpm, FileKind::Unit) => "/usr/lib/systemd/system".into(),
+        (_, FileKind::Unit) => "/usr/lib/systemd/system".into(),
         (_, FileKind::Config) => format!("/etc/{name}"),
         (_, FileKind::Doc) => format!("/usr/share/doc/{name}"),
         (_, FileKind::Man) => format!("/usr/share/man/man{}", man_section(file_name)),
         (Format::Deb, FileKind::License) => return None,
-        (Format::Rpm, FileKind::License) => format!("/usr/share/licenses/{name}"),
+        (Format::Rpm | Format::Arch, FileKind::License) => format!("/usr/share/licenses/{name}"),
         (_, FileKind::Data | FileKind::Dir | FileKind::Symlink) => format!("/usr/share/{name}"),
     })
 }

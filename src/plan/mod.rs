@@ -205,11 +205,11 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
     };
     match format {
         Format::Deb => debian::add_docs(&mut package, &package_files.license_texts),
-        Format::Rpm => {}
+        Format::Rpm | Format::Arch => {}
     }
     add_service_files(&mut package);
     package.scripts = scripts::render(&package, &hooks)?;
-    files::add_parent_dirs(&mut package.files, format == Format::Deb);
+    files::add_parent_dirs(&mut package.files, format != Format::Rpm);
     Ok(package)
 }
 
@@ -261,6 +261,15 @@ fn check_name(format: Format, name: &str) -> Result<(), String> {
                 chars.find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-".contains(*c)))
             {
                 Err(format!("it may contain only lowercase letters, digits and + . -, not `{c}`"))
+            } else {
+                Ok(())
+            }
+        }
+        Format::Arch => {
+            if name.starts_with(['-', '.']) {
+                Err("it must not start with `-` or `.`".into())
+            } else if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || "@._+-".contains(*c))) {
+                Err(format!("it may contain only letters, digits and @ . _ + -, not `{c}`"))
             } else {
                 Ok(())
             }
@@ -332,9 +341,16 @@ impl Resolver<'_> {
             let mut rendered = Vec::new();
             for entry in entries {
                 match relations::parse(entry.get_ref()) {
+                    Ok(rel) if self.format == Format::Arch && rel.alternatives.len() > 1 => self.push(
+                        entry.span(),
+                        format!("pacman has no alternatives, and `{}` lists several", entry.get_ref()),
+                        "alternatives",
+                        "name one package in [arch], e.g. [arch] depends = [\"...\"]",
+                    ),
                     Ok(rel) => rendered.push(match self.format {
                         Format::Deb => rel.deb(),
                         Format::Rpm => rel.rpm(),
+                        Format::Arch => rel.arch(),
                     }),
                     Err(why) => self.push(
                         entry.span(),
@@ -354,7 +370,7 @@ impl Resolver<'_> {
     fn compression(&mut self, fields: &Fields) -> (Compression, u32) {
         let compression = fields.compression.as_ref().map(|c| *c.get_ref()).unwrap_or(match self.format {
             Format::Deb => Compression::Xz,
-            Format::Rpm => Compression::Zstd,
+            Format::Rpm | Format::Arch => Compression::Zstd,
         });
         if let (Format::Rpm, Compression::None, Some(c)) = (self.format, compression, &fields.compression) {
             self.push(

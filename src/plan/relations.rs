@@ -89,6 +89,15 @@ impl Op {
 }
 
 impl Relation {
+    /// `name>=1.2` (no spaces). pacman has no alternatives; the plan refuses relations with several.
+    pub fn arch(&self) -> String {
+        let a = &self.alternatives[0];
+        match &a.constraint {
+            Some((op, v)) => format!("{}{}{v}", a.name, op.rpm()),
+            None => a.name.clone(),
+        }
+    }
+
     /// `name OP version`, or a rich dependency `(a or b)` for alternatives (rpm ≥ 4.12).
     pub fn rpm(&self) -> String {
         let atom = |a: &Atom| match &a.constraint {

@@ -53,6 +53,7 @@ fn native_scripts(format: Format) -> &'static [(&'static str, &'static str)] {
             ("prerm", include_str!("../../scripts/deb/prerm.hbs")),
             ("postrm", include_str!("../../scripts/deb/postrm.hbs")),
         ],
+        Format::Arch => &[("install", include_str!("../../scripts/arch/install.hbs"))],
         Format::Rpm => &[
             ("pre", include_str!("../../scripts/rpm/pre.hbs")),
             ("post", include_str!("../../scripts/rpm/post.hbs")),
@@ -117,6 +118,8 @@ struct UnitLists {
     preset: String,
     start_on_install: String,
     restart_after_upgrade: String,
+    /// Arch: units whose enabling the install message explains.
+    hint: Vec<String>,
 }
 
 fn purge_dirs(services: &services::Services) -> Vec<String> {
@@ -151,6 +154,7 @@ fn unit_lists(units: &[services::ServiceUnit]) -> UnitLists {
         preset: quoted(&|u| u.installable && u.enable),
         start_on_install: quoted(&|u| direct(u) && u.start),
         restart_after_upgrade: quoted(&|u| direct(u) && u.restart_on_upgrade),
+        hint: units.iter().filter(|u| u.installable).map(|u| u.name.clone()).collect(),
     }
 }
 

@@ -84,6 +84,8 @@ fn policy(format: Format) -> (bool, bool, bool) {
         // Fedora: units are enabled only through presets, never started by the package, and
         // try-restarted after an upgrade (%systemd_post, %systemd_postun_with_restart).
         Format::Rpm => (true, false, true),
+        // Arch: the administrator enables units; the package only tells how.
+        Format::Arch => (false, false, false),
     }
 }
 

@@ -13,6 +13,7 @@ pub fn map(format: Format, upstream: &str, epoch: Option<u32>, release: &str) ->
     match format {
         Format::Deb => deb(upstream, epoch, release),
         Format::Rpm => rpm(upstream, epoch, release),
+        Format::Arch => arch(upstream, epoch, release),
     }
 }
 
@@ -64,6 +65,33 @@ fn rpm(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, Stri
     })
 }
 
+/// pacman's vercmp has no `~`: a letter right after the release sorts it earlier (`1.0rc1` <
+/// `1.0`), so the pre-release is glued on, with `pre` before a numeric one. pkgrel is `N` or `N.N`.
+fn arch(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, String> {
+    let version = match upstream.split_once('-') {
+        Some((base, pre)) if pre.starts_with(|c: char| c.is_ascii_digit()) => {
+            format!("{base}pre{}", pre.replace('-', "_"))
+        }
+        Some((base, pre)) => format!("{base}{}", pre.replace('-', "_")),
+        None => upstream.to_string(),
+    };
+    if let Some(bad) = version.chars().find(|c| !(c.is_ascii_alphanumeric() || "._+@".contains(*c))) {
+        return Err(format!("pkgver may contain only letters, digits and . _ + @, and `{version}` contains `{bad}`"));
+    }
+    if version.starts_with(['.', '_', '+', '@']) {
+        return Err(format!("pkgver `{version}` must start with a letter or a digit"));
+    }
+    let mut parts = release.split('.');
+    let numeric = |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    if !numeric(parts.next()) || parts.clone().count() > 1 || (parts.clone().count() == 1 && !numeric(parts.next())) {
+        return Err(format!("pkgrel must be a number such as 1 or 1.1, and release is `{release}`"));
+    }
+    Ok(match epoch {
+        Some(e) if e > 0 => format!("{e}:{version}-{release}"),
+        _ => format!("{version}-{release}"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,6 +104,15 @@ mod tests {
         assert!(map(Format::Deb, "v1.0", None, "1").unwrap_err().contains("start with a digit"));
         assert!(map(Format::Deb, "1.0_beta", None, "1").unwrap_err().contains("`_`"));
         assert!(map(Format::Deb, "1.0", None, "1-2").unwrap_err().contains("revision"));
+    }
+
+    #[test]
+    fn arch_versions() {
+        assert_eq!(map(Format::Arch, "1.4.2", None, "1").unwrap(), "1.4.2-1");
+        assert_eq!(map(Format::Arch, "1.4.2-rc.1", Some(1), "2").unwrap(), "1:1.4.2rc.1-2");
+        assert_eq!(map(Format::Arch, "1.4.2-1", None, "1").unwrap(), "1.4.2pre1-1");
+        assert!(map(Format::Arch, "1.0", None, "1a").unwrap_err().contains("pkgrel"));
+        assert!(map(Format::Arch, "1.0", None, "1.2.3").unwrap_err().contains("pkgrel"));
     }
 
     #[test]

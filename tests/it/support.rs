@@ -73,6 +73,21 @@ pub fn example_rpm() -> &'static Path {
     })
 }
 
+/// The example's .pkg.tar.zst, built once.
+pub fn example_arch() -> &'static Path {
+    static PKG: OnceLock<PathBuf> = OnceLock::new();
+    PKG.get_or_init(|| {
+        example_deb();
+        let out = tempdir().keep();
+        let output = run(distpack()
+            .args(["build", "-f", "arch", "--no-build", "-m"])
+            .arg(example_manifest())
+            .arg("-o")
+            .arg(&out));
+        PathBuf::from(text(&output.stdout).trim())
+    })
+}
+
 /// Build the example again into a new directory, without running cargo (the binary exists once
 /// `example_deb` has run).
 pub fn rebuild_example(extra: &[(&str, &str)]) -> PathBuf {
