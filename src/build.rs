@@ -8,9 +8,10 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::check::{self, Finding};
+use crate::error::IoContext;
 use crate::error::{Error, Result};
 use crate::format::Format;
-use crate::formats::Keys;
+use crate::formats::{Keys, pkgbuild};
 use crate::manifest::{self, LoadedManifest};
 use crate::plan::{self, Context, Package};
 use crate::target::Target;
@@ -39,8 +40,12 @@ fn targets(options: &Options) -> Result<Vec<Target>> {
     options.targets.iter().map(|t| Target::parse(t)).collect()
 }
 
-fn formats(options: &Options) -> Vec<Format> {
-    if options.formats.is_empty() { Format::ALL.to_vec() } else { options.formats.clone() }
+/// The formats asked for, or every format the manifest enables (pkgbuild needs a [pkgbuild] table).
+fn formats(options: &Options, manifest: &LoadedManifest) -> Vec<Format> {
+    if !options.formats.is_empty() {
+        return options.formats.clone();
+    }
+    Format::ALL.into_iter().filter(|f| *f != Format::Pkgbuild || manifest.raw.pkgbuild.is_some()).collect()
 }
 
 /// Resolve every package without building anything.
@@ -53,7 +58,7 @@ fn resolve_all(manifest: &LoadedManifest, options: &Options) -> Result<Vec<Packa
     let ctx = Context { mtime: crate::epoch::source_date_epoch(&manifest.root)? };
     let mut packages = Vec::new();
     for target in targets(options)? {
-        for format in formats(options) {
+        for format in formats(options, manifest) {
             packages.push(plan::resolve(manifest, format, &target, &ctx)?);
         }
     }
@@ -103,7 +108,11 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, log: &dyn Fn(
         return Err(Error::Check { count: findings.iter().filter(|f| f.severity == check::Severity::Error).count() });
     }
     let mut artifacts = Vec::new();
+    let source_recipe = manifest.raw.pkgbuild.as_ref().is_some_and(|p| p.mode == crate::manifest::PkgbuildMode::Source);
     for package in &packages {
+        if package.format == Format::Pkgbuild && source_recipe {
+            continue; // a source recipe downloads no release tarball
+        }
         let started = Instant::now();
         let packager = package.format.packager();
         let name = packager.file_name(package);
@@ -119,6 +128,34 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, log: &dyn Fn(
             path,
             size,
         });
+    }
+    if let Some(settings) = &manifest.raw.pkgbuild {
+        let recipe_packages: Vec<&Package> = packages.iter().filter(|p| p.format == Format::Pkgbuild).collect();
+        if !recipe_packages.is_empty() {
+            let tarballs: Vec<pkgbuild::Tarball> = artifacts
+                .iter()
+                .filter(|a| a.format == Format::Pkgbuild)
+                .map(|a| {
+                    let bytes = std::fs::read(&a.path).io("cannot read", &a.path)?;
+                    Ok(pkgbuild::Tarball {
+                        arch: a.arch.clone(),
+                        file_name: a.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                        sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
+                    })
+                })
+                .collect::<Result<_>>()?;
+            let recipe = pkgbuild::render(settings, &manifest.root, &recipe_packages, &tarballs)?;
+            let dir = pkgbuild::write_recipe(&recipe, &out_dir.join(format!("{}-pkgbuild", recipe_packages[0].name)))?;
+            log(&format!("wrote the AUR recipe in {}", dir.display()));
+            let first = recipe_packages[0];
+            artifacts.push(Artifact {
+                format: Format::Pkgbuild,
+                target: first.target.clone(),
+                arch: "any".into(),
+                path: dir.join("PKGBUILD"),
+                size: recipe.pkgbuild.len() as u64,
+            });
+        }
     }
     Ok(artifacts)
 }

@@ -38,6 +38,20 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         sign_key: Option<PathBuf>,
     },
+    /// Commit the AUR recipe (PKGBUILD, .SRCINFO, .install) into an AUR git checkout
+    Aur {
+        #[command(flatten)]
+        select: Select,
+        /// The AUR git checkout (an empty directory becomes a new repository)
+        #[arg(long)]
+        repo: PathBuf,
+        /// Push the commit with your git/ssh configuration
+        #[arg(long)]
+        push: bool,
+        /// Package existing binaries; do not run `cargo build`
+        #[arg(long)]
+        no_build: bool,
+    },
     /// Create a signing key pair
     Keygen {
         /// An OpenPGP key for signing .rpm packages (Ed25519)
@@ -117,6 +131,28 @@ pub fn run(cli: Cli) -> Result<()> {
             for artifact in build::build(&select.options(), &out_dir, flags, &log)? {
                 println!("{}", artifact.path.display());
             }
+        }
+        Command::Aur { select, repo, push, no_build } => {
+            let mut options = select.options();
+            options.formats = vec![Format::Pkgbuild];
+            let scratch = tempfile::tempdir().map_err(|source| Error::Io {
+                action: "cannot create a temporary directory",
+                path: std::env::temp_dir(),
+                source,
+            })?;
+            let flags = build::BuildFlags { no_build, ..Default::default() };
+            let artifacts = build::build(&options, scratch.path(), flags, &log)?;
+            let recipe = artifacts
+                .iter()
+                .find(|a| a.path.ends_with("PKGBUILD"))
+                .and_then(|a| a.path.parent())
+                .ok_or_else(|| Error::invalid("no recipe was written", "check the [pkgbuild] table"))?;
+            let package = build::plan(&options)?
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::invalid("no package", "check the manifest"))?;
+            let commit = crate::aur::publish(recipe, &repo, &package.version, &package.maintainer, push, &log)?;
+            println!("{commit}");
         }
         Command::Check { select, json } => {
             let findings = build::check(&select.options())?;

@@ -10,16 +10,20 @@ pub enum Format {
     Rpm,
     /// Arch Linux's binary package, `.pkg.tar.zst`.
     Arch,
+    /// An AUR recipe (PKGBUILD, .SRCINFO, .install) and, in `bin` mode, the release tarball per
+    /// architecture that it downloads.
+    Pkgbuild,
 }
 
 impl Format {
-    pub const ALL: [Format; 3] = [Format::Deb, Format::Rpm, Format::Arch];
+    pub const ALL: [Format; 4] = [Format::Deb, Format::Rpm, Format::Arch, Format::Pkgbuild];
 
     pub fn name(self) -> &'static str {
         match self {
             Format::Deb => "deb",
             Format::Rpm => "rpm",
             Format::Arch => "arch",
+            Format::Pkgbuild => "pkgbuild",
         }
     }
 
@@ -28,6 +32,7 @@ impl Format {
             Format::Deb => &crate::formats::deb::Deb,
             Format::Rpm => &crate::formats::rpm::Rpm,
             Format::Arch => &crate::formats::arch::Arch,
+            Format::Pkgbuild => &crate::formats::pkgbuild::ReleaseTarball,
         }
     }
 }

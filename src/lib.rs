@@ -2,6 +2,7 @@
 //!
 //! manifest (as written) → plan (one resolved `Package` per format × target) → format writers.
 
+pub mod aur;
 pub mod build;
 pub mod check;
 pub mod cli;

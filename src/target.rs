@@ -76,11 +76,11 @@ impl Target {
             (Format::Rpm, Cpu::Armv7) => "armv7hl",
             (Format::Rpm, Cpu::I686) => "i686",
             (Format::Rpm, Cpu::Riscv64) => "riscv64",
-            (Format::Arch, Cpu::X86_64) => "x86_64",
-            (Format::Arch, Cpu::Aarch64) => "aarch64",
-            (Format::Arch, Cpu::Armv7) => "armv7h",
-            (Format::Arch, Cpu::I686) => "i686",
-            (Format::Arch, Cpu::Riscv64) => "riscv64",
+            (Format::Arch | Format::Pkgbuild, Cpu::X86_64) => "x86_64",
+            (Format::Arch | Format::Pkgbuild, Cpu::Aarch64) => "aarch64",
+            (Format::Arch | Format::Pkgbuild, Cpu::Armv7) => "armv7h",
+            (Format::Arch | Format::Pkgbuild, Cpu::I686) => "i686",
+            (Format::Arch | Format::Pkgbuild, Cpu::Riscv64) => "riscv64",
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod arch;
 pub mod deb;
+pub mod pkgbuild;
 pub mod rpm;
 mod tarball;
 

@@ -32,6 +32,8 @@ pub struct Manifest {
     pub rpm: Option<Fields>,
     pub arch: Option<Fields>,
     pub apk: Option<Fields>,
+    /// How the AUR recipe gets its files.
+    pub pkgbuild: Option<PkgbuildSettings>,
     /// What maintainer scripts do with the package's units; unset values follow distro policy.
     #[serde(default)]
     pub systemd: Systemd,
@@ -43,6 +45,29 @@ pub struct Manifest {
     pub directories: Vec<Spanned<Directory>>,
     #[serde(default)]
     pub check: CheckSettings,
+}
+
+/// `[pkgbuild]`: the AUR recipe. `bin` downloads the release tarball distpack writes for each
+/// architecture; `source` builds from a source archive with cargo.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct PkgbuildSettings {
+    #[serde(default)]
+    pub mode: PkgbuildMode,
+    /// Where the recipe downloads from; `{version}`, `{arch}` (bin mode) and `{name}` are replaced.
+    pub source_url: Spanned<String>,
+    /// Source mode: the archive's SHA-256 (`SKIP` when unset).
+    pub sha256: Option<String>,
+    /// Source mode: the directory the archive unpacks to (default `{name}-{version}`).
+    pub source_dir: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PkgbuildMode {
+    #[default]
+    Bin,
+    Source,
 }
 
 /// `[systemd]`: defaults for every unit, and `[systemd.units."NAME"]` for one unit.
@@ -361,6 +386,7 @@ impl Manifest {
             rpm: None,
             arch: None,
             apk: None,
+            pkgbuild: None,
             systemd: Systemd::default(),
             users: Vec::new(),
             groups: Vec::new(),
@@ -375,7 +401,7 @@ impl Manifest {
         match format {
             Format::Deb => self.deb.as_ref(),
             Format::Rpm => self.rpm.as_ref(),
-            Format::Arch => self.arch.as_ref(),
+            Format::Arch | Format::Pkgbuild => self.arch.as_ref(),
         }
     }
 }

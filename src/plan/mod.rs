@@ -99,6 +99,15 @@ impl Package {
 
 /// Resolve the manifest for one format and target. All problems are reported together.
 pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: &Context) -> Result<Package> {
+    if format == Format::Pkgbuild && manifest.raw.pkgbuild.is_none() {
+        let error = manifest.error(
+            0..0,
+            "the pkgbuild format needs a [pkgbuild] table",
+            "no [pkgbuild]",
+            "add [pkgbuild] with source-url = \"https://…/{name}-{version}-{arch}.tar.gz\" (and mode = \"source\" to build from source)",
+        );
+        return Err(manifest.errors(vec![error]));
+    }
     let fields = match manifest.raw.format_table(format) {
         Some(table) => manifest.raw.package.overlay(table),
         None => manifest.raw.package.clone(),
@@ -205,7 +214,7 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
     };
     match format {
         Format::Deb => debian::add_docs(&mut package, &package_files.license_texts),
-        Format::Rpm | Format::Arch => {}
+        Format::Rpm | Format::Arch | Format::Pkgbuild => {}
     }
     add_service_files(&mut package);
     package.scripts = scripts::render(&package, &hooks)?;
@@ -265,7 +274,7 @@ fn check_name(format: Format, name: &str) -> Result<(), String> {
                 Ok(())
             }
         }
-        Format::Arch => {
+        Format::Arch | Format::Pkgbuild => {
             if name.starts_with(['-', '.']) {
                 Err("it must not start with `-` or `.`".into())
             } else if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || "@._+-".contains(*c))) {
@@ -341,16 +350,18 @@ impl Resolver<'_> {
             let mut rendered = Vec::new();
             for entry in entries {
                 match relations::parse(entry.get_ref()) {
-                    Ok(rel) if self.format == Format::Arch && rel.alternatives.len() > 1 => self.push(
-                        entry.span(),
-                        format!("pacman has no alternatives, and `{}` lists several", entry.get_ref()),
-                        "alternatives",
-                        "name one package in [arch], e.g. [arch] depends = [\"...\"]",
-                    ),
+                    Ok(rel) if matches!(self.format, Format::Arch | Format::Pkgbuild) && rel.alternatives.len() > 1 => {
+                        self.push(
+                            entry.span(),
+                            format!("pacman has no alternatives, and `{}` lists several", entry.get_ref()),
+                            "alternatives",
+                            "name one package in [arch], e.g. [arch] depends = [\"...\"]",
+                        )
+                    }
                     Ok(rel) => rendered.push(match self.format {
                         Format::Deb => rel.deb(),
                         Format::Rpm => rel.rpm(),
-                        Format::Arch => rel.arch(),
+                        Format::Arch | Format::Pkgbuild => rel.arch(),
                     }),
                     Err(why) => self.push(
                         entry.span(),
@@ -368,9 +379,15 @@ impl Resolver<'_> {
     }
 
     fn compression(&mut self, fields: &Fields) -> (Compression, u32) {
+        if self.format == Format::Pkgbuild {
+            // Whatever the [arch] table says, the recipe downloads a .tar.gz.
+            return (Compression::Gzip, 9);
+        }
         let compression = fields.compression.as_ref().map(|c| *c.get_ref()).unwrap_or(match self.format {
             Format::Deb => Compression::Xz,
             Format::Rpm | Format::Arch => Compression::Zstd,
+            // The release tarball a PKGBUILD downloads.
+            Format::Pkgbuild => Compression::Gzip,
         });
         if let (Format::Rpm, Compression::None, Some(c)) = (self.format, compression, &fields.compression) {
             self.push(

@@ -53,7 +53,7 @@ fn native_scripts(format: Format) -> &'static [(&'static str, &'static str)] {
             ("prerm", include_str!("../../scripts/deb/prerm.hbs")),
             ("postrm", include_str!("../../scripts/deb/postrm.hbs")),
         ],
-        Format::Arch => &[("install", include_str!("../../scripts/arch/install.hbs"))],
+        Format::Arch | Format::Pkgbuild => &[("install", include_str!("../../scripts/arch/install.hbs"))],
         Format::Rpm => &[
             ("pre", include_str!("../../scripts/rpm/pre.hbs")),
             ("post", include_str!("../../scripts/rpm/post.hbs")),

@@ -85,7 +85,7 @@ fn policy(format: Format) -> (bool, bool, bool) {
         // try-restarted after an upgrade (%systemd_post, %systemd_postun_with_restart).
         Format::Rpm => (true, false, true),
         // Arch: the administrator enables units; the package only tells how.
-        Format::Arch => (false, false, false),
+        Format::Arch | Format::Pkgbuild => (false, false, false),
     }
 }
 

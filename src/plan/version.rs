@@ -13,7 +13,7 @@ pub fn map(format: Format, upstream: &str, epoch: Option<u32>, release: &str) ->
     match format {
         Format::Deb => deb(upstream, epoch, release),
         Format::Rpm => rpm(upstream, epoch, release),
-        Format::Arch => arch(upstream, epoch, release),
+        Format::Arch | Format::Pkgbuild => arch(upstream, epoch, release),
     }
 }
 

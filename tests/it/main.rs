@@ -8,6 +8,7 @@ mod errors;
 mod files;
 mod init;
 mod inspect;
+mod pkgbuild;
 mod profiles;
 mod reproducible;
 mod rpm;

@@ -16,7 +16,6 @@ use crate::compress::{self, Encoder};
 use crate::error::{Error, IoContext, Result};
 use crate::formats::tarball;
 use crate::formats::{Keys, Packager};
-use crate::manifest::FileKind;
 use crate::plan::{Package, Source};
 
 pub struct Arch;
@@ -193,14 +192,4 @@ fn mtree(package: &Package, metadata: &[(&str, Vec<u8>)], digests: &[Option<(Str
         };
     }
     out
-}
-
-/// Config files as `backup` lists them (relative paths), for tests and PKGBUILDs.
-pub fn backup_paths(package: &Package) -> Vec<String> {
-    package
-        .files
-        .iter()
-        .filter(|f| f.kind == FileKind::Config)
-        .map(|f| f.path.trim_start_matches('/').to_string())
-        .collect()
 }
