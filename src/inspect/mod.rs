@@ -1,6 +1,7 @@
 //! `distpack inspect`: read any artifact back (metadata, scripts, every file with mode, owner and
 //! size). Packages to inspect are untrusted input: every read is bounded.
 
+mod arch;
 mod deb;
 mod rpm;
 
@@ -53,9 +54,12 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     if n >= 4 && magic[..4] == [0xed, 0xab, 0xee, 0xdb] {
         return rpm::inspect(path);
     }
+    if path.to_string_lossy().contains(".pkg.tar") {
+        return arch::inspect(path);
+    }
     Err(Error::invalid(
         format!("{} is not a package distpack can read", path.display()),
-        "inspect reads .deb and .rpm files",
+        "inspect reads .deb, .rpm and .pkg.tar.* files",
     ))
 }
 
@@ -106,11 +110,21 @@ pub(crate) fn read_limited(reader: impl Read, limit: u64, what: &str) -> Result<
 
 /// Every entry of a tar stream, with its name normalised to an absolute path.
 pub(crate) fn list_tar(reader: impl Read, what: &str) -> Result<Vec<InspectedFile>> {
+    list_tar_filtered(reader, what, &mut |_, _| Ok(true))
+}
+
+/// Like `list_tar`, but `visit(name, contents)` sees each entry first (to read metadata members)
+/// and says whether it is listed.
+pub(crate) fn list_tar_filtered(
+    reader: impl Read,
+    what: &str,
+    visit: &mut dyn FnMut(&str, &mut dyn Read) -> Result<bool>,
+) -> Result<Vec<InspectedFile>> {
     let corrupt = |e: std::io::Error| Error::invalid(format!("cannot read {what}: {e}"), "the package is corrupt");
     let mut archive = tar::Archive::new(reader);
     let mut files = Vec::new();
     for entry in archive.entries().map_err(corrupt)? {
-        let entry = entry.map_err(corrupt)?;
+        let mut entry = entry.map_err(corrupt)?;
         if files.len() >= MAX_ENTRIES {
             return Err(Error::invalid(
                 format!("{what} has more than {MAX_ENTRIES} entries"),
@@ -127,7 +141,7 @@ pub(crate) fn list_tar(reader: impl Read, what: &str) -> Result<Vec<InspectedFil
             tar::EntryType::Link => "hardlink",
             _ => "other",
         };
-        files.push(InspectedFile {
+        let listed = InspectedFile {
             path: format!("/{rel}"),
             kind,
             mode: header.mode().map_err(corrupt)? & 0o7777,
@@ -145,7 +159,10 @@ pub(crate) fn list_tar(reader: impl Read, what: &str) -> Result<Vec<InspectedFil
                 .unwrap_or_else(|| header.gid().unwrap_or(0).to_string()),
             size: header.size().map_err(corrupt)?,
             target: entry.link_name_bytes().map(|l| String::from_utf8_lossy(&l).into_owned()),
-        });
+        };
+        if visit(&raw, &mut entry)? {
+            files.push(listed);
+        }
     }
     Ok(files)
 }

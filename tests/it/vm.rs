@@ -160,3 +160,10 @@ fn vm_rpm_static_user_is_created_by_pre() {
     let (_dir, rpm) = example_variant("rpm", user_variant, &[]);
     assert_passed("rpm-static-user", &[("healthd-user.rpm", &rpm)]);
 }
+
+#[test]
+fn vm_arch_install_is_not_enabled_and_remove_keeps_a_pacsave() {
+    if vm_enabled() {
+        assert_passed("arch-lifecycle", &[("healthd.pkg.tar.zst", example_arch())]);
+    }
+}
