@@ -156,19 +156,17 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Check { select, json } => {
             let findings = build::check(&select.options())?;
+            let errors = findings.iter().filter(|f| f.severity == crate::check::Severity::Error).count();
             if json {
                 println!("{}", to_json(&findings)?);
             } else {
                 for finding in &findings {
                     eprintln!("{}", finding.render());
                 }
-                let errors = findings.iter().filter(|f| f.severity == crate::check::Severity::Error).count();
                 eprintln!("distpack: {errors} error(s), {} warning(s)", findings.len() - errors);
             }
-            if crate::check::has_errors(&findings) {
-                return Err(Error::Check {
-                    count: findings.iter().filter(|f| f.severity == crate::check::Severity::Error).count(),
-                });
+            if errors > 0 {
+                return Err(Error::Check { count: errors });
             }
         }
         Command::Plan { select, json } => {

@@ -60,7 +60,7 @@ pub fn has_errors(findings: &[Finding]) -> bool {
 
 fn manifest_rules(manifest: &LoadedManifest, package: &Package) -> Vec<Finding> {
     let file = manifest.path.display().to_string();
-    let line_of = |offset: usize| manifest.text[..offset.min(manifest.text.len())].matches('\n').count() + 1;
+    let line_of = |offset: usize| crate::plan::line_of(&manifest.text, offset);
     let mut out = Vec::new();
     for entry in &manifest.raw.files {
         let entry = entry.get_ref();

@@ -12,7 +12,8 @@ use crate::error::{Error, IoContext, Result};
 pub fn inspect(path: &Path) -> Result<Inspection> {
     let file = File::open(path).io("cannot open", path)?;
     let name = path.to_string_lossy();
-    let decoded = compress::decoder(&name, BufReader::new(file)).map_err(|e| Error::invalid(format!("{}: {e}", path.display()), "the file is not a valid package"))?;
+    let decoded = compress::decoder(&name, BufReader::new(file))
+        .map_err(|e| Error::invalid(format!("{}: {e}", path.display()), "the file is not a valid package"))?;
     let mut fields = Vec::new();
     let mut scripts = BTreeMap::new();
     let files = list_tar_filtered(decoded, "the package", &mut |entry_name, reader| {

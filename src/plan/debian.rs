@@ -1,7 +1,7 @@
 //! The files Debian policy expects in every binary package: a machine-readable copyright file and
 //! a gzipped changelog (FORMATS.md §1.9: lintian's `no-copyright-file` and `no-changelog`).
 
-use super::{Package, PackageFile, Source};
+use super::Package;
 use crate::manifest::FileKind;
 
 /// Licenses whose full text Debian ships in /usr/share/common-licenses, by SPDX id → file name.
@@ -27,18 +27,7 @@ pub(super) fn add_docs(package: &mut Package, license_texts: &[String]) {
     let changelog = crate::compress::gzip(changelog(package).as_bytes());
     for (name, bytes) in [("copyright", copyright.into_bytes()), ("changelog.Debian.gz", changelog)] {
         let path = format!("{dir}/{name}");
-        if package.files.iter().any(|f| f.path == path) {
-            continue; // the manifest ships its own
-        }
-        package.files.push(PackageFile {
-            path,
-            kind: FileKind::Doc,
-            mode: 0o644,
-            owner: "root".into(),
-            group: "root".into(),
-            size: bytes.len() as u64,
-            source: Source::Generated { bytes },
-        });
+        package.add_generated(path, FileKind::Doc, bytes);
     }
 }
 

@@ -132,14 +132,8 @@ pub(super) fn resolve(
                             Some(dir) => (format!("{dir}/{file_name}"), src.span()),
                             None => {
                                 // A license folded into the format's copyright file installs nothing itself.
-                                match std::fs::read_to_string(&path) {
-                                    Ok(text) => out.license_texts.push(text),
-                                    Err(e) => r.push(
-                                        src.span(),
-                                        format!("cannot read {}: {e}", path.display()),
-                                        "unreadable",
-                                        "make the file readable",
-                                    ),
+                                if let Some(text) = read_source(r, src.span(), &path) {
+                                    out.license_texts.push(String::from_utf8_lossy(&text).into_owned());
                                 }
                                 continue;
                             }
@@ -151,19 +145,11 @@ pub(super) fn resolve(
                         out.license_texts.push(text);
                     }
                     if kind == FileKind::Man && !file_name.ends_with(".gz") {
-                        match std::fs::read(&path) {
-                            Ok(text) => {
-                                let bytes = crate::compress::gzip(&text);
-                                let dest = if dest.ends_with(".gz") { dest } else { format!("{dest}.gz") };
-                                let size = bytes.len() as u64;
-                                items.push((dest, dest_span, Source::Generated { bytes }, size));
-                            }
-                            Err(e) => r.push(
-                                src.span(),
-                                format!("cannot read {}: {e}", path.display()),
-                                "unreadable",
-                                "make the file readable",
-                            ),
+                        if let Some(text) = read_source(r, src.span(), &path) {
+                            let bytes = crate::compress::gzip(&text);
+                            let dest = if dest.ends_with(".gz") { dest } else { format!("{dest}.gz") };
+                            let size = bytes.len() as u64;
+                            items.push((dest, dest_span, Source::Generated { bytes }, size));
                         }
                         continue;
                     }
@@ -205,6 +191,17 @@ pub(super) fn resolve(
         }
     }
     out
+}
+
+/// A small source file read whole (license texts, man pages to compress), or an error at `span`.
+fn read_source(r: &mut Resolver, span: Range<usize>, path: &Path) -> Option<Vec<u8>> {
+    match std::fs::read(path) {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            r.push(span, format!("cannot read {}: {e}", path.display()), "unreadable", "make the file readable");
+            None
+        }
+    }
 }
 
 const PLACEHOLDER_HELP: &str = "the placeholders are {target}, {arch}, {version} and {name}";

@@ -3,6 +3,7 @@
 
 mod debian;
 mod files;
+pub(crate) use files::line_of;
 pub mod relations;
 mod scripts;
 pub mod services;
@@ -90,6 +91,23 @@ pub enum Source {
 impl Package {
     pub fn conffiles(&self) -> impl Iterator<Item = &PackageFile> {
         self.files.iter().filter(|f| f.kind == FileKind::Config)
+    }
+
+    /// Add a file distpack generates (0644 root:root), unless the manifest ships its own there.
+    pub(crate) fn add_generated(&mut self, path: String, kind: FileKind, bytes: Vec<u8>) {
+        if self.files.iter().any(|f| f.path == path) {
+            return;
+        }
+        let size = bytes.len() as u64;
+        self.files.push(PackageFile {
+            path,
+            kind,
+            mode: 0o644,
+            owner: "root".into(),
+            group: "root".into(),
+            size,
+            source: Source::Generated { bytes },
+        });
     }
 
     pub fn doc_dir(&self) -> String {
@@ -231,19 +249,7 @@ fn add_service_files(package: &mut Package) {
     for (dir, text) in generated {
         let Some(text) = text else { continue };
         let path = format!("{dir}/{}.conf", package.name);
-        if package.files.iter().any(|f| f.path == path) {
-            continue; // the manifest ships its own
-        }
-        let bytes = text.into_bytes();
-        package.files.push(PackageFile {
-            path,
-            kind: FileKind::Data,
-            mode: 0o644,
-            owner: "root".into(),
-            group: "root".into(),
-            size: bytes.len() as u64,
-            source: Source::Generated { bytes },
-        });
+        package.add_generated(path, FileKind::Data, text.into_bytes());
     }
 }
 

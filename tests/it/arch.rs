@@ -136,8 +136,12 @@ fn arch_builds_are_reproducible() {
 
 #[test]
 fn inspect_reads_the_arch_package_back() {
-    let plan: serde_json::Value = serde_json::from_slice(&run(distpack().args(["plan", "--json", "-f", "arch", "-m"]).arg(example_manifest())).stdout).unwrap();
-    let inspected: serde_json::Value = serde_json::from_slice(&run(distpack().args(["inspect", "--json"]).arg(example_arch())).stdout).unwrap();
+    let plan: serde_json::Value = serde_json::from_slice(
+        &run(distpack().args(["plan", "--json", "-f", "arch", "-m"]).arg(example_manifest())).stdout,
+    )
+    .unwrap();
+    let inspected: serde_json::Value =
+        serde_json::from_slice(&run(distpack().args(["inspect", "--json"]).arg(example_arch())).stdout).unwrap();
     let key = |f: &serde_json::Value| (f["path"].clone(), f["mode"].clone(), f["owner"].clone(), f["size"].clone());
     let planned: Vec<_> = plan[0]["files"].as_array().unwrap().iter().map(key).collect();
     let read_back: Vec<_> = inspected["files"].as_array().unwrap().iter().map(key).collect();
