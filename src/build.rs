@@ -40,12 +40,20 @@ fn targets(options: &Options) -> Result<Vec<Target>> {
     options.targets.iter().map(|t| Target::parse(t)).collect()
 }
 
-/// The formats asked for, or every format the manifest enables (pkgbuild needs a [pkgbuild] table).
+/// The formats asked for, or every format the manifest enables.
 fn formats(options: &Options, manifest: &LoadedManifest) -> Vec<Format> {
     if !options.formats.is_empty() {
         return options.formats.clone();
     }
-    Format::ALL.into_iter().filter(|f| *f != Format::Pkgbuild || manifest.raw.pkgbuild.is_some()).collect()
+    // pkgbuild needs [pkgbuild]; apk needs a signing key, so it is built when [apk] asks for it.
+    Format::ALL
+        .into_iter()
+        .filter(|f| match f {
+            Format::Pkgbuild => manifest.raw.pkgbuild.is_some(),
+            Format::Apk => manifest.raw.apk.is_some(),
+            _ => true,
+        })
+        .collect()
 }
 
 /// Resolve every package without building anything.
@@ -77,6 +85,9 @@ pub fn check(options: &Options) -> Result<Vec<Finding>> {
 pub struct BuildFlags {
     /// OpenPGP secret key that signs rpm packages.
     pub sign_key: Option<PathBuf>,
+    /// RSA private key that signs .apk packages.
+    pub apk_key: Option<PathBuf>,
+    pub allow_unsigned_apk: bool,
     /// Package existing binaries instead of running `cargo build`.
     pub no_build: bool,
     /// Package even when `distpack check` reports errors.
@@ -99,7 +110,12 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, log: &dyn Fn(
             }
             None => None,
         },
+        apk: flags.apk_key.as_deref().map(crate::sign::rsa::ApkSigner::load).transpose()?,
+        allow_unsigned_apk: flags.allow_unsigned_apk,
     };
+    if keys.apk.is_none() && flags.allow_unsigned_apk && packages.iter().any(|p| p.format == Format::Apk) {
+        log("building an UNSIGNED .apk (--allow-unsigned-apk): apk installs it only with --allow-untrusted");
+    }
     let findings = check::run(&manifest, &packages);
     for finding in &findings {
         log(&finding.render());

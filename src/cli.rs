@@ -37,6 +37,12 @@ pub enum Command {
         /// DISTPACK_PGP_PASSPHRASE
         #[arg(long, value_name = "FILE")]
         sign_key: Option<PathBuf>,
+        /// RSA private key (PEM) that signs .apk packages; its public key is FILE.pub
+        #[arg(long, value_name = "FILE")]
+        apk_key: Option<PathBuf>,
+        /// Build an unsigned .apk (apk installs it only with --allow-untrusted)
+        #[arg(long)]
+        allow_unsigned_apk: bool,
     },
     /// Commit the AUR recipe (PKGBUILD, .SRCINFO, .install) into an AUR git checkout
     Aur {
@@ -55,8 +61,12 @@ pub enum Command {
     /// Create a signing key pair
     Keygen {
         /// An OpenPGP key for signing .rpm packages (Ed25519)
-        #[arg(long, required = true)]
+        #[arg(long, required_unless_present = "rsa", conflicts_with = "rsa")]
         pgp: bool,
+        /// An RSA key pair for signing .apk packages, as abuild makes it: NAME.rsa (0600) and
+        /// NAME.rsa.pub
+        #[arg(long, value_name = "NAME")]
+        rsa: Option<String>,
         /// The key's user id
         #[arg(long, default_value = "distpack signing key <distpack@localhost>")]
         user_id: String,
@@ -126,8 +136,8 @@ impl Select {
 pub fn run(cli: Cli) -> Result<()> {
     let log = |message: &str| eprintln!("distpack: {message}");
     match cli.command {
-        Command::Build { select, out_dir, no_build, allow_check_errors, sign_key } => {
-            let flags = build::BuildFlags { no_build, allow_check_errors, sign_key };
+        Command::Build { select, out_dir, no_build, allow_check_errors, sign_key, apk_key, allow_unsigned_apk } => {
+            let flags = build::BuildFlags { no_build, allow_check_errors, sign_key, apk_key, allow_unsigned_apk };
             for artifact in build::build(&select.options(), &out_dir, flags, &log)? {
                 println!("{}", artifact.path.display());
             }
@@ -187,7 +197,20 @@ pub fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Keygen { pgp: _, user_id, output, unencrypted } => {
+        Command::Keygen { rsa: Some(name), .. } => {
+            let (private, public) = crate::sign::rsa::keygen()?;
+            let private_path = PathBuf::from(format!("{name}.rsa"));
+            let public_path = PathBuf::from(format!("{name}.rsa.pub"));
+            crate::sign::write_secret(&private_path, private.as_bytes())?;
+            std::fs::write(&public_path, public).map_err(|source| Error::Io {
+                action: "cannot write",
+                path: public_path.clone(),
+                source,
+            })?;
+            println!("{}", private_path.display());
+            println!("{}", public_path.display());
+        }
+        Command::Keygen { pgp: _, rsa: None, user_id, output, unencrypted } => {
             let passphrase = std::env::var(crate::sign::PGP_PASSPHRASE_ENV).ok().filter(|p| !p.is_empty());
             if passphrase.is_none() && !unencrypted {
                 return Err(Error::invalid(

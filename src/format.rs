@@ -13,10 +13,12 @@ pub enum Format {
     /// An AUR recipe (PKGBUILD, .SRCINFO, .install) and, in `bin` mode, the release tarball per
     /// architecture that it downloads.
     Pkgbuild,
+    /// Alpine's signed `.apk` (v2), with OpenRC services instead of systemd units.
+    Apk,
 }
 
 impl Format {
-    pub const ALL: [Format; 4] = [Format::Deb, Format::Rpm, Format::Arch, Format::Pkgbuild];
+    pub const ALL: [Format; 5] = [Format::Deb, Format::Rpm, Format::Arch, Format::Pkgbuild, Format::Apk];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -24,6 +26,7 @@ impl Format {
             Format::Rpm => "rpm",
             Format::Arch => "arch",
             Format::Pkgbuild => "pkgbuild",
+            Format::Apk => "apk",
         }
     }
 
@@ -33,6 +36,7 @@ impl Format {
             Format::Rpm => &crate::formats::rpm::Rpm,
             Format::Arch => &crate::formats::arch::Arch,
             Format::Pkgbuild => &crate::formats::pkgbuild::ReleaseTarball,
+            Format::Apk => &crate::formats::apk::Apk,
         }
     }
 }

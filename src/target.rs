@@ -81,6 +81,11 @@ impl Target {
             (Format::Arch | Format::Pkgbuild, Cpu::Armv7) => "armv7h",
             (Format::Arch | Format::Pkgbuild, Cpu::I686) => "i686",
             (Format::Arch | Format::Pkgbuild, Cpu::Riscv64) => "riscv64",
+            (Format::Apk, Cpu::X86_64) => "x86_64",
+            (Format::Apk, Cpu::Aarch64) => "aarch64",
+            (Format::Apk, Cpu::Armv7) => "armv7",
+            (Format::Apk, Cpu::I686) => "x86",
+            (Format::Apk, Cpu::Riscv64) => "riscv64",
         }
     }
 }

@@ -47,6 +47,9 @@ pub fn run(manifest: &LoadedManifest, packages: &[Package]) -> Vec<Finding> {
     for package in packages {
         findings.extend(units::check(package));
         findings.extend(manifest_rules(manifest, package));
+        if package.format == crate::format::Format::Apk {
+            findings.extend(openrc_rules(package));
+        }
     }
     let ignored: Vec<&str> = manifest.raw.check.ignore.iter().map(|c| c.get_ref().as_str()).collect();
     let mut out: Vec<Finding> = findings.into_iter().filter(|f| !ignored.contains(&f.code)).collect();
@@ -97,6 +100,44 @@ fn manifest_rules(manifest: &LoadedManifest, package: &Package) -> Vec<Finding> 
                     help: "point src at the built executable, or use kind = \"data\" for other files".into(),
                 });
             }
+        }
+    }
+    out
+}
+
+/// Alpine has no systemd: say what happens to each unit, and which directives do not carry over.
+fn openrc_rules(package: &Package) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for unit in &package.services.units {
+        let service = unit.kind == Some(crate::unit::UnitKind::Service) && !unit.template;
+        out.push(Finding {
+            code: "A001",
+            severity: Severity::Warning,
+            file: unit.source.clone(),
+            line: 1,
+            message: if service {
+                format!(
+                    "{} is left out of the .apk; /etc/init.d/{} runs the service under OpenRC",
+                    unit.name,
+                    unit.file.stem()
+                )
+            } else {
+                format!("{} has no OpenRC equivalent and is left out of the .apk", unit.name)
+            },
+            help: "Alpine has no systemd; check the generated OpenRC script with `distpack inspect`".into(),
+        });
+        if !service {
+            continue;
+        }
+        for (key, line) in crate::plan::openrc::untranslated(&unit.file) {
+            out.push(Finding {
+                code: "A002",
+                severity: Severity::Warning,
+                file: unit.source.clone(),
+                line,
+                message: format!("{key}= has no OpenRC equivalent and is not carried into /etc/init.d/{}", unit.file.stem()),
+                help: "the service runs without it on Alpine; add the behaviour to the daemon or its OpenRC conf.d file if it matters".into(),
+            });
         }
     }
     out

@@ -1,6 +1,7 @@
 //! One pure writer per format behind one small interface. A writer reads the resolved `Package`
 //! and writes bytes: no globbing, no environment, no defaults.
 
+pub mod apk;
 pub mod arch;
 pub mod deb;
 pub mod pkgbuild;
@@ -17,6 +18,9 @@ use crate::plan::Package;
 #[derive(Default)]
 pub struct Keys {
     pub pgp: Option<crate::sign::pgp::Signer>,
+    pub apk: Option<crate::sign::rsa::ApkSigner>,
+    /// An unsigned .apk was asked for explicitly.
+    pub allow_unsigned_apk: bool,
 }
 
 pub trait Packager: Sync {

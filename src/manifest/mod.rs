@@ -402,6 +402,7 @@ impl Manifest {
             Format::Deb => self.deb.as_ref(),
             Format::Rpm => self.rpm.as_ref(),
             Format::Arch | Format::Pkgbuild => self.arch.as_ref(),
+            Format::Apk => self.apk.as_ref(),
         }
     }
 }

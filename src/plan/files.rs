@@ -274,7 +274,9 @@ fn default_dir(format: Format, kind: FileKind, name: &str, file_name: &str) -> O
         (_, FileKind::Doc) => format!("/usr/share/doc/{name}"),
         (_, FileKind::Man) => format!("/usr/share/man/man{}", man_section(file_name)),
         (Format::Deb, FileKind::License) => return None,
-        (Format::Rpm | Format::Arch | Format::Pkgbuild, FileKind::License) => format!("/usr/share/licenses/{name}"),
+        (Format::Rpm | Format::Arch | Format::Pkgbuild | Format::Apk, FileKind::License) => {
+            format!("/usr/share/licenses/{name}")
+        }
         (_, FileKind::Data | FileKind::Dir | FileKind::Symlink) => format!("/usr/share/{name}"),
     })
 }

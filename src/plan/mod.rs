@@ -4,6 +4,7 @@
 mod debian;
 mod files;
 pub(crate) use files::line_of;
+pub mod openrc;
 pub mod relations;
 mod scripts;
 pub mod services;
@@ -233,6 +234,7 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
     match format {
         Format::Deb => debian::add_docs(&mut package, &package_files.license_texts),
         Format::Rpm | Format::Arch | Format::Pkgbuild => {}
+        Format::Apk => openrc::replace_units(&mut package),
     }
     add_service_files(&mut package);
     package.scripts = scripts::render(&package, &hooks)?;
@@ -240,8 +242,12 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
     Ok(package)
 }
 
-/// sysusers.d and tmpfiles.d files for static users and `[[directories]]`.
+/// sysusers.d and tmpfiles.d files for static users and `[[directories]]` (not for Alpine, which
+/// has neither: its scripts create both).
 fn add_service_files(package: &mut Package) {
+    if package.format == Format::Apk {
+        return;
+    }
     let generated = [
         ("/usr/lib/sysusers.d", package.services.sysusers_conf(&package.name)),
         ("/usr/lib/tmpfiles.d", package.services.tmpfiles_conf(&package.name)),
@@ -276,6 +282,15 @@ fn check_name(format: Format, name: &str) -> Result<(), String> {
                 chars.find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || "+.-".contains(*c)))
             {
                 Err(format!("it may contain only lowercase letters, digits and + . -, not `{c}`"))
+            } else {
+                Ok(())
+            }
+        }
+        Format::Apk => {
+            if !name.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                Err("it must start with a letter or a digit".into())
+            } else if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || "._+-".contains(*c))) {
+                Err(format!("it may contain only letters, digits and . _ + -, not `{c}`"))
             } else {
                 Ok(())
             }
@@ -356,7 +371,10 @@ impl Resolver<'_> {
             let mut rendered = Vec::new();
             for entry in entries {
                 match relations::parse(entry.get_ref()) {
-                    Ok(rel) if matches!(self.format, Format::Arch | Format::Pkgbuild) && rel.alternatives.len() > 1 => {
+                    Ok(rel)
+                        if matches!(self.format, Format::Arch | Format::Pkgbuild | Format::Apk)
+                            && rel.alternatives.len() > 1 =>
+                    {
                         self.push(
                             entry.span(),
                             format!("pacman has no alternatives, and `{}` lists several", entry.get_ref()),
@@ -367,7 +385,7 @@ impl Resolver<'_> {
                     Ok(rel) => rendered.push(match self.format {
                         Format::Deb => rel.deb(),
                         Format::Rpm => rel.rpm(),
-                        Format::Arch | Format::Pkgbuild => rel.arch(),
+                        Format::Arch | Format::Pkgbuild | Format::Apk => rel.arch(),
                     }),
                     Err(why) => self.push(
                         entry.span(),
@@ -385,15 +403,15 @@ impl Resolver<'_> {
     }
 
     fn compression(&mut self, fields: &Fields) -> (Compression, u32) {
-        if self.format == Format::Pkgbuild {
+        if matches!(self.format, Format::Pkgbuild | Format::Apk) {
             // Whatever the [arch] table says, the recipe downloads a .tar.gz.
             return (Compression::Gzip, 9);
         }
         let compression = fields.compression.as_ref().map(|c| *c.get_ref()).unwrap_or(match self.format {
             Format::Deb => Compression::Xz,
             Format::Rpm | Format::Arch => Compression::Zstd,
-            // The release tarball a PKGBUILD downloads.
-            Format::Pkgbuild => Compression::Gzip,
+            // The release tarball a PKGBUILD downloads; apk v2 is gzip only.
+            Format::Pkgbuild | Format::Apk => Compression::Gzip,
         });
         if let (Format::Rpm, Compression::None, Some(c)) = (self.format, compression, &fields.compression) {
             self.push(

@@ -54,6 +54,14 @@ fn native_scripts(format: Format) -> &'static [(&'static str, &'static str)] {
             ("postrm", include_str!("../../scripts/deb/postrm.hbs")),
         ],
         Format::Arch | Format::Pkgbuild => &[("install", include_str!("../../scripts/arch/install.hbs"))],
+        Format::Apk => &[
+            (".pre-install", include_str!("../../scripts/apk/pre-install.hbs")),
+            (".post-install", include_str!("../../scripts/apk/post-install.hbs")),
+            (".pre-upgrade", include_str!("../../scripts/apk/pre-upgrade.hbs")),
+            (".post-upgrade", include_str!("../../scripts/apk/post-upgrade.hbs")),
+            (".pre-deinstall", include_str!("../../scripts/apk/pre-deinstall.hbs")),
+            (".post-deinstall", include_str!("../../scripts/apk/post-deinstall.hbs")),
+        ],
         Format::Rpm => &[
             ("pre", include_str!("../../scripts/rpm/pre.hbs")),
             ("post", include_str!("../../scripts/rpm/post.hbs")),
@@ -78,6 +86,10 @@ struct TemplateData<'a> {
     groups: &'a [services::SystemGroup],
     chown: Vec<Chown<'a>>,
     units: UnitLists,
+    /// apk: `[[directories]]`, created by .post-install (there is no systemd-tmpfiles).
+    directories: Vec<ScriptDir<'a>>,
+    /// apk: the OpenRC services the package installs.
+    openrc: Vec<String>,
     /// Removed on purge: state the services left and `[[directories]]`.
     purge_dirs: Vec<String>,
 }
@@ -91,6 +103,14 @@ struct ScriptUser<'a> {
     /// Safe inside single quotes.
     description: String,
     groups: &'a [String],
+}
+
+#[derive(Serialize)]
+struct ScriptDir<'a> {
+    path: &'a str,
+    mode: String,
+    owner: &'a str,
+    group: &'a str,
 }
 
 #[derive(Serialize)]
@@ -226,6 +246,12 @@ pub(super) fn render(package: &Package, hooks: &Hooks) -> Result<BTreeMap<String
         chown,
         units: unit_lists(&services.units),
         purge_dirs: purge_dirs(services),
+        directories: services
+            .directories
+            .iter()
+            .map(|d| ScriptDir { path: &d.path, mode: format!("{:04o}", d.mode), owner: &d.owner, group: &d.group })
+            .collect(),
+        openrc: package.files.iter().filter_map(|f| f.path.strip_prefix("/etc/init.d/").map(str::to_string)).collect(),
     };
     let mut out = BTreeMap::new();
     for (name, template) in native_scripts(package.format) {

@@ -86,6 +86,8 @@ fn policy(format: Format) -> (bool, bool, bool) {
         Format::Rpm => (true, false, true),
         // Arch: the administrator enables units; the package only tells how.
         Format::Arch | Format::Pkgbuild => (false, false, false),
+        // Alpine: OpenRC services are added with `rc-update` by the administrator.
+        Format::Apk => (false, false, false),
     }
 }
 

@@ -14,6 +14,7 @@ pub fn map(format: Format, upstream: &str, epoch: Option<u32>, release: &str) ->
         Format::Deb => deb(upstream, epoch, release),
         Format::Rpm => rpm(upstream, epoch, release),
         Format::Arch | Format::Pkgbuild => arch(upstream, epoch, release),
+        Format::Apk => apk(upstream, epoch, release),
     }
 }
 
@@ -92,6 +93,38 @@ fn arch(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, Str
     })
 }
 
+/// Alpine: `number{.number}{letter}{_suffix{number}}-rN`; a semver pre-release must be one of
+/// apk's suffixes (`1.4.2-rc.1` → `1.4.2_rc1`). pkgrel counts from 0: release 1 is `-r0`.
+fn apk(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, String> {
+    if epoch.is_some_and(|e| e > 0) {
+        return Err("apk versions have no epoch".into());
+    }
+    let (base, pre) = upstream.split_once('-').map(|(b, p)| (b, Some(p))).unwrap_or((upstream, None));
+    if !base.split('.').all(|part| {
+        !part.is_empty()
+            && part.trim_end_matches(|c: char| c.is_ascii_lowercase()).chars().all(|c| c.is_ascii_digit())
+            && part.starts_with(|c: char| c.is_ascii_digit())
+    }) {
+        return Err(format!(
+            "apk versions are dot-separated numbers (an optional letter may follow the last), and `{base}` is not"
+        ));
+    }
+    let suffix = match pre {
+        None => String::new(),
+        Some(pre) => {
+            let word: String = pre.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
+            let number: String = pre[word.len()..].chars().filter(|c| c.is_ascii_digit()).collect();
+            if !["alpha", "beta", "pre", "rc", "cvs", "svn", "git", "hg", "p"].contains(&word.as_str()) {
+                return Err(format!("the pre-release `{pre}` is not one of apk's suffixes (alpha, beta, pre, rc, …)"));
+            }
+            format!("_{word}{number}")
+        }
+    };
+    let rel: u32 =
+        release.parse().map_err(|_| format!("the apk release must be a number, and release is `{release}`"))?;
+    Ok(format!("{base}{suffix}-r{}", rel.saturating_sub(1)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +137,14 @@ mod tests {
         assert!(map(Format::Deb, "v1.0", None, "1").unwrap_err().contains("start with a digit"));
         assert!(map(Format::Deb, "1.0_beta", None, "1").unwrap_err().contains("`_`"));
         assert!(map(Format::Deb, "1.0", None, "1-2").unwrap_err().contains("revision"));
+    }
+
+    #[test]
+    fn apk_versions() {
+        assert_eq!(map(Format::Apk, "1.4.2", None, "1").unwrap(), "1.4.2-r0");
+        assert_eq!(map(Format::Apk, "1.4.2-rc.1", None, "3").unwrap(), "1.4.2_rc1-r2");
+        assert!(map(Format::Apk, "1.4.2-nightly", None, "1").unwrap_err().contains("suffixes"));
+        assert!(map(Format::Apk, "1.4", Some(1), "1").unwrap_err().contains("epoch"));
     }
 
     #[test]

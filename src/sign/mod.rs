@@ -2,6 +2,7 @@
 //! command line (where `ps` shows them) and never echoed.
 
 pub mod pgp;
+pub mod rsa;
 
 /// The environment variable holding the OpenPGP key's passphrase.
 pub const PGP_PASSPHRASE_ENV: &str = "DISTPACK_PGP_PASSPHRASE";

@@ -1,0 +1,198 @@
+//! Alpine packages, apk v2 (FORMATS.md §4): three gzip members that together read as one tar —
+//! the signature, the control part (`.PKGINFO` and scripts) and the data — where the first two
+//! are "cut" (no end-of-archive blocks) and every file carries a PAX `APK-TOOLS.checksum.SHA1`.
+//!
+//! The SHA-1 of each file goes in the PAX header before it, so files are hashed in a first pass;
+//! the data member then streams through the compressor into a temporary file while its SHA-256
+//! (`datahash`, needed by the control member that precedes it) is computed.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use sha1::{Digest, Sha1};
+use sha2::Sha256;
+
+use crate::error::{Error, IoContext, Result};
+use crate::formats::tarball;
+use crate::formats::{Keys, Packager};
+use crate::plan::{Package, Source};
+
+pub struct Apk;
+
+impl Packager for Apk {
+    fn file_name(&self, package: &Package) -> String {
+        format!("{}-{}.apk", package.name, package.version)
+    }
+
+    fn write(&self, package: &Package, out: &mut File, scratch: &Path, keys: &Keys) -> Result<()> {
+        let io_err = |e: io::Error| {
+            Error::invalid(format!("cannot write the .apk: {e}"), "check free space in the output directory")
+        };
+        let sha1s = file_sha1s(package)?;
+
+        // Data member: streamed to a temporary file, hashed as it is written.
+        let mut data_file = tempfile::tempfile_in(scratch).io("cannot create a temporary file in", scratch)?;
+        let datahash = {
+            let hashing =
+                HashingWriter { inner: BufWriter::with_capacity(1 << 20, &mut data_file), hasher: Sha256::new() };
+            let mut builder = tar::Builder::new(gzip(hashing));
+            for (file, sha1) in package.files.iter().zip(&sha1s) {
+                if let Some(sha1) = sha1 {
+                    builder.append_pax_extensions([("APK-TOOLS.checksum.SHA1", sha1.as_bytes())]).map_err(io_err)?;
+                }
+                tarball::append(&mut builder, file, package.mtime, false, false)?;
+            }
+            let mut hashing = builder.into_inner().and_then(|gz| gz.finish()).map_err(io_err)?;
+            hashing.inner.flush().map_err(io_err)?;
+            hex::encode(hashing.hasher.finalize())
+        };
+
+        // Control member: .PKGINFO first, then the scripts; cut, then gzipped.
+        let mut control = Vec::new();
+        cut_entry(&mut control, ".PKGINFO", 0o644, pkginfo(package, &datahash).as_bytes(), package.mtime);
+        for (name, text) in &package.scripts {
+            cut_entry(&mut control, name, 0o755, text.as_bytes(), package.mtime);
+        }
+        let control = gzip_bytes(&control)?;
+
+        let mut w = BufWriter::new(out);
+        match &keys.apk {
+            Some(signer) => {
+                let mut sig = Vec::new();
+                cut_entry(
+                    &mut sig,
+                    &format!(".SIGN.RSA.{}", signer.key_name),
+                    0o644,
+                    &signer.sign(&control),
+                    package.mtime,
+                );
+                w.write_all(&gzip_bytes(&sig)?).map_err(io_err)?;
+            }
+            None if keys.allow_unsigned_apk => {}
+            None => {
+                return Err(Error::invalid(
+                    "an .apk must be signed: pass --apk-key KEY",
+                    "make a key with `distpack keygen --rsa NAME` (or openssl genrsa); --allow-unsigned-apk builds one that apk only installs with --allow-untrusted",
+                ));
+            }
+        }
+        w.write_all(&control).map_err(io_err)?;
+        data_file.seek(SeekFrom::Start(0)).map_err(io_err)?;
+        io::copy(&mut data_file, &mut w).map_err(io_err)?;
+        w.flush().map_err(io_err)?;
+        Ok(())
+    }
+}
+
+struct HashingWriter<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Write for HashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// `gzip -n -9`, as abuild compresses each member.
+fn gzip<W: Write>(inner: W) -> flate2::write::GzEncoder<W> {
+    flate2::GzBuilder::new().mtime(0).write(inner, flate2::Compression::best())
+}
+
+fn gzip_bytes(bytes: &[u8]) -> Result<Vec<u8>> {
+    let mut gz = gzip(Vec::new());
+    gz.write_all(bytes)
+        .and_then(|_| gz.finish())
+        .map_err(|e| Error::invalid(format!("cannot compress: {e}"), "this is a bug in distpack"))
+}
+
+/// One tar entry, header and padded data, with no end-of-archive blocks after it ("cut").
+fn cut_entry(out: &mut Vec<u8>, name: &str, mode: u32, data: &[u8], mtime: u64) {
+    let mut h = tar::Header::new_ustar();
+    let _ = h.set_path(name);
+    h.set_mode(mode);
+    h.set_size(data.len() as u64);
+    h.set_mtime(mtime);
+    h.set_uid(0);
+    h.set_gid(0);
+    let _ = h.set_username("root");
+    let _ = h.set_groupname("root");
+    h.set_entry_type(tar::EntryType::Regular);
+    h.set_cksum();
+    out.extend_from_slice(h.as_bytes());
+    out.extend_from_slice(data);
+    out.resize(out.len().div_ceil(512) * 512, 0);
+}
+
+/// SHA-1 hex of each regular file's content and of each symlink's target; `None` for directories.
+fn file_sha1s(package: &Package) -> Result<Vec<Option<String>>> {
+    let mut out = Vec::with_capacity(package.files.len());
+    for file in &package.files {
+        out.push(match &file.source {
+            Source::File { path } => {
+                let mut f = File::open(path).io("cannot open", path)?;
+                let mut hasher = Sha1::new();
+                let mut buf = vec![0u8; 1 << 20];
+                loop {
+                    let n = f.read(&mut buf).io("cannot read", path)?;
+                    if n == 0 {
+                        break;
+                    }
+                    hasher.update(&buf[..n]);
+                }
+                Some(hex::encode(hasher.finalize()))
+            }
+            Source::Generated { bytes } => Some(hex::encode(Sha1::digest(bytes))),
+            Source::Symlink { target } => Some(hex::encode(Sha1::digest(target.as_bytes()))),
+            Source::Directory => None,
+        });
+    }
+    Ok(out)
+}
+
+fn pkginfo(package: &Package, datahash: &str) -> String {
+    let mut out = format!("# Generated by distpack {}\n", env!("CARGO_PKG_VERSION"));
+    let mut line = |key: &str, value: &str| out.push_str(&format!("{key} = {value}\n"));
+    line("pkgname", &package.name);
+    line("pkgver", &package.version);
+    line("pkgdesc", &package.summary.split_whitespace().collect::<Vec<_>>().join(" "));
+    if let Some(url) = &package.homepage {
+        line("url", url);
+    }
+    line("builddate", &package.mtime.to_string());
+    line("packager", &package.maintainer);
+    // apk skips extraction and scripts of a package whose size is 0.
+    let size: u64 = package.files.iter().filter(|f| !matches!(f.source, Source::Directory)).map(|f| f.size).sum();
+    line("size", &size.max(1).to_string());
+    line("arch", &package.arch);
+    line("origin", &package.name);
+    line("maintainer", &package.maintainer);
+    if let Some(license) = &package.license {
+        line("license", license);
+    }
+    for value in package.relations.get("replaces").into_iter().flatten() {
+        line("replaces", value);
+    }
+    for value in package.relations.get("depends").into_iter().flatten() {
+        line("depend", value);
+    }
+    for value in package.relations.get("conflicts").into_iter().flatten() {
+        line("depend", &format!("!{value}"));
+    }
+    if package.scripts.keys().any(|k| k.starts_with(".pre") || k.starts_with(".post")) {
+        line("depend", "/bin/sh");
+    }
+    for value in package.relations.get("provides").into_iter().flatten() {
+        line("provides", value);
+    }
+    line("datahash", datahash);
+    out
+}
