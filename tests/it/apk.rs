@@ -1,0 +1,263 @@
+//! The .apk read back member by member (gzip, tar, PAX records), its signature checked with
+//! openssl, and the OpenRC scripts that replace systemd units on Alpine.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sha2::Digest;
+
+use crate::support::*;
+
+/// A signing key made with `openssl genrsa`, as abuild-keygen does, and its public key.
+fn openssl_key(dir: &Path) -> PathBuf {
+    require_tool("openssl");
+    let key = dir.join("jane-5f1b2c3d.rsa");
+    run(Command::new("openssl").args(["genrsa", "-out"]).arg(&key).arg("2048"));
+    run(Command::new("openssl")
+        .args(["rsa", "-pubout", "-in"])
+        .arg(&key)
+        .arg("-out")
+        .arg(dir.join("jane-5f1b2c3d.rsa.pub")));
+    key
+}
+
+fn build_apk(manifest: &Path, out: &Path, key: &Path) -> PathBuf {
+    PathBuf::from(
+        text(
+            &run(distpack()
+                .args(["build", "-f", "apk", "--no-build", "-m"])
+                .arg(manifest)
+                .arg("-o")
+                .arg(out)
+                .arg("--apk-key")
+                .arg(key))
+            .stdout,
+        )
+        .trim(),
+    )
+}
+
+/// Each gzip member: (its compressed bytes, its decompressed bytes).
+fn members(apk: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut rest = apk;
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let mut decoder = flate2::bufread::GzDecoder::new(rest);
+        let mut plain = Vec::new();
+        decoder.read_to_end(&mut plain).unwrap();
+        let remaining = decoder.into_inner();
+        out.push((rest[..rest.len() - remaining.len()].to_vec(), plain));
+        rest = remaining;
+    }
+    out
+}
+
+fn example_apk(dir: &Path) -> (PathBuf, PathBuf) {
+    example_deb();
+    let key = openssl_key(dir);
+    (build_apk(&example_manifest(), &dir.join("out"), &key), key)
+}
+
+#[test]
+fn three_gzip_members_cut_control_datahash_and_pax_checksums() {
+    let tmp = tempdir();
+    let (apk, _) = example_apk(tmp.path());
+    assert!(apk.ends_with("healthd-1.4.2-r0.apk"), "{}", apk.display());
+    let bytes = std::fs::read(&apk).unwrap();
+    let parts = members(&bytes);
+    assert_eq!(parts.len(), 3, "signature, control and data members");
+    let eoa = |plain: &[u8]| plain.len() >= 1024 && plain[plain.len() - 1024..].iter().all(|b| *b == 0);
+    assert!(!eoa(&parts[0].1) && !eoa(&parts[1].1), "signature and control tars are cut");
+    assert!(eoa(&parts[2].1), "the data tar keeps its end-of-archive blocks");
+
+    let names = |plain: &[u8]| -> Vec<String> {
+        let mut archive = tar::Archive::new(plain);
+        archive.entries().unwrap().map(|e| e.unwrap().path().unwrap().display().to_string()).collect()
+    };
+    assert_eq!(names(&parts[0].1), [".SIGN.RSA.jane-5f1b2c3d.rsa.pub"]);
+    let control = names(&parts[1].1);
+    assert_eq!(control[0], ".PKGINFO");
+    assert!(control.contains(&".pre-install".to_string()), "{control:?}");
+
+    let mut archive = tar::Archive::new(parts[1].1.as_slice());
+    let mut pkginfo = String::new();
+    archive.entries().unwrap().next().unwrap().unwrap().read_to_string(&mut pkginfo).unwrap();
+    let field = |key: &str| {
+        pkginfo
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key} = ")))
+            .unwrap_or_else(|| panic!("{key} missing:\n{pkginfo}"))
+            .to_string()
+    };
+    assert_eq!(field("pkgver"), "1.4.2-r0");
+    assert_eq!(field("arch"), "x86_64");
+    assert_eq!(
+        field("datahash"),
+        hex::encode(sha2::Sha256::digest(&parts[2].0)),
+        "datahash is the SHA-256 of the data member"
+    );
+    assert!(pkginfo.trim_end().ends_with(&format!("datahash = {}", field("datahash"))), "datahash comes last");
+
+    let mut size = 0;
+    let mut archive = tar::Archive::new(parts[2].1.as_slice());
+    for entry in archive.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let kind = entry.header().entry_type();
+        let name = entry.path().unwrap().display().to_string();
+        assert!(!name.starts_with("./"), "{name}");
+        if kind.is_file() || kind.is_symlink() {
+            let pax: Vec<(String, String)> = entry
+                .pax_extensions()
+                .unwrap()
+                .expect("a PAX header before every file")
+                .map(|e| {
+                    let e = e.unwrap();
+                    (e.key().unwrap().to_string(), e.value().unwrap().to_string())
+                })
+                .collect();
+            let recorded = pax
+                .iter()
+                .find(|(k, _)| k == "APK-TOOLS.checksum.SHA1")
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| panic!("{name}: {pax:?}"));
+            let mut content = Vec::new();
+            if kind.is_symlink() {
+                content = entry.link_name().unwrap().unwrap().display().to_string().into_bytes();
+            } else {
+                entry.read_to_end(&mut content).unwrap();
+                size += content.len() as u64;
+            }
+            assert_eq!(recorded, hex::encode(sha1::Sha1::digest(&content)), "{name}");
+        }
+    }
+    assert_eq!(field("size"), size.to_string());
+    assert!(
+        !String::from_utf8_lossy(&parts[2].1).contains("usr/lib/systemd/system/healthd.service"),
+        "units are left out"
+    );
+}
+
+#[test]
+fn modes_and_owners_read_back_with_bsdtar() {
+    require_tool("bsdtar");
+    let tmp = tempdir();
+    let (apk, _) = example_apk(tmp.path());
+    let listing = text(&run(Command::new("bsdtar").arg("-tvf").arg(&apk)).stdout);
+    let line = |name: &str| {
+        listing
+            .lines()
+            .find(|l| l.ends_with(&format!(" {name}")))
+            .unwrap_or_else(|| panic!("{name} not in\n{listing}"))
+            .to_string()
+    };
+    assert!(line("usr/bin/healthd").starts_with("-rwxr-xr-x  0 root   root"), "{listing}");
+    assert!(line("etc/init.d/healthd").starts_with("-rwxr-xr-x  0 root   root"));
+    assert!(line("etc/healthd/healthd.toml").starts_with("-rw-r--r--  0 root   root"));
+}
+
+#[test]
+fn openssl_verifies_the_signature_over_the_control_member() {
+    let tmp = tempdir();
+    let (apk, key) = example_apk(tmp.path());
+    let parts = members(&std::fs::read(&apk).unwrap());
+    let mut sig = Vec::new();
+    tar::Archive::new(parts[0].1.as_slice()).entries().unwrap().next().unwrap().unwrap().read_to_end(&mut sig).unwrap();
+    let (sig_path, control_path) = (tmp.path().join("sig"), tmp.path().join("control.tar.gz"));
+    std::fs::write(&sig_path, &sig).unwrap();
+    std::fs::write(&control_path, &parts[1].0).unwrap();
+    let public = PathBuf::from(format!("{}.pub", key.display()));
+    let verify = |path: &Path| {
+        Command::new("openssl")
+            .args(["dgst", "-sha1", "-verify"])
+            .arg(&public)
+            .arg("-signature")
+            .arg(&sig_path)
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let ok = verify(&control_path);
+    assert!(
+        ok.status.success() && text(&ok.stdout).contains("Verified OK"),
+        "{}{}",
+        text(&ok.stdout),
+        text(&ok.stderr)
+    );
+    let mut flipped = parts[1].0.clone();
+    flipped[40] ^= 1;
+    std::fs::write(&control_path, flipped).unwrap();
+    assert!(!verify(&control_path).status.success(), "a flipped byte must fail verification");
+}
+
+#[test]
+fn keygen_rsa_keys_sign_and_builds_are_reproducible() {
+    example_deb();
+    let tmp = tempdir();
+    run(distpack().args(["keygen", "--rsa", "release"]).current_dir(tmp.path()));
+    let key = tmp.path().join("release.rsa");
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&key).unwrap().permissions()) & 0o777, 0o600);
+    let a = std::fs::read(build_apk(&example_manifest(), &tmp.path().join("a"), &key)).unwrap();
+    let b = std::fs::read(build_apk(&example_manifest(), &tmp.path().join("b"), &key)).unwrap();
+    assert!(a == b, "same inputs and key, different bytes");
+    let sig_names: Vec<String> = tar::Archive::new(members(&a)[0].1.as_slice())
+        .entries()
+        .unwrap()
+        .map(|e| e.unwrap().path().unwrap().display().to_string())
+        .collect();
+    assert_eq!(sig_names, [".SIGN.RSA.release.rsa.pub"]);
+}
+
+#[test]
+fn unsigned_apk_needs_an_explicit_flag() {
+    example_deb();
+    let tmp = tempdir();
+    let out = distpack()
+        .args(["build", "-f", "apk", "--no-build", "-m"])
+        .arg(example_manifest())
+        .arg("-o")
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--apk-key"), "{}", text(&out.stderr));
+    let out = run(distpack()
+        .args(["build", "-f", "apk", "--no-build", "--allow-unsigned-apk", "-m"])
+        .arg(example_manifest())
+        .arg("-o")
+        .arg(tmp.path()));
+    assert!(text(&out.stderr).contains("UNSIGNED"), "{}", text(&out.stderr));
+    let apk = std::fs::read(text(&out.stdout).trim()).unwrap();
+    assert_eq!(members(&apk).len(), 2, "control and data only");
+}
+
+#[test]
+fn openrc_scripts_pass_shellcheck_and_match_their_snapshots() {
+    require_tool("shellcheck");
+    example_deb();
+    let tmp = tempdir();
+    let key = openssl_key(tmp.path());
+    let cases: Vec<(&str, PathBuf, Option<Fixture>)> = vec![
+        ("dynamic_user", example_manifest(), None),
+        ("static_user", PathBuf::new(), Some(Fixture::copy_of("services/static-user"))),
+        ("exec_start_pre", PathBuf::new(), Some(Fixture::copy_of("services/exec-start-pre"))),
+    ];
+    for (name, manifest, fixture) in cases {
+        let manifest = fixture.as_ref().map(|f| f.manifest()).unwrap_or(manifest);
+        let apk = build_apk(&manifest, &tmp.path().join(name), &key);
+        let listing = text(&run(Command::new("bsdtar").arg("-tf").arg(&apk)).stdout);
+        let script_name = listing
+            .lines()
+            .find(|l| l.starts_with("etc/init.d/"))
+            .unwrap_or_else(|| panic!("no OpenRC script in\n{listing}"))
+            .to_string();
+        let script = text(&run(Command::new("bsdtar").arg("-xOf").arg(&apk).arg(&script_name)).stdout);
+        assert!(script.starts_with("#!/sbin/openrc-run\n"), "{script}");
+        let path = tmp.path().join(format!("{name}.openrc"));
+        std::fs::write(&path, &script).unwrap();
+        run(Command::new("sh").arg("-n").arg(&path));
+        // OpenRC scripts set variables that openrc-run reads (SC2034) and use its functions.
+        run(Command::new("shellcheck").args(["-s", "sh", "-e", "SC2034"]).arg(&path));
+        insta::assert_snapshot!(format!("openrc_{name}"), script);
+    }
+}
