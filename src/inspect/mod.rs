@@ -1,6 +1,7 @@
 //! `distpack inspect`: read any artifact back (metadata, scripts, every file with mode, owner and
 //! size). Packages to inspect are untrusted input: every read is bounded.
 
+mod apk;
 mod arch;
 mod deb;
 mod rpm;
@@ -57,9 +58,12 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     if path.to_string_lossy().contains(".pkg.tar") {
         return arch::inspect(path);
     }
+    if path.extension().is_some_and(|e| e == "apk") {
+        return apk::inspect(path);
+    }
     Err(Error::invalid(
         format!("{} is not a package distpack can read", path.display()),
-        "inspect reads .deb, .rpm and .pkg.tar.* files",
+        "inspect reads .deb, .rpm, .pkg.tar.* and .apk files",
     ))
 }
 

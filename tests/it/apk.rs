@@ -261,3 +261,20 @@ fn openrc_scripts_pass_shellcheck_and_match_their_snapshots() {
         insta::assert_snapshot!(format!("openrc_{name}"), script);
     }
 }
+
+#[test]
+fn inspect_reads_the_apk_back() {
+    let tmp = tempdir();
+    let (apk, _) = example_apk(tmp.path());
+    let inspected: serde_json::Value =
+        serde_json::from_slice(&run(distpack().args(["inspect", "--json"]).arg(&apk)).stdout).unwrap();
+    assert_eq!(inspected["format"], "apk");
+    let fields = inspected["fields"].as_array().unwrap();
+    let field = |k: &str| fields.iter().find(|f| f[0] == k).map(|f| f[1].as_str().unwrap().to_string());
+    assert_eq!(field("pkgver").as_deref(), Some("1.4.2-r0"));
+    assert_eq!(field("signature").as_deref(), Some("RSA.jane-5f1b2c3d.rsa.pub"));
+    assert!(inspected["scripts"][".pre-install"].as_str().unwrap().contains("adduser -S -D -H"));
+    let files = inspected["files"].as_array().unwrap();
+    assert!(files.iter().any(|f| f["path"] == "/etc/init.d/healthd" && f["mode"] == "0755"), "{files:?}");
+    assert!(!files.iter().any(|f| f["path"].as_str().unwrap().starts_with("/.")), "metadata is not listed as files");
+}

@@ -1,0 +1,39 @@
+//! Reading an .apk back: its three gzip members read as one tar stream (signature, control,
+//! data), with `.PKGINFO` and the scripts kept and the data entries listed.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use super::{Inspection, MAX_CONTROL_BYTES, list_tar_filtered, read_limited};
+use crate::error::{Error, IoContext, Result};
+
+pub fn inspect(path: &Path) -> Result<Inspection> {
+    let file = File::open(path).io("cannot open", path)?;
+    let decoded = flate2::read::MultiGzDecoder::new(BufReader::new(file));
+    let mut fields = Vec::new();
+    let mut scripts = BTreeMap::new();
+    let mut signatures = Vec::new();
+    let files = list_tar_filtered(decoded, "the package", &mut |name, reader| {
+        if name == ".PKGINFO" {
+            let text = String::from_utf8_lossy(&read_limited(reader, MAX_CONTROL_BYTES, ".PKGINFO")?).into_owned();
+            fields = text
+                .lines()
+                .filter(|l| !l.starts_with('#'))
+                .filter_map(|l| l.split_once(" = ").map(|(k, v)| (k.to_string(), v.to_string())))
+                .collect();
+        } else if name.starts_with(".SIGN.") {
+            signatures.push(("signature".to_string(), name.trim_start_matches(".SIGN.").to_string()));
+        } else if name.starts_with(".pre-") || name.starts_with(".post-") || name == ".trigger" {
+            let text = String::from_utf8_lossy(&read_limited(reader, MAX_CONTROL_BYTES, name)?).into_owned();
+            scripts.insert(name.to_string(), text);
+        }
+        Ok(!name.starts_with('.'))
+    })?;
+    fields.extend(signatures);
+    if !fields.iter().any(|(k, _)| k == "pkgname") {
+        return Err(Error::invalid(format!("{} has no .PKGINFO", path.display()), "the file is not an apk package"));
+    }
+    Ok(Inspection { format: "apk", fields, conffiles: Vec::new(), scripts, files })
+}
