@@ -201,14 +201,7 @@ pub fn run(cli: Cli) -> Result<()> {
             let (private, public) = crate::sign::rsa::keygen()?;
             let private_path = PathBuf::from(format!("{name}.rsa"));
             let public_path = PathBuf::from(format!("{name}.rsa.pub"));
-            crate::sign::write_secret(&private_path, private.as_bytes())?;
-            std::fs::write(&public_path, public).map_err(|source| Error::Io {
-                action: "cannot write",
-                path: public_path.clone(),
-                source,
-            })?;
-            println!("{}", private_path.display());
-            println!("{}", public_path.display());
+            write_key_pair(&private_path, &private, &public_path, &public)?;
         }
         Command::Keygen { pgp: _, rsa: None, user_id, output, unencrypted } => {
             let passphrase = std::env::var(crate::sign::PGP_PASSPHRASE_ENV).ok().filter(|p| !p.is_empty());
@@ -220,14 +213,7 @@ pub fn run(cli: Cli) -> Result<()> {
             }
             let (secret, public) = crate::sign::pgp::keygen(&user_id, passphrase)?;
             let public_path = PathBuf::from(format!("{}.pub", output.display()));
-            crate::sign::write_secret(&output, secret.as_bytes())?;
-            std::fs::write(&public_path, public).map_err(|source| Error::Io {
-                action: "cannot write",
-                path: public_path.clone(),
-                source,
-            })?;
-            println!("{}", output.display());
-            println!("{}", public_path.display());
+            write_key_pair(&output, &secret, &public_path, &public)?;
         }
         Command::Init { profile, dir, force } => {
             for path in crate::init::init(&dir, &profile, force)? {
@@ -243,6 +229,24 @@ pub fn run(cli: Cli) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// The secret key 0600 (never over an existing file), the public key beside it; both paths printed.
+fn write_key_pair(
+    secret_path: &std::path::Path,
+    secret: &str,
+    public_path: &std::path::Path,
+    public: &str,
+) -> Result<()> {
+    crate::sign::write_secret(secret_path, secret.as_bytes())?;
+    std::fs::write(public_path, public).map_err(|source| Error::Io {
+        action: "cannot write",
+        path: public_path.to_path_buf(),
+        source,
+    })?;
+    println!("{}", secret_path.display());
+    println!("{}", public_path.display());
     Ok(())
 }
 

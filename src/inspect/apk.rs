@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-use super::{Inspection, MAX_CONTROL_BYTES, list_tar_filtered, read_limited};
+use super::{Inspection, MAX_CONTROL_BYTES, key_value_lines, list_tar_filtered, read_limited};
 use crate::error::{Error, IoContext, Result};
 
 pub fn inspect(path: &Path) -> Result<Inspection> {
@@ -17,12 +17,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     let mut signatures = Vec::new();
     let files = list_tar_filtered(decoded, "the package", &mut |name, reader| {
         if name == ".PKGINFO" {
-            let text = String::from_utf8_lossy(&read_limited(reader, MAX_CONTROL_BYTES, ".PKGINFO")?).into_owned();
-            fields = text
-                .lines()
-                .filter(|l| !l.starts_with('#'))
-                .filter_map(|l| l.split_once(" = ").map(|(k, v)| (k.to_string(), v.to_string())))
-                .collect();
+            fields = key_value_lines(&read_limited(reader, MAX_CONTROL_BYTES, ".PKGINFO")?);
         } else if name.starts_with(".SIGN.") {
             signatures.push(("signature".to_string(), name.trim_start_matches(".SIGN.").to_string()));
         } else if name.starts_with(".pre-") || name.starts_with(".post-") || name == ".trigger" {

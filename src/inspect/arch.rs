@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-use super::{Inspection, MAX_CONTROL_BYTES, list_tar_filtered, read_limited};
+use super::{Inspection, MAX_CONTROL_BYTES, key_value_lines, list_tar_filtered, read_limited};
 use crate::compress;
 use crate::error::{Error, IoContext, Result};
 
@@ -19,12 +19,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     let files = list_tar_filtered(decoded, "the package", &mut |entry_name, reader| {
         match entry_name {
             ".PKGINFO" => {
-                let text = String::from_utf8_lossy(&read_limited(reader, MAX_CONTROL_BYTES, ".PKGINFO")?).into_owned();
-                fields = text
-                    .lines()
-                    .filter(|l| !l.starts_with('#'))
-                    .filter_map(|l| l.split_once(" = ").map(|(k, v)| (k.to_string(), v.to_string())))
-                    .collect();
+                fields = key_value_lines(&read_limited(reader, MAX_CONTROL_BYTES, ".PKGINFO")?);
             }
             ".INSTALL" => {
                 let text = String::from_utf8_lossy(&read_limited(reader, MAX_CONTROL_BYTES, ".INSTALL")?).into_owned();

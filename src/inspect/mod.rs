@@ -112,6 +112,15 @@ pub(crate) fn read_limited(reader: impl Read, limit: u64, what: &str) -> Result<
     Ok(buf)
 }
 
+/// `key = value` lines, as pacman's and apk's `.PKGINFO` write them; `#` lines are comments.
+pub(crate) fn key_value_lines(bytes: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once(" = ").map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect()
+}
+
 /// Every entry of a tar stream, with its name normalised to an absolute path.
 pub(crate) fn list_tar(reader: impl Read, what: &str) -> Result<Vec<InspectedFile>> {
     list_tar_filtered(reader, what, &mut |_, _| Ok(true))
