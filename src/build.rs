@@ -11,7 +11,7 @@ use crate::check::{self, Finding};
 use crate::error::IoContext;
 use crate::error::{Error, Result};
 use crate::format::Format;
-use crate::formats::{Keys, pkgbuild};
+use crate::formats::{Keys, apkbuild, pkgbuild};
 use crate::manifest::{self, LoadedManifest};
 use crate::plan::{self, Context, Package};
 use crate::target::Target;
@@ -170,6 +170,32 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, log: &dyn Fn(
                 arch: "any".into(),
                 path: dir.join("PKGBUILD"),
                 size: recipe.pkgbuild.len() as u64,
+            });
+        }
+    }
+    if let Some(settings) = &manifest.raw.apkbuild {
+        let apk_packages: Vec<&Package> = packages.iter().filter(|p| p.format == Format::Apk).collect();
+        if let Some(first) = apk_packages.first() {
+            let mut tarballs = Vec::new();
+            if settings.mode == crate::manifest::PkgbuildMode::Bin {
+                for package in &apk_packages {
+                    let (path, sha512) = apkbuild::write_tarball(package, out_dir)?;
+                    log(&format!("wrote {}", path.display()));
+                    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                    tarballs.push((package.arch.clone(), name, sha512));
+                }
+            }
+            let files = apkbuild::render(settings, &manifest.root, &apk_packages, &tarballs)?;
+            let dir = apkbuild::write(&files, &out_dir.join(format!("{}-apkbuild", first.name)))?;
+            log(&format!("wrote the APKBUILD in {}", dir.display()));
+            let path = dir.join("APKBUILD");
+            let size = files[0].1.len() as u64;
+            artifacts.push(Artifact {
+                format: Format::Apk,
+                target: first.target.clone(),
+                arch: "any".into(),
+                path,
+                size,
             });
         }
     }

@@ -2,6 +2,7 @@
 //! and writes bytes: no globbing, no environment, no defaults.
 
 pub mod apk;
+pub mod apkbuild;
 pub mod arch;
 pub mod deb;
 pub mod pkgbuild;

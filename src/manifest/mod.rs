@@ -34,6 +34,8 @@ pub struct Manifest {
     pub apk: Option<Fields>,
     /// How the AUR recipe gets its files.
     pub pkgbuild: Option<PkgbuildSettings>,
+    /// How the aports recipe (APKBUILD) gets its files; written beside the .apk when set.
+    pub apkbuild: Option<PkgbuildSettings>,
     /// What maintainer scripts do with the package's units; unset values follow distro policy.
     #[serde(default)]
     pub systemd: Systemd,
@@ -56,8 +58,10 @@ pub struct PkgbuildSettings {
     pub mode: PkgbuildMode,
     /// Where the recipe downloads from; `{version}`, `{arch}` (bin mode) and `{name}` are replaced.
     pub source_url: Spanned<String>,
-    /// Source mode: the archive's SHA-256 (`SKIP` when unset).
+    /// Source mode: the archive's SHA-256 for a PKGBUILD (`SKIP` when unset).
     pub sha256: Option<String>,
+    /// Source mode: the archive's SHA-512 for an APKBUILD (abuild has no SKIP).
+    pub sha512: Option<String>,
     /// Source mode: the directory the archive unpacks to (default `{name}-{version}`).
     pub source_dir: Option<String>,
 }
@@ -387,6 +391,7 @@ impl Manifest {
             arch: None,
             apk: None,
             pkgbuild: None,
+            apkbuild: None,
             systemd: Systemd::default(),
             users: Vec::new(),
             groups: Vec::new(),

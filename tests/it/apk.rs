@@ -278,3 +278,131 @@ fn inspect_reads_the_apk_back() {
     assert!(files.iter().any(|f| f["path"] == "/etc/init.d/healthd" && f["mode"] == "0755"), "{files:?}");
     assert!(!files.iter().any(|f| f["path"].as_str().unwrap().starts_with("/.")), "metadata is not listed as files");
 }
+
+/// A copy of the example with an `[apkbuild]` table, built as a signed .apk plus its recipe.
+fn apkbuild_project(dir: &Path, mode: &str) -> (Fixture, PathBuf, PathBuf) {
+    example_deb();
+    let fx = Fixture::copy_of("../../examples/healthd");
+    let host = text(&run(Command::new("rustc").arg("-vV")).stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .unwrap();
+    let bin = format!("target/{host}/release/healthd");
+    std::fs::create_dir_all(fx.dir.path().join(&bin).parent().unwrap()).unwrap();
+    std::fs::copy(repo().join("examples/healthd").join(&bin), fx.dir.path().join(&bin)).unwrap();
+    let manifest = fx.dir.path().join("packaging/distpack.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap()
+        + &format!(
+            "\n[apkbuild]\nmode = \"{mode}\"\nsource-url = \"https://example.org/dl/{{name}}-{{version}}-{{arch}}.tar.gz\"\nsha512 = \"{}\"\n",
+            "0".repeat(128)
+        );
+    std::fs::write(&manifest, text).unwrap();
+    let key = openssl_key(dir);
+    let out = fx.dir.path().join("out");
+    let artifacts = text_lines(
+        &run(distpack()
+            .args(["build", "-f", "apk", "--no-build", "-m"])
+            .arg(&manifest)
+            .arg("-o")
+            .arg(&out)
+            .arg("--apk-key")
+            .arg(&key))
+        .stdout,
+    );
+    let apk = artifacts.iter().find(|a| a.extension().is_some_and(|e| e == "apk")).unwrap().clone();
+    (fx, apk, out.join("healthd-apkbuild"))
+}
+
+fn text_lines(bytes: &[u8]) -> Vec<PathBuf> {
+    text(bytes).lines().map(PathBuf::from).collect()
+}
+
+fn shellcheck_apkbuild(recipe: &Path) {
+    require_tool("shellcheck");
+    let apkbuild = recipe.join("APKBUILD");
+    run(Command::new("sh").arg("-n").arg(&apkbuild));
+    // abuild defines srcdir, pkgdir, CARCH and CTARGET, and reads the variables the recipe sets.
+    run(Command::new("shellcheck").args(["-s", "sh", "-e", "SC2034,SC2154"]).arg(&apkbuild));
+}
+
+#[test]
+fn apkbuild_bin_recipe_sources_cleanly_and_its_package_function_installs_the_apk_files() {
+    let tmp = tempdir();
+    let (fx, apk, recipe) = apkbuild_project(tmp.path(), "bin");
+    shellcheck_apkbuild(&recipe);
+    let vars = text(&run(Command::new("sh").arg("-c").arg(". ./APKBUILD; printf '%s|%s|%s|%s|%s|%s\\n' \"$pkgname\" \"$pkgver\" \"$pkgrel\" \"$arch\" \"$install\" \"$source\"").current_dir(&recipe).env("CARCH", "x86_64")).stdout);
+    let fields: Vec<&str> = vars.trim().splitn(6, '|').collect();
+    assert_eq!(&fields[..4], ["healthd", "1.4.2", "0", "x86_64"], "{vars}");
+    for script in fields[4].split_whitespace() {
+        assert!(recipe.join(script).is_file(), "install file {script} missing");
+    }
+    assert!(
+        fields[5].starts_with("healthd-1.4.2-alpine-x86_64.tar.gz::https://example.org/dl/healthd-1.4.2-x86_64.tar.gz"),
+        "{vars}"
+    );
+
+    // sha512sums name real files with their real digests.
+    let tarball = fx.dir.path().join("out/healthd-1.4.2-alpine-x86_64.tar.gz");
+    let sums = text(
+        &run(Command::new("sh")
+            .arg("-c")
+            .arg(". ./APKBUILD; printf '%s' \"$sha512sums\"")
+            .current_dir(&recipe)
+            .env("CARCH", "x86_64"))
+        .stdout,
+    );
+    for line in sums.lines().filter(|l| !l.trim().is_empty()) {
+        let (sum, name) = line.split_once("  ").unwrap();
+        let file = if name.ends_with(".tar.gz") { tarball.clone() } else { recipe.join(name) };
+        let actual = text(&run(Command::new("sha512sum").arg(&file)).stdout);
+        assert!(actual.starts_with(sum), "{name}: {line}");
+    }
+
+    // Run package() as abuild would: srcdir holds the unpacked tarball and the local sources.
+    let srcdir = tmp.path().join("src");
+    let pkgdir = tmp.path().join("pkg");
+    std::fs::create_dir_all(&srcdir).unwrap();
+    run(Command::new("tar").arg("-xzf").arg(&tarball).arg("-C").arg(&srcdir));
+    std::fs::copy(recipe.join("healthd.initd"), srcdir.join("healthd.initd")).unwrap();
+    run(Command::new("sh")
+        .arg("-c")
+        .arg(". ./APKBUILD; set -e; package")
+        .current_dir(&recipe)
+        .env("srcdir", &srcdir)
+        .env("pkgdir", &pkgdir)
+        .env("CARCH", "x86_64"));
+    let built = text(
+        &run(Command::new("find").arg(".").args(["-type", "f", "-printf", "%m %P\\n"]).current_dir(&pkgdir)).stdout,
+    );
+    let mut built: Vec<&str> = built.lines().collect();
+    built.sort();
+    let listing = text(&run(Command::new("bsdtar").arg("-tvf").arg(&apk)).stdout);
+    let mut expected: Vec<String> = listing
+        .lines()
+        .filter(|l| l.starts_with('-'))
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .filter(|c| !c.last().unwrap().starts_with('.'))
+        .map(|c| format!("{} {}", if c[0] == "-rwxr-xr-x" { "755" } else { "644" }, c.last().unwrap()))
+        .collect();
+    expected.sort();
+    assert_eq!(built, expected);
+}
+
+#[test]
+fn apkbuild_source_recipe_declares_the_cargo_build() {
+    let tmp = tempdir();
+    let (_fx, _apk, recipe) = apkbuild_project(tmp.path(), "source");
+    shellcheck_apkbuild(&recipe);
+    let apkbuild = std::fs::read_to_string(recipe.join("APKBUILD")).unwrap();
+    for expected in [
+        "makedepends=\"cargo\"",
+        "cargo fetch --locked --target=\"$CTARGET\"",
+        "cargo build --frozen --release",
+        "builddir=\"$srcdir/healthd-1.4.2\"",
+        "\"$builddir\"/\"target/release/healthd\"",
+        "  healthd-1.4.2.tar.gz\n",
+    ] {
+        assert!(apkbuild.contains(expected), "missing `{expected}`:\n{apkbuild}");
+    }
+    assert!(recipe.join("usr_share_man_man8_healthd.8.gz").is_file(), "generated files travel as local sources");
+}
