@@ -7,6 +7,16 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
 
+/// Several small files into `dir` (created when missing), each written atomically.
+pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
+    use std::io::Write;
+    fs::create_dir_all(dir).io("cannot create", dir)?;
+    for (name, bytes) in files {
+        write_atomically(dir, name, |f| f.write_all(bytes).io("cannot write", &dir.join(name)))?;
+    }
+    Ok(())
+}
+
 pub fn write_atomically(dir: &Path, name: &str, write: impl FnOnce(&mut File) -> Result<()>) -> Result<PathBuf> {
     fs::create_dir_all(dir).io("cannot create output directory", dir)?;
     let final_path = dir.join(name);

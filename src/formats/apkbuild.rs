@@ -211,9 +211,6 @@ pub fn render(
 
 /// Write the recipe's files into `dir`.
 pub fn write(files: &[(String, Vec<u8>)], dir: &Path) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).io("cannot create", dir)?;
-    for (name, bytes) in files {
-        crate::output::write_atomically(dir, name, |f| f.write_all(bytes).io("cannot write", &dir.join(name)))?;
-    }
+    crate::output::write_files(dir, files)?;
     Ok(dir.to_path_buf())
 }

@@ -10,7 +10,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use crate::compress::Encoder;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
 use crate::formats::tarball;
 use crate::formats::{Keys, Packager};
 use crate::manifest::{PkgbuildMode, PkgbuildSettings};
@@ -269,9 +269,8 @@ fn srcinfo_text(name: &str, attrs: &Attrs) -> String {
     out
 }
 
-/// Write the recipe into `dir` (created or replaced), returning the directory.
+/// Write the recipe into `dir` (created when missing), returning the directory.
 pub fn write_recipe(recipe: &Recipe, dir: &Path) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).io("cannot create", dir)?;
     let mut files = vec![
         ("PKGBUILD".to_string(), recipe.pkgbuild.clone().into_bytes()),
         (".SRCINFO".to_string(), recipe.srcinfo.clone().into_bytes()),
@@ -280,8 +279,6 @@ pub fn write_recipe(recipe: &Recipe, dir: &Path) -> Result<PathBuf> {
         files.push((name.clone(), text.clone().into_bytes()));
     }
     files.extend(recipe.extra_files.iter().cloned());
-    for (name, bytes) in files {
-        crate::output::write_atomically(dir, &name, |f| f.write_all(&bytes).io("cannot write", &dir.join(&name)))?;
-    }
+    crate::output::write_files(dir, &files)?;
     Ok(dir.to_path_buf())
 }
