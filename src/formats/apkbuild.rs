@@ -12,6 +12,7 @@ use sha2::{Digest, Sha512};
 use crate::error::{Error, IoContext, Result};
 use crate::formats::tarball;
 use crate::manifest::{PkgbuildMode, PkgbuildSettings};
+use crate::plan::openrc::dq;
 use crate::plan::{Package, PackageFile, Source};
 
 const INITD: &str = "/etc/init.d/";
@@ -44,18 +45,6 @@ pub fn write_tarball(package: &Package, out_dir: &Path) -> Result<(PathBuf, Stri
     })?;
     let bytes = std::fs::read(&path).io("cannot read", &path)?;
     Ok((path, hex::encode(Sha512::digest(&bytes))))
-}
-
-fn dq(value: &str) -> String {
-    let mut out = String::from('"');
-    for c in value.chars() {
-        if matches!(c, '"' | '$' | '`' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out.push('"');
-    out
 }
 
 fn local_name(path: &str) -> String {

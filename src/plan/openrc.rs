@@ -68,7 +68,7 @@ pub(super) fn replace_units(package: &mut Package) {
 }
 
 /// A value inside double quotes in sh.
-fn dq(value: &str) -> String {
+pub(crate) fn dq(value: &str) -> String {
     let mut out = String::from('"');
     for c in value.chars() {
         if matches!(c, '"' | '$' | '`' | '\\') {

@@ -281,15 +281,7 @@ fn inspect_reads_the_apk_back() {
 
 /// A copy of the example with an `[apkbuild]` table, built as a signed .apk plus its recipe.
 fn apkbuild_project(dir: &Path, mode: &str) -> (Fixture, PathBuf, PathBuf) {
-    example_deb();
-    let fx = Fixture::copy_of("../../examples/healthd");
-    let host = text(&run(Command::new("rustc").arg("-vV")).stdout)
-        .lines()
-        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
-        .unwrap();
-    let bin = format!("target/{host}/release/healthd");
-    std::fs::create_dir_all(fx.dir.path().join(&bin).parent().unwrap()).unwrap();
-    std::fs::copy(repo().join("examples/healthd").join(&bin), fx.dir.path().join(&bin)).unwrap();
+    let fx = Fixture::example_copy();
     let manifest = fx.dir.path().join("packaging/distpack.toml");
     let text = std::fs::read_to_string(&manifest).unwrap()
         + &format!(

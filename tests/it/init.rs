@@ -28,11 +28,7 @@ fn init_scaffolds_a_project_that_checks_clean() {
         );
 
         // Stand in for `cargo build`: the binary the manifest names.
-        let host = text(&run(Command::new("rustc").arg("-vV")).stdout)
-            .lines()
-            .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
-            .unwrap();
-        let bin = dir.join(format!("target/{host}/release/demo-agent"));
+        let bin = dir.join(format!("target/{}/release/demo-agent", host_triple()));
         std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
         std::fs::write(&bin, "#!/bin/sh\nexec sleep infinity\n").unwrap();
         let manifest = dir.join("packaging/distpack.toml");

@@ -76,20 +76,10 @@ fn srcinfo_is_what_makepkg_prints_for_every_fixture_and_both_modes() {
             .iter()
             .map(|n| (n.to_string(), Fixture::copy_of(&format!("services/{n}"))))
             .collect();
-    projects.push(("healthd".into(), Fixture::copy_of("../../examples/healthd")));
+    projects.push(("healthd".into(), Fixture::example_copy()));
     example_deb();
     for (name, fx) in &projects {
         let manifest = if name == "healthd" { fx.dir.path().join("packaging/distpack.toml") } else { fx.manifest() };
-        if name == "healthd" {
-            // The copy leaves out target/: bring the built binary along.
-            let host = text(&run(Command::new("rustc").arg("-vV")).stdout)
-                .lines()
-                .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
-                .unwrap();
-            let bin = format!("target/{host}/release/healthd");
-            std::fs::create_dir_all(fx.dir.path().join(&bin).parent().unwrap()).unwrap();
-            std::fs::copy(repo().join("examples/healthd").join(&bin), fx.dir.path().join(&bin)).unwrap();
-        }
         let original = std::fs::read_to_string(&manifest).unwrap();
         // The manifest without its own [pkgbuild] table (up to the next table).
         let mut without = String::new();

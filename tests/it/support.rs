@@ -101,6 +101,13 @@ pub fn rebuild_example(extra: &[(&str, &str)]) -> PathBuf {
     PathBuf::from(text(&run(&mut cmd).stdout).trim())
 }
 
+pub fn host_triple() -> String {
+    text(&run(Command::new("rustc").arg("-vV")).stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: ").map(str::to_string))
+        .expect("rustc -vV names the host")
+}
+
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::Builder::new().prefix("distpack-test-").tempdir().expect("temporary directory")
 }
@@ -127,6 +134,16 @@ impl Fixture {
         let dir = tempdir();
         copy_tree(&repo().join("tests/fixtures").join(name), dir.path());
         Fixture { dir }
+    }
+
+    /// A copy of the example project with its built binary (the copy leaves out target/).
+    pub fn example_copy() -> Fixture {
+        example_deb();
+        let fx = Fixture::copy_of("../../examples/healthd");
+        let bin = format!("target/{}/release/healthd", host_triple());
+        std::fs::create_dir_all(fx.dir.path().join(&bin).parent().unwrap()).unwrap();
+        std::fs::copy(repo().join("examples/healthd").join(&bin), fx.dir.path().join(&bin)).unwrap();
+        fx
     }
 
     pub fn manifest(&self) -> PathBuf {
