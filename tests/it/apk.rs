@@ -144,13 +144,7 @@ fn modes_and_owners_read_back_with_bsdtar() {
     let tmp = tempdir();
     let (apk, _) = example_apk(tmp.path());
     let listing = text(&run(Command::new("bsdtar").arg("-tvf").arg(&apk)).stdout);
-    let line = |name: &str| {
-        listing
-            .lines()
-            .find(|l| l.ends_with(&format!(" {name}")))
-            .unwrap_or_else(|| panic!("{name} not in\n{listing}"))
-            .to_string()
-    };
+    let line = |name: &str| listing_line(&listing, name);
     assert!(line("usr/bin/healthd").starts_with("-rwxr-xr-x  0 root   root"), "{listing}");
     assert!(line("etc/init.d/healthd").starts_with("-rwxr-xr-x  0 root   root"));
     assert!(line("etc/healthd/healthd.toml").starts_with("-rw-r--r--  0 root   root"));

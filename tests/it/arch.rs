@@ -19,9 +19,7 @@ fn archive_lists_metadata_first_without_dot_slash_and_exact_modes() {
     let mut sorted = names[4..].to_vec();
     sorted.sort();
     assert_eq!(names[4..], sorted[..], "files in C order");
-    let line = |name: &str| {
-        listing.lines().find(|l| l.ends_with(&format!(" {name}"))).unwrap_or_else(|| panic!("{name} not in\n{listing}"))
-    };
+    let line = |name: &str| listing_line(&listing, name);
     assert!(line("usr/bin/healthd").starts_with("-rwxr-xr-x  0 root   root"), "{listing}");
     assert!(line("usr/lib/systemd/system/healthd.service").starts_with("-rw-r--r--  0 root   root"));
     assert!(line("etc/healthd/healthd.toml").starts_with("-rw-r--r--"));
@@ -136,16 +134,7 @@ fn arch_builds_are_reproducible() {
 
 #[test]
 fn inspect_reads_the_arch_package_back() {
-    let plan: serde_json::Value = serde_json::from_slice(
-        &run(distpack().args(["plan", "--json", "-f", "arch", "-m"]).arg(example_manifest())).stdout,
-    )
-    .unwrap();
-    let inspected: serde_json::Value =
-        serde_json::from_slice(&run(distpack().args(["inspect", "--json"]).arg(example_arch())).stdout).unwrap();
-    let key = |f: &serde_json::Value| (f["path"].clone(), f["mode"].clone(), f["owner"].clone(), f["size"].clone());
-    let planned: Vec<_> = plan[0]["files"].as_array().unwrap().iter().map(key).collect();
-    let read_back: Vec<_> = inspected["files"].as_array().unwrap().iter().map(key).collect();
-    assert_eq!(planned, read_back);
+    let inspected = inspect_matching_plan("arch", example_arch());
     assert_eq!(inspected["conffiles"], serde_json::json!(["/etc/healthd/healthd.toml"]));
     assert!(inspected["scripts"]["install"].as_str().unwrap().contains("post_install()"));
 }

@@ -34,13 +34,7 @@ fn rpm_qpi_shows_the_manifest_metadata() {
 #[test]
 fn rpm_qplv_lists_exact_modes_and_owners() {
     let listing = rpm_q(&["-qplv"], example_rpm());
-    let line = |path: &str| {
-        listing
-            .lines()
-            .find(|l| l.ends_with(&format!(" {path}")))
-            .unwrap_or_else(|| panic!("{path} not in\n{listing}"))
-            .to_string()
-    };
+    let line = |path: &str| listing_line(&listing, path);
     assert!(line("/usr/bin/healthd").starts_with("-rwxr-xr-x    1 root     root"), "{listing}");
     assert!(line("/usr/lib/systemd/system/healthd.service").starts_with("-rw-r--r--    1 root     root"));
     assert!(line("/etc/healthd/healthd.toml").starts_with("-rw-r--r--    1 root     root"));
@@ -255,16 +249,7 @@ fn rpm_builds_are_reproducible_unsigned_and_signed() {
 
 #[test]
 fn inspect_reads_the_rpm_back() {
-    let plan: serde_json::Value = serde_json::from_slice(
-        &run(distpack().args(["plan", "--json", "-f", "rpm", "-m"]).arg(example_manifest())).stdout,
-    )
-    .unwrap();
-    let inspected: serde_json::Value =
-        serde_json::from_slice(&run(distpack().args(["inspect", "--json"]).arg(example_rpm())).stdout).unwrap();
-    let key = |f: &serde_json::Value| (f["path"].clone(), f["mode"].clone(), f["owner"].clone(), f["size"].clone());
-    let planned: Vec<_> = plan[0]["files"].as_array().unwrap().iter().map(key).collect();
-    let read_back: Vec<_> = inspected["files"].as_array().unwrap().iter().map(key).collect();
-    assert_eq!(planned, read_back);
+    let inspected = inspect_matching_plan("rpm", example_rpm());
     assert_eq!(inspected["conffiles"], serde_json::json!(["/etc/healthd/healthd.toml"]));
     assert!(inspected["scripts"]["preun"].as_str().unwrap().contains("disable --now"));
 }

@@ -101,6 +101,31 @@ pub fn rebuild_example(extra: &[(&str, &str)]) -> PathBuf {
     PathBuf::from(text(&run(&mut cmd).stdout).trim())
 }
 
+/// The line of a tool's listing that ends with ` NAME` (a path in `bsdtar -tv`, `rpm -qplv`, …).
+pub fn listing_line(listing: &str, name: &str) -> String {
+    listing
+        .lines()
+        .find(|l| l.ends_with(&format!(" {name}")))
+        .unwrap_or_else(|| panic!("{name} not in\n{listing}"))
+        .to_string()
+}
+
+/// `inspect --json` of `artifact`, after asserting that its files (path, mode, owner, size) are
+/// exactly those `plan --json -f FORMAT` lists for the example.
+pub fn inspect_matching_plan(format: &str, artifact: &Path) -> serde_json::Value {
+    let plan: serde_json::Value = serde_json::from_slice(
+        &run(distpack().args(["plan", "--json", "-f", format, "-m"]).arg(example_manifest())).stdout,
+    )
+    .unwrap();
+    let inspected: serde_json::Value =
+        serde_json::from_slice(&run(distpack().args(["inspect", "--json"]).arg(artifact)).stdout).unwrap();
+    let key = |f: &serde_json::Value| (f["path"].clone(), f["mode"].clone(), f["owner"].clone(), f["size"].clone());
+    let planned: Vec<_> = plan[0]["files"].as_array().unwrap().iter().map(key).collect();
+    let read_back: Vec<_> = inspected["files"].as_array().unwrap().iter().map(key).collect();
+    assert_eq!(planned, read_back, "{format}: inspect does not read back the planned files");
+    inspected
+}
+
 pub fn host_triple() -> String {
     text(&run(Command::new("rustc").arg("-vV")).stdout)
         .lines()
