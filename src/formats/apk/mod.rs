@@ -7,12 +7,12 @@
 //! (`datahash`, needed by the control member that precedes it) is computed.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use sha1::{Digest, Sha1};
-use sha2::Sha256;
 
+use crate::digest::Sha256Writer;
 use crate::error::{Error, IoContext, Result};
 use crate::formats::tarball;
 use crate::formats::{Keys, Packager};
@@ -34,8 +34,7 @@ impl Packager for Apk {
         // Data member: streamed to a temporary file, hashed as it is written.
         let mut data_file = tempfile::tempfile_in(scratch).io("cannot create a temporary file in", scratch)?;
         let datahash = {
-            let hashing =
-                HashingWriter { inner: BufWriter::with_capacity(1 << 20, &mut data_file), hasher: Sha256::new() };
+            let hashing = Sha256Writer::new(BufWriter::with_capacity(1 << 20, &mut data_file));
             let mut builder = tar::Builder::new(gzip(hashing));
             for (file, sha1) in package.files.iter().zip(&sha1s) {
                 if let Some(sha1) = sha1 {
@@ -44,8 +43,8 @@ impl Packager for Apk {
                 tarball::append(&mut builder, file, package.mtime, false, false)?;
             }
             let mut hashing = builder.into_inner().and_then(|gz| gz.finish()).map_err(io_err)?;
-            hashing.inner.flush().map_err(io_err)?;
-            hex::encode(hashing.hasher.finalize())
+            hashing.flush().map_err(io_err)?;
+            hashing.finish().1
         };
 
         // Control member: .PKGINFO first, then the scripts; cut, then gzipped.
@@ -85,23 +84,6 @@ impl Packager for Apk {
     }
 }
 
-struct HashingWriter<W> {
-    inner: W,
-    hasher: Sha256,
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
 /// `gzip -n -9`, as abuild compresses each member.
 fn gzip<W: Write>(inner: W) -> flate2::write::GzEncoder<W> {
     flate2::GzBuilder::new().mtime(0).write(inner, flate2::Compression::best())
@@ -137,19 +119,7 @@ fn file_sha1s(package: &Package) -> Result<Vec<Option<String>>> {
     let mut out = Vec::with_capacity(package.files.len());
     for file in &package.files {
         out.push(match &file.source {
-            Source::File { path } => {
-                let mut f = File::open(path).io("cannot open", path)?;
-                let mut hasher = Sha1::new();
-                let mut buf = vec![0u8; 1 << 20];
-                loop {
-                    let n = f.read(&mut buf).io("cannot read", path)?;
-                    if n == 0 {
-                        break;
-                    }
-                    hasher.update(&buf[..n]);
-                }
-                Some(hex::encode(hasher.finalize()))
-            }
+            Source::File { path } => crate::digest::of_file(path, false, true, false).io("cannot read", path)?.sha1,
             Source::Generated { bytes } => Some(hex::encode(Sha1::digest(bytes))),
             Source::Symlink { target } => Some(hex::encode(Sha1::digest(target.as_bytes()))),
             Source::Directory => None,

@@ -6,7 +6,7 @@
 //! a fraction of the compression that follows.
 
 use std::fs::File;
-use std::io::{self, BufWriter, Read, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use md5::{Digest, Md5};
@@ -74,18 +74,8 @@ fn file_digests(package: &Package) -> Result<Vec<Option<(String, String)>>> {
     for file in &package.files {
         out.push(match &file.source {
             Source::File { path } => {
-                let mut f = File::open(path).io("cannot open", path)?;
-                let (mut md5, mut sha) = (Md5::new(), Sha256::new());
-                let mut buf = vec![0u8; 1 << 20];
-                loop {
-                    let n = f.read(&mut buf).io("cannot read", path)?;
-                    if n == 0 {
-                        break;
-                    }
-                    md5.update(&buf[..n]);
-                    sha.update(&buf[..n]);
-                }
-                Some((hex::encode(md5.finalize()), hex::encode(sha.finalize())))
+                let d = crate::digest::of_file(path, true, false, true).io("cannot read", path)?;
+                Some((d.md5.unwrap_or_default(), d.sha256.unwrap_or_default()))
             }
             Source::Generated { bytes } => Some((hex::encode(Md5::digest(bytes)), hex::encode(Sha256::digest(bytes)))),
             Source::Directory | Source::Symlink { .. } => None,

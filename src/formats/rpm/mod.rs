@@ -20,7 +20,7 @@ use sha2::Sha256;
 use self::header::Header;
 use self::tags::*;
 use crate::compress::Encoder;
-use crate::digest::HashingReader;
+use crate::digest::{HashingReader, Sha256Writer};
 use crate::error::{Error, IoContext, Result};
 use crate::formats::{Keys, Packager};
 use crate::manifest::{Compression, FileKind};
@@ -121,26 +121,6 @@ struct Payload {
     uncompressed_size: u64,
 }
 
-/// A writer that hashes (SHA-256) and counts what passes through.
-struct HashingWriter<W> {
-    inner: W,
-    hasher: Sha256,
-    bytes: u64,
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.bytes += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        self.inner.flush()
-    }
-}
-
 fn file_mode(kind_bits: u32, mode: u32) -> u32 {
     kind_bits | (mode & 0o7777)
 }
@@ -157,9 +137,9 @@ fn write_payload(package: &Package, out: &mut File) -> Result<Payload> {
     let io_err = |e: io::Error| {
         Error::invalid(format!("cannot write the rpm payload: {e}"), "check free space in the output directory")
     };
-    let compressed = HashingWriter { inner: BufWriter::with_capacity(1 << 20, out), hasher: Sha256::new(), bytes: 0 };
+    let compressed = Sha256Writer::new(BufWriter::with_capacity(1 << 20, out));
     let encoder = Encoder::new(package.compression, package.compression_level, compressed).map_err(io_err)?;
-    let uncompressed = HashingWriter { inner: encoder, hasher: Sha256::new(), bytes: 0 };
+    let uncompressed = Sha256Writer::new(encoder);
     let mut cpio = cpio::Writer::new(uncompressed);
     let mut digests = Vec::with_capacity(package.files.len());
     let mtime = package.mtime as u32;
@@ -201,17 +181,11 @@ fn write_payload(package: &Package, out: &mut File) -> Result<Payload> {
         }
     }
     let (uncompressed, _) = cpio.finish().map_err(io_err)?;
-    let uncompressed_sha256 = hex::encode(uncompressed.hasher.finalize());
-    let uncompressed_size = uncompressed.bytes;
-    let mut compressed = uncompressed.inner.finish().map_err(io_err)?;
+    let (encoder, uncompressed_sha256, uncompressed_size) = uncompressed.finish();
+    let mut compressed = encoder.finish().map_err(io_err)?;
     compressed.flush().map_err(io_err)?;
-    Ok(Payload {
-        digests,
-        compressed_sha256: hex::encode(compressed.hasher.finalize()),
-        compressed_size: compressed.bytes,
-        uncompressed_sha256,
-        uncompressed_size,
-    })
+    let (_, compressed_sha256, compressed_size) = compressed.finish();
+    Ok(Payload { digests, compressed_sha256, compressed_size, uncompressed_sha256, uncompressed_size })
 }
 
 /// Dependencies as rpm stores them: parallel name, flags and version arrays.
