@@ -31,6 +31,27 @@ pub struct Artifact {
     pub arch: String,
     pub path: PathBuf,
     pub size: u64,
+    pub sha256: String,
+    /// Detached signatures written beside the artifact (`.minisig`, `.sig`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<PathBuf>,
+}
+
+impl Artifact {
+    fn new(format: Format, target: &str, arch: &str, path: PathBuf) -> Result<Artifact> {
+        // Read back once the artifact is complete: writers seek, so hashing while writing would
+        // not see the final bytes. The file is still in the page cache.
+        let digests = crate::digest::of_file(&path, false, false, true).io("cannot read", &path)?;
+        Ok(Artifact {
+            format,
+            target: target.to_string(),
+            arch: arch.to_string(),
+            size: digests.bytes,
+            sha256: digests.sha256.unwrap_or_default(),
+            path,
+            signatures: Vec::new(),
+        })
+    }
 }
 
 fn targets(options: &Options) -> Result<Vec<Target>> {
@@ -51,6 +72,7 @@ fn formats(options: &Options, manifest: &LoadedManifest) -> Vec<Format> {
         .filter(|f| match f {
             Format::Pkgbuild => manifest.raw.pkgbuild.is_some(),
             Format::Apk => manifest.raw.apk.is_some(),
+            Format::Addon => manifest.raw.addon.is_some(),
             _ => true,
         })
         .collect()
@@ -87,6 +109,8 @@ pub struct BuildFlags {
     pub sign_key: Option<PathBuf>,
     /// RSA private key that signs .apk packages.
     pub apk_key: Option<PathBuf>,
+    /// minisign secret key that signs add-on bundles and SHA256SUMS.
+    pub minisign_key: Option<PathBuf>,
     pub allow_unsigned_apk: bool,
     /// Package existing binaries instead of running `cargo build`.
     pub no_build: bool,
@@ -111,8 +135,14 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, log: &dyn Fn(
             None => None,
         },
         apk: flags.apk_key.as_deref().map(crate::sign::rsa::ApkSigner::load).transpose()?,
+        minisign: flags.minisign_key.as_deref().map(crate::sign::minisign::Signer::load).transpose()?,
         allow_unsigned_apk: flags.allow_unsigned_apk,
     };
+    if keys.minisign.is_none() && packages.iter().any(|p| p.format == Format::Addon) {
+        log(
+            "add-on bundles are not signed: pass --minisign-key (or set DISTPACK_MINISIGN_KEY), or sign them later with `distpack sign`",
+        );
+    }
     if keys.apk.is_none() && flags.allow_unsigned_apk && packages.iter().any(|p| p.format == Format::Apk) {
         log("building an UNSIGNED .apk (--allow-unsigned-apk): apk installs it only with --allow-untrusted");
     }
@@ -135,15 +165,20 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, log: &dyn Fn(
         log(&format!("packaging {name} ({} files)", package.files.len()));
         let path =
             crate::output::write_atomically(out_dir, &name, |file| packager.write(package, file, out_dir, &keys))?;
-        let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        log(&format!("wrote {} ({}) in {:.1}s", path.display(), human_size(size), started.elapsed().as_secs_f64()));
-        artifacts.push(Artifact {
-            format: package.format,
-            target: package.target.clone(),
-            arch: package.arch.clone(),
-            path,
-            size,
-        });
+        let mut artifact = Artifact::new(package.format, &package.target, &package.arch, path)?;
+        log(&format!(
+            "wrote {} ({}) in {:.1}s",
+            artifact.path.display(),
+            human_size(artifact.size),
+            started.elapsed().as_secs_f64()
+        ));
+        if let (Some(signer), Some(addon)) = (&keys.minisign, &package.addon) {
+            artifact.signatures = crate::sign::minisign::sign_file(signer, &artifact.path, addon.raw_signature)?;
+            for signature in &artifact.signatures {
+                log(&format!("wrote {}", signature.display()));
+            }
+        }
+        artifacts.push(artifact);
     }
     if let Some(settings) = &manifest.raw.pkgbuild {
         let recipe_packages: Vec<&Package> = packages.iter().filter(|p| p.format == Format::Pkgbuild).collect();
@@ -164,13 +199,7 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, log: &dyn Fn(
             let dir = pkgbuild::write_recipe(&recipe, &out_dir.join(format!("{}-pkgbuild", recipe_packages[0].name)))?;
             log(&format!("wrote the AUR recipe in {}", dir.display()));
             let first = recipe_packages[0];
-            artifacts.push(Artifact {
-                format: Format::Pkgbuild,
-                target: first.target.clone(),
-                arch: "any".into(),
-                path: dir.join("PKGBUILD"),
-                size: recipe.pkgbuild.len() as u64,
-            });
+            artifacts.push(Artifact::new(Format::Pkgbuild, &first.target, "any", dir.join("PKGBUILD"))?);
         }
     }
     if let Some(settings) = &manifest.raw.apkbuild {
@@ -188,15 +217,16 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, log: &dyn Fn(
             let files = apkbuild::render(settings, &manifest.root, &apk_packages, &tarballs)?;
             let dir = apkbuild::write(&files, &out_dir.join(format!("{}-apkbuild", first.name)))?;
             log(&format!("wrote the APKBUILD in {}", dir.display()));
-            let path = dir.join("APKBUILD");
-            let size = files[0].1.len() as u64;
-            artifacts.push(Artifact {
-                format: Format::Apk,
-                target: first.target.clone(),
-                arch: "any".into(),
-                path,
-                size,
-            });
+            artifacts.push(Artifact::new(Format::Apk, &first.target, "any", dir.join("APKBUILD"))?);
+        }
+    }
+    if !artifacts.is_empty() {
+        let sums = write_sha256sums(out_dir, &artifacts)?;
+        log(&format!("wrote {}", sums.display()));
+        if let Some(signer) = &keys.minisign {
+            for signature in crate::sign::minisign::sign_file(signer, &sums, false)? {
+                log(&format!("wrote {}", signature.display()));
+            }
         }
     }
     Ok(artifacts)
@@ -223,6 +253,20 @@ fn cargo_build(manifest: &LoadedManifest, target: &Target, log: &dyn Fn(&str)) -
         ));
     }
     Ok(())
+}
+
+/// `SHA256SUMS` in the output directory, in the format `sha256sum -c` reads, for this build's artifacts.
+fn write_sha256sums(out_dir: &Path, artifacts: &[Artifact]) -> Result<PathBuf> {
+    use std::io::Write;
+    let mut text = String::new();
+    for artifact in artifacts {
+        let relative = artifact.path.strip_prefix(out_dir).unwrap_or(&artifact.path);
+        text.push_str(&format!("{}  {}\n", artifact.sha256, relative.display()));
+    }
+    let name = "SHA256SUMS";
+    crate::output::write_atomically(out_dir, name, |f| {
+        f.write_all(text.as_bytes()).io("cannot write", &out_dir.join(name))
+    })
 }
 
 fn human_size(bytes: u64) -> String {

@@ -43,6 +43,56 @@ pub enum Command {
         /// Build an unsigned .apk (apk installs it only with --allow-untrusted)
         #[arg(long)]
         allow_unsigned_apk: bool,
+        /// minisign secret key that signs add-on bundles and SHA256SUMS; an encrypted key's
+        /// password is read from DISTPACK_MINISIGN_PASSWORD
+        #[arg(long, value_name = "FILE", env = "DISTPACK_MINISIGN_KEY")]
+        minisign_key: Option<PathBuf>,
+    },
+    /// Sign files with a minisign key: FILE.minisig, whose trusted comment binds an add-on bundle's
+    /// id, version, os, arch and SHA-256 (or any other file's name and SHA-256)
+    Sign {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// minisign secret key; an encrypted key's password is read from DISTPACK_MINISIGN_PASSWORD
+        #[arg(long, value_name = "FILE", env = "DISTPACK_MINISIGN_KEY")]
+        key: PathBuf,
+        /// Also write FILE.sig: a raw Ed25519 signature over the file's bytes, hex encoded
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Verify a signed add-on bundle: its signature, what the signature binds, and every entry
+    ///
+    /// Exit codes: 0 valid · 5 signature missing, invalid or bound to another id/version/os/arch ·
+    /// 6 contents refused · 2 usage (unreadable public key, bad options)
+    Verify {
+        bundle: PathBuf,
+        /// minisign public key: a .pub file or its base64 line
+        #[arg(long, value_name = "KEY")]
+        pubkey: String,
+        /// The detached signature (default: BUNDLE.minisig)
+        #[arg(long, value_name = "FILE")]
+        signature: Option<PathBuf>,
+        /// Refuse unless the bundle was signed for this add-on id
+        #[arg(long)]
+        id: Option<String>,
+        /// Refuse unless the bundle was signed for this version
+        #[arg(long)]
+        version: Option<String>,
+        /// Refuse unless the bundle was signed for this operating system
+        #[arg(long)]
+        os: Option<String>,
+        /// Refuse unless the bundle was signed for this architecture
+        #[arg(long)]
+        arch: Option<String>,
+        /// Largest entry accepted, in bytes
+        #[arg(long, default_value_t = crate::bundle::read::Limits::default().max_entry_size)]
+        max_entry_size: u64,
+        /// Largest total of all entries accepted, in bytes
+        #[arg(long, default_value_t = crate::bundle::read::Limits::default().max_total_size)]
+        max_total_size: u64,
+        /// Print the verified index as JSON
+        #[arg(long)]
+        json: bool,
     },
     /// Commit the AUR recipe (PKGBUILD, .SRCINFO, .install) into an AUR git checkout
     Aur {
@@ -58,10 +108,14 @@ pub enum Command {
         #[arg(long)]
         no_build: bool,
     },
-    /// Create a signing key pair
+    /// Create a signing key pair: minisign (add-on bundles, the default), OpenPGP (rpm) or RSA (apk)
     Keygen {
+        /// A minisign key pair for add-on bundles and SHA256SUMS: FILE (0600) and FILE with its
+        /// extension replaced by .pub; the `minisign` CLI reads both
+        #[arg(long, conflicts_with_all = ["pgp", "rsa"])]
+        minisign: bool,
         /// An OpenPGP key for signing .rpm packages (Ed25519)
-        #[arg(long, required_unless_present = "rsa", conflicts_with = "rsa")]
+        #[arg(long, conflicts_with = "rsa")]
         pgp: bool,
         /// An RSA key pair for signing .apk packages, as abuild makes it: NAME.rsa (0600) and
         /// NAME.rsa.pub
@@ -70,10 +124,11 @@ pub enum Command {
         /// The key's user id
         #[arg(long, default_value = "distpack signing key <distpack@localhost>")]
         user_id: String,
-        /// Secret key path; the public key is written beside it with `.pub` appended
-        #[arg(short, long, default_value = "distpack-pgp.key")]
-        output: PathBuf,
-        /// Write the secret key without a passphrase (otherwise DISTPACK_PGP_PASSPHRASE must be set)
+        /// Secret key path (default distpack-minisign.key, or distpack-pgp.key with --pgp)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Write the secret key without a password (otherwise DISTPACK_MINISIGN_PASSWORD, or
+        /// DISTPACK_PGP_PASSPHRASE with --pgp, must be set)
         #[arg(long)]
         unencrypted: bool,
     },
@@ -136,8 +191,18 @@ impl Select {
 pub fn run(cli: Cli) -> Result<()> {
     let log = |message: &str| eprintln!("distpack: {message}");
     match cli.command {
-        Command::Build { select, out_dir, no_build, allow_check_errors, sign_key, apk_key, allow_unsigned_apk } => {
-            let flags = build::BuildFlags { no_build, allow_check_errors, sign_key, apk_key, allow_unsigned_apk };
+        Command::Build {
+            select,
+            out_dir,
+            no_build,
+            allow_check_errors,
+            sign_key,
+            apk_key,
+            allow_unsigned_apk,
+            minisign_key,
+        } => {
+            let flags =
+                build::BuildFlags { no_build, allow_check_errors, sign_key, apk_key, allow_unsigned_apk, minisign_key };
             for artifact in build::build(&select.options(), &out_dir, flags, &log)? {
                 println!("{}", artifact.path.display());
             }
@@ -203,7 +268,58 @@ pub fn run(cli: Cli) -> Result<()> {
             let public_path = PathBuf::from(format!("{name}.rsa.pub"));
             write_key_pair(&private_path, &private, &public_path, &public)?;
         }
-        Command::Keygen { pgp: _, rsa: None, user_id, output, unencrypted } => {
+        Command::Keygen { pgp: false, rsa: None, output, unencrypted, .. } => {
+            let password = std::env::var(crate::sign::minisign::PASSWORD_ENV).ok().filter(|p| !p.is_empty());
+            if password.is_none() && !unencrypted {
+                return Err(Error::usage(
+                    format!("{} is not set", crate::sign::minisign::PASSWORD_ENV),
+                    "set it to the password that protects the new key, or pass --unencrypted for a key without one",
+                ));
+            }
+            let secret_path = output.unwrap_or_else(|| PathBuf::from("distpack-minisign.key"));
+            let public_path = secret_path.with_extension("pub");
+            if public_path == secret_path {
+                return Err(Error::usage("the secret key path ends in .pub", "name the secret key FILE.key"));
+            }
+            let (secret, public) = crate::sign::minisign::keygen(password)?;
+            write_key_pair(&secret_path, &secret, &public_path, &public)?;
+        }
+        Command::Sign { files, key, raw } => {
+            let signer = crate::sign::minisign::Signer::load(&key)?;
+            for file in &files {
+                for path in crate::sign::minisign::sign_file(&signer, file, raw)? {
+                    println!("{}", path.display());
+                }
+            }
+        }
+        Command::Verify { bundle, pubkey, signature, id, version, os, arch, max_entry_size, max_total_size, json } => {
+            let public_key = crate::sign::minisign::load_public_key(&pubkey)?;
+            let signature = signature.unwrap_or_else(|| {
+                let mut name = bundle.as_os_str().to_owned();
+                name.push(".minisig");
+                PathBuf::from(name)
+            });
+            let expect = crate::bundle::verify::Expect { id, version, os, arch };
+            let limits = crate::bundle::read::Limits { max_entry_size, max_total_size, ..Default::default() };
+            let verified = crate::bundle::verify::verify(&bundle, &signature, &public_key, &expect, &limits)?;
+            if json {
+                println!("{}", to_json(&verified)?);
+            } else {
+                let b = &verified.binding;
+                println!(
+                    "{}: valid add-on {} {} for {}/{} ({} entries, sha256 {})",
+                    bundle.display(),
+                    b.id,
+                    b.version,
+                    b.os,
+                    b.arch,
+                    verified.contents.entries.len(),
+                    b.sha256
+                );
+            }
+        }
+        Command::Keygen { pgp: true, rsa: None, user_id, output, unencrypted, .. } => {
+            let output = output.unwrap_or_else(|| PathBuf::from("distpack-pgp.key"));
             let passphrase = std::env::var(crate::sign::PGP_PASSPHRASE_ENV).ok().filter(|p| !p.is_empty());
             if passphrase.is_none() && !unencrypted {
                 return Err(Error::invalid(

@@ -49,6 +49,27 @@ pub enum Error {
     #[diagnostic(help("fix the units or manifest as each finding says; `build --allow-check-errors` packages anyway"))]
     Check { count: usize },
 
+    /// A command-line value that cannot be used (a malformed key, a conflicting option).
+    #[error("{message}")]
+    Usage {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A signature is missing or invalid, or binds something other than what was presented.
+    #[error("{message}")]
+    Signature {
+        message: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    /// A signed bundle's contents break the bundle rules (names, types, sizes, index).
+    #[error("{message}")]
+    #[diagnostic(help("do not stage this bundle; rebuild it with `distpack build -f addon`"))]
+    Contents { message: String },
+
     /// Bad input that is not a manifest line: a command-line value, a package to inspect, a
     /// failed external command.
     #[error("{message}")]
@@ -64,11 +85,26 @@ impl Error {
         Error::Invalid { message: message.into(), help: Some(help.into()) }
     }
 
+    pub fn usage(message: impl Into<String>, help: impl Into<String>) -> Self {
+        Error::Usage { message: message.into(), help: Some(help.into()) }
+    }
+
+    pub fn signature(message: impl Into<String>, help: impl Into<String>) -> Self {
+        Error::Signature { message: message.into(), help: Some(help.into()) }
+    }
+
+    pub fn contents(message: impl Into<String>) -> Self {
+        Error::Contents { message: message.into() }
+    }
+
     /// The process exit code for this error (documented in the README).
     pub fn exit_code(&self) -> i32 {
         match self {
+            Error::Usage { .. } => 2,
             Error::Manifest(_) => 3,
             Error::Check { .. } => 4,
+            Error::Signature { .. } => 5,
+            Error::Contents { .. } => 6,
             Error::Invalid { .. } => 1,
             Error::Io { .. } => 1,
         }

@@ -15,10 +15,12 @@ pub enum Format {
     Pkgbuild,
     /// Alpine's signed `.apk` (v2), with OpenRC services instead of systemd units.
     Apk,
+    /// A signed per-architecture add-on bundle (`ID-VERSION-OS-ARCH.tar.gz`) for agents.
+    Addon,
 }
 
 impl Format {
-    pub const ALL: [Format; 5] = [Format::Deb, Format::Rpm, Format::Arch, Format::Pkgbuild, Format::Apk];
+    pub const ALL: [Format; 6] = [Format::Deb, Format::Rpm, Format::Arch, Format::Pkgbuild, Format::Apk, Format::Addon];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -27,6 +29,7 @@ impl Format {
             Format::Arch => "arch",
             Format::Pkgbuild => "pkgbuild",
             Format::Apk => "apk",
+            Format::Addon => "addon",
         }
     }
 
@@ -37,6 +40,7 @@ impl Format {
             Format::Arch => &crate::formats::arch::Arch,
             Format::Pkgbuild => &crate::formats::pkgbuild::ReleaseTarball,
             Format::Apk => &crate::formats::apk::Apk,
+            Format::Addon => &crate::formats::addon::Addon,
         }
     }
 }

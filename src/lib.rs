@@ -4,6 +4,7 @@
 
 pub mod aur;
 pub mod build;
+pub mod bundle;
 pub mod check;
 pub mod cli;
 pub mod compress;

@@ -86,6 +86,12 @@ impl Target {
             (Format::Apk, Cpu::Armv7) => "armv7",
             (Format::Apk, Cpu::I686) => "x86",
             (Format::Apk, Cpu::Riscv64) => "riscv64",
+            // Add-on bundles use the names agents see in `uname -m`.
+            (Format::Addon, Cpu::X86_64) => "x86_64",
+            (Format::Addon, Cpu::Aarch64) => "aarch64",
+            (Format::Addon, Cpu::Armv7) => "armv7",
+            (Format::Addon, Cpu::I686) => "i686",
+            (Format::Addon, Cpu::Riscv64) => "riscv64",
         }
     }
 }

@@ -214,6 +214,23 @@ fn exec_paths(ctx: &mut Ctx) {
         {
             continue;
         }
+        let staged = ctx.package.addon.as_ref().and_then(|a| a.stage.as_deref()).and_then(|stage| {
+            let path = format!("{stage}/{base}");
+            ctx.shipped(&path).map(|_| path)
+        });
+        if let Some(staged) = staged {
+            ctx.push(
+                "U002",
+                Severity::Error,
+                exec.line,
+                format!(
+                    "{}={} is not where the agent stages {base}: the add-on puts it at {staged}",
+                    exec.key, exec.path
+                ),
+                "point the unit at the staged path, or change [addon] stage; the agent installs the unit verbatim",
+            );
+            continue;
+        }
         ctx.push(
             "U002",
             Severity::Error,

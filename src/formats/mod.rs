@@ -1,6 +1,7 @@
 //! One pure writer per format behind one small interface. A writer reads the resolved `Package`
 //! and writes bytes: no globbing, no environment, no defaults.
 
+pub mod addon;
 pub mod apk;
 pub mod apkbuild;
 pub mod arch;
@@ -20,6 +21,8 @@ use crate::plan::Package;
 pub struct Keys {
     pub pgp: Option<crate::sign::pgp::Signer>,
     pub apk: Option<crate::sign::rsa::ApkSigner>,
+    /// minisign key for add-on bundles and SHA256SUMS.
+    pub minisign: Option<crate::sign::minisign::Signer>,
     /// An unsigned .apk was asked for explicitly.
     pub allow_unsigned_apk: bool,
 }

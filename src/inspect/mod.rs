@@ -1,6 +1,7 @@
 //! `distpack inspect`: read any artifact back (metadata, scripts, every file with mode, owner and
 //! size). Packages to inspect are untrusted input: every read is bounded.
 
+mod addon;
 mod apk;
 mod arch;
 mod deb;
@@ -61,9 +62,12 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     if path.extension().is_some_and(|e| e == "apk") {
         return apk::inspect(path);
     }
+    if path.to_string_lossy().ends_with(".tar.gz") {
+        return addon::inspect(path);
+    }
     Err(Error::invalid(
         format!("{} is not a package distpack can read", path.display()),
-        "inspect reads .deb, .rpm, .pkg.tar.* and .apk files",
+        "inspect reads .deb, .rpm, .pkg.tar.*, .apk files and add-on bundles (.tar.gz)",
     ))
 }
 

@@ -36,6 +36,8 @@ pub struct Manifest {
     pub pkgbuild: Option<PkgbuildSettings>,
     /// How the aports recipe (APKBUILD) gets its files; written beside the .apk when set.
     pub apkbuild: Option<PkgbuildSettings>,
+    /// The signed add-on bundle an agent stages: which package files it holds, flat.
+    pub addon: Option<AddonSettings>,
     /// What maintainer scripts do with the package's units; unset values follow distro policy.
     #[serde(default)]
     pub systemd: Systemd,
@@ -64,6 +66,47 @@ pub struct PkgbuildSettings {
     pub sha512: Option<String>,
     /// Source mode: the directory the archive unpacks to (default `{name}-{version}`).
     pub source_dir: Option<String>,
+}
+
+/// `[addon]`: a per-architecture tarball of package files laid flat, with an `addon.json` index.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AddonSettings {
+    /// The add-on's identity, bound into the signature (default: the package name).
+    pub id: Option<Spanned<String>>,
+    /// Package files to include, each by its `dest` or by its file name.
+    pub entries: Vec<Spanned<String>>,
+    /// Files only the bundle carries.
+    #[serde(default)]
+    pub extra: Vec<Spanned<AddonExtra>>,
+    /// The operating system in the bundle's name and index (default `linux`).
+    pub os: Option<Spanned<String>>,
+    /// The directory the agent stages binaries and data in (`{id}` is replaced); when set, `check`
+    /// verifies that units run the binaries from there.
+    pub stage: Option<Spanned<String>>,
+    /// Also write a raw Ed25519 signature (`.sig`, hex) over the tarball bytes.
+    #[serde(default)]
+    pub raw_signature: bool,
+    /// Carried into `addon.json` as is: supervision, run-as user, capabilities, …
+    #[serde(default)]
+    pub metadata: BTreeMap<String, toml::Value>,
+}
+
+/// An entry that is not a package file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AddonExtra {
+    /// Relative to the project root; `{arch}` and `{target}` are replaced.
+    pub src: Spanned<String>,
+    /// The entry's name in the bundle (default: the file name of `src`).
+    pub name: Option<Spanned<String>>,
+    /// `binary` (0755) or `unit`, `config`, `data` (0644).
+    #[serde(default = "data_kind")]
+    pub kind: FileKind,
+}
+
+fn data_kind() -> FileKind {
+    FileKind::Data
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
@@ -392,6 +435,7 @@ impl Manifest {
             apk: None,
             pkgbuild: None,
             apkbuild: None,
+            addon: None,
             systemd: Systemd::default(),
             users: Vec::new(),
             groups: Vec::new(),
@@ -408,6 +452,7 @@ impl Manifest {
             Format::Rpm => self.rpm.as_ref(),
             Format::Arch | Format::Pkgbuild => self.arch.as_ref(),
             Format::Apk => self.apk.as_ref(),
+            Format::Addon => None,
         }
     }
 }

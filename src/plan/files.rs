@@ -204,7 +204,7 @@ fn read_source(r: &mut Resolver, span: Range<usize>, path: &Path) -> Option<Vec<
     }
 }
 
-const PLACEHOLDER_HELP: &str = "the placeholders are {target}, {arch}, {version} and {name}";
+pub(super) const PLACEHOLDER_HELP: &str = "the placeholders are {target}, {arch}, {version} and {name}";
 
 fn kind_name(kind: FileKind) -> &'static str {
     match kind {
@@ -274,7 +274,7 @@ fn default_dir(format: Format, kind: FileKind, name: &str, file_name: &str) -> O
         (_, FileKind::Doc) => format!("/usr/share/doc/{name}"),
         (_, FileKind::Man) => format!("/usr/share/man/man{}", man_section(file_name)),
         (Format::Deb, FileKind::License) => return None,
-        (Format::Rpm | Format::Arch | Format::Pkgbuild | Format::Apk, FileKind::License) => {
+        (Format::Rpm | Format::Arch | Format::Pkgbuild | Format::Apk | Format::Addon, FileKind::License) => {
             format!("/usr/share/licenses/{name}")
         }
         (_, FileKind::Data | FileKind::Dir | FileKind::Symlink) => format!("/usr/share/{name}"),
@@ -289,7 +289,7 @@ fn man_section(file_name: &str) -> String {
 }
 
 /// Replace `{target}`, `{arch}`, `{version}` and `{name}`; any other `{…}` is an error.
-fn expand(text: &str, vars: &[(&str, &str)]) -> Result<String, String> {
+pub(super) fn expand(text: &str, vars: &[(&str, &str)]) -> Result<String, String> {
     let mut out = String::new();
     let mut rest = text;
     while let Some(open) = rest.find('{') {
@@ -309,7 +309,7 @@ fn expand(text: &str, vars: &[(&str, &str)]) -> Result<String, String> {
 }
 
 /// The files a `src` names: one existing file, or every file a glob matches (sorted).
-fn sources(root: &Path, pattern: &str) -> Result<Vec<(std::path::PathBuf, u64)>, (String, String)> {
+pub(super) fn sources(root: &Path, pattern: &str) -> Result<Vec<(std::path::PathBuf, u64)>, (String, String)> {
     let full = root.join(pattern);
     if pattern.contains(['*', '?', '[']) {
         let matches = glob::glob(&full.to_string_lossy()).map_err(|e| {

@@ -1,6 +1,7 @@
 //! The resolved plan: one `Package` per format × architecture with every default applied, every
 //! path checked and every script rendered. Writers read a `Package` and nothing else.
 
+pub mod addon;
 mod debian;
 mod files;
 pub(crate) use files::line_of;
@@ -57,6 +58,9 @@ pub struct Package {
     pub compression: Compression,
     pub compression_level: u32,
     pub mtime: u64,
+    /// The add-on bundle's identity and metadata (the `addon` format only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addon: Option<addon::Addon>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -127,6 +131,15 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         );
         return Err(manifest.errors(vec![error]));
     }
+    if format == Format::Addon && manifest.raw.addon.is_none() {
+        let error = manifest.error(
+            0..0,
+            "the addon format needs an [addon] table",
+            "no [addon]",
+            "add [addon] with entries = [\"/usr/bin/NAME\", \"NAME.service\"]",
+        );
+        return Err(manifest.errors(vec![error]));
+    }
     let fields = match manifest.raw.format_table(format) {
         Some(table) => manifest.raw.package.overlay(table),
         None => manifest.raw.package.clone(),
@@ -189,13 +202,23 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
     }
     let relations = r.relations(&fields);
     let (compression, compression_level) = r.compression(&fields);
-    let package_files = files::resolve(
+    let mut package_files = files::resolve(
         &mut r,
         &fields,
         target,
         name.as_ref().map(|n| n.0.as_str()).unwrap_or("package"),
         upstream.as_ref().map(|v| v.0.as_str()).unwrap_or("0"),
     );
+    let addon = match (&manifest.raw.addon, format) {
+        (Some(settings), Format::Addon) => {
+            let all = std::mem::take(&mut package_files.files);
+            let package_name = name.as_ref().map(|n| n.0.as_str()).unwrap_or("package");
+            let (addon, files) = addon::resolve(&mut r, settings, package_name, all, target);
+            package_files.files = files;
+            Some(addon)
+        }
+        _ => None,
+    };
     let hooks = scripts::read_hooks(&mut r, &fields);
     let services =
         services::resolve(&mut r, &package_files.files, name.as_ref().map(|n| n.0.as_str()).unwrap_or("package"));
@@ -230,11 +253,14 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         compression,
         compression_level,
         mtime: ctx.mtime,
+        addon,
     };
     match format {
         Format::Deb => debian::add_docs(&mut package, &package_files.license_texts),
         Format::Rpm | Format::Arch | Format::Pkgbuild => {}
         Format::Apk => openrc::replace_units(&mut package),
+        // A bundle is flat and holds exactly the entries it names.
+        Format::Addon => return Ok(package),
     }
     add_service_files(&mut package);
     package.scripts = scripts::render(&package, &hooks)?;
@@ -295,7 +321,7 @@ fn check_name(format: Format, name: &str) -> Result<(), String> {
                 Ok(())
             }
         }
-        Format::Arch | Format::Pkgbuild => {
+        Format::Arch | Format::Pkgbuild | Format::Addon => {
             if name.starts_with(['-', '.']) {
                 Err("it must not start with `-` or `.`".into())
             } else if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || "@._+-".contains(*c))) {
@@ -385,7 +411,7 @@ impl Resolver<'_> {
                     Ok(rel) => rendered.push(match self.format {
                         Format::Deb => rel.deb(),
                         Format::Rpm => rel.rpm(),
-                        Format::Arch | Format::Pkgbuild | Format::Apk => rel.arch(),
+                        Format::Arch | Format::Pkgbuild | Format::Apk | Format::Addon => rel.arch(),
                     }),
                     Err(why) => self.push(
                         entry.span(),
@@ -403,7 +429,7 @@ impl Resolver<'_> {
     }
 
     fn compression(&mut self, fields: &Fields) -> (Compression, u32) {
-        if matches!(self.format, Format::Pkgbuild | Format::Apk) {
+        if matches!(self.format, Format::Pkgbuild | Format::Apk | Format::Addon) {
             // Whatever the [arch] table says, the recipe downloads a .tar.gz.
             return (Compression::Gzip, 9);
         }
@@ -411,7 +437,7 @@ impl Resolver<'_> {
             Format::Deb => Compression::Xz,
             Format::Rpm | Format::Arch => Compression::Zstd,
             // The release tarball a PKGBUILD downloads; apk v2 is gzip only.
-            Format::Pkgbuild | Format::Apk => Compression::Gzip,
+            Format::Pkgbuild | Format::Apk | Format::Addon => Compression::Gzip,
         });
         if let (Format::Rpm, Compression::None, Some(c)) = (self.format, compression, &fields.compression) {
             self.push(

@@ -62,6 +62,8 @@ fn native_scripts(format: Format) -> &'static [(&'static str, &'static str)] {
             (".pre-deinstall", include_str!("../../scripts/apk/pre-deinstall.hbs")),
             (".post-deinstall", include_str!("../../scripts/apk/post-deinstall.hbs")),
         ],
+        // An agent stages the bundle; there is no package manager to run scripts.
+        Format::Addon => &[],
         Format::Rpm => &[
             ("pre", include_str!("../../scripts/rpm/pre.hbs")),
             ("post", include_str!("../../scripts/rpm/post.hbs")),

@@ -88,6 +88,8 @@ fn policy(format: Format) -> (bool, bool, bool) {
         Format::Arch | Format::Pkgbuild => (false, false, false),
         // Alpine: OpenRC services are added with `rc-update` by the administrator.
         Format::Apk => (false, false, false),
+        // The agent that stages an add-on decides when it runs.
+        Format::Addon => (false, false, false),
     }
 }
 

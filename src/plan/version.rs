@@ -15,6 +15,16 @@ pub fn map(format: Format, upstream: &str, epoch: Option<u32>, release: &str) ->
         Format::Rpm => rpm(upstream, epoch, release),
         Format::Arch | Format::Pkgbuild => arch(upstream, epoch, release),
         Format::Apk => apk(upstream, epoch, release),
+        Format::Addon => addon(upstream),
+    }
+}
+
+/// A bundle carries the upstream version as is: agents compare it to what they were asked to
+/// stage, not by a package manager's ordering. It goes into a file name, so it is kept to a safe set.
+fn addon(upstream: &str) -> Result<String, String> {
+    match upstream.chars().find(|c| !(c.is_ascii_alphanumeric() || ".+~_-".contains(*c))) {
+        Some(bad) => Err(format!("add-on versions may contain only letters, digits and . + ~ _ -, not `{bad}`")),
+        None => Ok(upstream.to_string()),
     }
 }
 

@@ -1,6 +1,7 @@
-//! Signing keys: OpenPGP for rpm. Passphrases come from environment variables, never from the
+//! Signing keys: OpenPGP for rpm, RSA for apk, minisign for add-on bundles and SHA256SUMS. Passphrases come from environment variables, never from the
 //! command line (where `ps` shows them) and never echoed.
 
+pub mod minisign;
 pub mod pgp;
 pub mod rsa;
 

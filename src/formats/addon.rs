@@ -1,0 +1,128 @@
+//! The add-on bundle: `ID-VERSION-OS-ARCH.tar.gz`, every entry flat, numeric owner 0:0, sorted, one
+//! mtime, and `addon.json` listing each entry's size, mode and SHA-256. The index must hold the
+//! digests, so files are hashed in a first pass and archived in a second (both streamed), and the
+//! second pass checks that nothing changed in between.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Read, Write};
+use std::path::Path;
+
+use tar::EntryType;
+
+use super::{Keys, Packager};
+use crate::bundle::{INDEX_FORMAT, Index, IndexEntry};
+use crate::digest::{HashingReader, of_file};
+use crate::error::{Error, IoContext, Result};
+use crate::plan::addon::{INDEX_NAME, entry_name};
+use crate::plan::{Package, PackageFile, Source};
+
+pub struct Addon;
+
+fn settings(package: &Package) -> Result<&crate::plan::addon::Addon> {
+    package
+        .addon
+        .as_ref()
+        .ok_or_else(|| Error::invalid("the add-on plan has no [addon] settings", "this is a bug in distpack"))
+}
+
+impl Packager for Addon {
+    fn file_name(&self, package: &Package) -> String {
+        match &package.addon {
+            Some(addon) => addon.file_name(&package.version, &package.arch),
+            None => format!("{}-{}-linux-{}.tar.gz", package.name, package.version, package.arch),
+        }
+    }
+
+    fn write(&self, package: &Package, out: &mut File, _scratch: &Path, _keys: &Keys) -> Result<()> {
+        let addon = settings(package)?;
+        let mut entries = Vec::new();
+        for file in &package.files {
+            let sha256 = match &file.source {
+                Source::File { path } => of_file(path, false, false, true).io("cannot read", path)?.sha256,
+                Source::Generated { bytes } => Some(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes))),
+                Source::Directory | Source::Symlink { .. } => None,
+            };
+            let Some(sha256) = sha256 else { continue };
+            entries.push(IndexEntry {
+                name: entry_name(file).to_string(),
+                size: file.size,
+                mode: format!("{:04o}", file.mode),
+                sha256,
+            });
+        }
+        let index = Index {
+            format: INDEX_FORMAT.into(),
+            id: addon.id.clone(),
+            version: package.version.clone(),
+            os: addon.os.clone(),
+            arch: package.arch.clone(),
+            metadata: addon.metadata.clone(),
+            entries,
+        };
+        let mut index_json = serde_json::to_vec_pretty(&index)
+            .map_err(|e| Error::invalid(format!("cannot write {INDEX_NAME}: {e}"), "this is a bug in distpack"))?;
+        index_json.push(b'\n');
+
+        // Sorted by name, addon.json among them, so the listing is stable and predictable.
+        let mut order: Vec<(&str, Option<&PackageFile>)> =
+            package.files.iter().map(|f| (entry_name(f), Some(f))).collect();
+        order.push((INDEX_NAME, None));
+        order.sort_by(|a, b| a.0.cmp(b.0));
+
+        let gzip = flate2::write::GzEncoder::new(BufWriter::new(&mut *out), flate2::Compression::new(9));
+        let mut builder = tar::Builder::new(gzip);
+        for (name, file) in order {
+            let write_err = |e: io::Error| {
+                Error::invalid(
+                    format!("cannot write {name} into the bundle: {e}"),
+                    "check free space in the output directory",
+                )
+            };
+            let mut header = header(package.mtime);
+            match file {
+                None => {
+                    header.set_mode(0o644);
+                    header.set_size(index_json.len() as u64);
+                    builder.append_data(&mut header, name, index_json.as_slice()).map_err(write_err)?;
+                }
+                Some(file) => {
+                    header.set_mode(file.mode);
+                    header.set_size(file.size);
+                    let expected = index.entries.iter().find(|e| e.name == name).map(|e| e.sha256.as_str());
+                    let reader: Box<dyn Read> = match &file.source {
+                        Source::File { path } => Box::new(File::open(path).io("cannot open", path)?.take(file.size)),
+                        Source::Generated { bytes } => Box::new(bytes.as_slice()),
+                        Source::Directory | Source::Symlink { .. } => continue,
+                    };
+                    let mut hashing = HashingReader::new(reader, false, true);
+                    builder.append_data(&mut header, name, &mut hashing).map_err(write_err)?;
+                    let digests = hashing.finish();
+                    if digests.sha256.as_deref() != expected || digests.bytes != file.size {
+                        return Err(Error::invalid(
+                            format!("{} changed while the bundle was being built", file.path),
+                            "do not modify inputs during a build; run it again",
+                        ));
+                    }
+                }
+            }
+        }
+        let gzip = builder
+            .into_inner()
+            .map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), "check free space"))?;
+        let mut buffered =
+            gzip.finish().map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), "check free space"))?;
+        buffered.flush().map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), "check free space"))?;
+        Ok(())
+    }
+}
+
+/// A regular-file header owned by 0:0 with no user or group names: agents install entries as
+/// root and must never resolve names from a tarball.
+fn header(mtime: u64) -> tar::Header {
+    let mut header = tar::Header::new_gnu();
+    header.set_entry_type(EntryType::Regular);
+    header.set_mtime(mtime);
+    header.set_uid(0);
+    header.set_gid(0);
+    header
+}

@@ -1,0 +1,167 @@
+//! minisign keys and signatures (the `minisign` crate): key pairs that the `minisign` CLI reads and
+//! makes, detached `.minisig` files with a trusted comment, and the raw Ed25519 signature some
+//! agents expect.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::bundle::Binding;
+use crate::error::{Error, IoContext, Result};
+
+/// The environment variable holding the password of an encrypted minisign secret key.
+pub const PASSWORD_ENV: &str = "DISTPACK_MINISIGN_PASSWORD";
+
+const UNTRUSTED_COMMENT: &str = "signature from distpack secret key";
+
+/// A new key pair as (secret key file, public key file) texts.
+pub fn keygen(password: Option<String>) -> Result<(String, String)> {
+    let failed = |e: minisign::PError| Error::invalid(format!("cannot create a minisign key: {e}"), "try again");
+    let pair = match password {
+        Some(password) => minisign::KeyPair::generate_encrypted_keypair(Some(password)).map_err(failed)?,
+        None => minisign::KeyPair::generate_unencrypted_keypair().map_err(failed)?,
+    };
+    let secret = pair.sk.to_box(None).map_err(failed)?.into_string();
+    let public = pair.pk.to_box().map_err(failed)?.into_string();
+    Ok((secret, public))
+}
+
+/// A public key from a `.pub` file (as `minisign -G` writes it) or its base64 line.
+pub fn load_public_key(key: &str) -> Result<minisign::PublicKey> {
+    let path = Path::new(key);
+    if path.exists() {
+        let text = std::fs::read_to_string(path).io("cannot read", path)?;
+        let line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with("untrusted comment:"));
+        return line.and_then(|l| minisign::PublicKey::from_base64(l).ok()).ok_or_else(|| {
+            Error::usage(
+                format!("{key} is not a minisign public key"),
+                "pass the .pub file written by `distpack keygen` or `minisign -G`",
+            )
+        });
+    }
+    minisign::PublicKey::from_base64(key.trim()).map_err(|_| {
+        Error::usage(
+            format!("`{key}` is neither a file nor a minisign public key"),
+            "pass the path of the .pub file, or its base64 line (RW…)",
+        )
+    })
+}
+
+pub struct Signer {
+    secret: minisign::SecretKey,
+    public: minisign::PublicKey,
+    path: PathBuf,
+}
+
+impl Signer {
+    /// Load a secret key; an encrypted one is opened with the password in `DISTPACK_MINISIGN_PASSWORD`.
+    pub fn load(path: &Path) -> Result<Signer> {
+        let text = std::fs::read_to_string(path).io("cannot read minisign key", path)?;
+        let not_a_key = |e: minisign::PError| {
+            Error::usage(
+                format!("{} is not a usable minisign secret key: {e}", path.display()),
+                "pass the secret key from `distpack keygen` or `minisign -G` (not the .pub file)",
+            )
+        };
+        let secret = match minisign::SecretKey::from_unencrypted_box(text.clone().into()) {
+            Ok(secret) => secret,
+            Err(e) if !e.to_string().contains("encrypted") => return Err(not_a_key(e)),
+            Err(_) => {
+                let password = std::env::var(PASSWORD_ENV).ok().filter(|p| !p.is_empty()).ok_or_else(|| {
+                    Error::usage(
+                        format!("{} is encrypted and {PASSWORD_ENV} is not set", path.display()),
+                        format!("set {PASSWORD_ENV} to the key's password"),
+                    )
+                })?;
+                minisign::SecretKey::from_box(text.into(), Some(password)).map_err(not_a_key)?
+            }
+        };
+        let public = minisign::PublicKey::from_secret_key(&secret).map_err(not_a_key)?;
+        Ok(Signer { secret, public, path: path.to_path_buf() })
+    }
+
+    pub fn public_key(&self) -> &minisign::PublicKey {
+        &self.public
+    }
+
+    /// A detached signature of the file, as the text of a `.minisig` file.
+    pub fn sign(&self, file: &Path, trusted_comment: &str) -> Result<String> {
+        let reader = std::io::BufReader::new(std::fs::File::open(file).io("cannot open", file)?);
+        let signature =
+            minisign::sign(Some(&self.public), &self.secret, reader, Some(trusted_comment), Some(UNTRUSTED_COMMENT))
+                .map_err(|e| {
+                    Error::invalid(
+                        format!("cannot sign {}: {e}", file.display()),
+                        format!("check the key {}", self.path.display()),
+                    )
+                })?;
+        Ok(signature.into_string())
+    }
+
+    /// A pure Ed25519 signature over the file's bytes, hex encoded. Pure Ed25519 reads the message
+    /// twice; `raw_sign_byupdate` lets both passes stream from disk.
+    pub fn raw_sign(&self, file: &Path) -> Result<String> {
+        use ed25519_dalek::{Digest, Sha512, SignatureError, hazmat};
+        // The minisign secret key is libsodium's: a 32-byte seed, then the public key.
+        let bytes = self.secret.to_bytes();
+        let seed: [u8; 32] = bytes[62..94].try_into().expect("minisign secret keys are 126 bytes");
+        let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
+        let expanded = hazmat::ExpandedSecretKey::from(&seed);
+        let feed = |hasher: &mut Sha512| -> std::result::Result<(), SignatureError> {
+            let mut f = std::fs::File::open(file).map_err(SignatureError::from_source)?;
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                match f.read(&mut buf).map_err(SignatureError::from_source)? {
+                    0 => return Ok(()),
+                    n => hasher.update(&buf[..n]),
+                }
+            }
+        };
+        let signature =
+            hazmat::raw_sign_byupdate::<Sha512, _>(&expanded, feed, &signing.verifying_key()).map_err(|e| {
+                Error::invalid(format!("cannot sign {}: {e}", file.display()), "check that the file is readable")
+            })?;
+        Ok(hex::encode(signature.to_bytes()))
+    }
+}
+
+/// What a signature of `file` binds: for an add-on bundle its id, version, os, arch and SHA-256;
+/// for any other file its name and SHA-256.
+pub fn trusted_comment_for(file: &Path) -> Result<String> {
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let sha256 = crate::digest::of_file(file, false, false, true).io("cannot read", file)?.sha256.unwrap_or_default();
+    if !name.ends_with(".tar.gz") {
+        return Ok(format!("distpack file={name} sha256={sha256}"));
+    }
+    let contents = crate::bundle::read::read(file, &Default::default())
+        .io("cannot read", file)?
+        .map_err(|refusal| Error::contents(format!("{name} is not a valid add-on bundle: {}", refusal.0)))?;
+    let index = contents.index;
+    let binding = Binding { id: index.id, version: index.version, os: index.os, arch: index.arch, sha256 };
+    if binding.file_name() != name {
+        return Err(Error::usage(
+            format!("{name} holds add-on {} and should be named {}", binding.id, binding.file_name()),
+            "sign the bundle under the name `distpack build` gave it",
+        ));
+    }
+    Ok(binding.trusted_comment())
+}
+
+/// Sign `file` into `FILE.minisig` (and `FILE.sig` when `raw`); returns the signature paths.
+pub fn sign_file(signer: &Signer, file: &Path, raw: bool) -> Result<Vec<PathBuf>> {
+    let comment = trusted_comment_for(file)?;
+    let text = signer.sign(file, &comment)?;
+    let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let mut written = vec![write_beside(dir, &format!("{name}.minisig"), text.as_bytes())?];
+    if raw {
+        let hex = signer.raw_sign(file)?;
+        written.push(write_beside(dir, &format!("{name}.sig"), format!("{hex}\n").as_bytes())?);
+    }
+    Ok(written)
+}
+
+fn write_beside(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
+    use std::io::Write;
+    crate::output::write_atomically(dir, name, |f| f.write_all(bytes).io("cannot write", &dir.join(name)))?;
+    Ok(if dir == Path::new(".") { PathBuf::from(name) } else { dir.join(name) })
+}
