@@ -64,7 +64,10 @@ impl Signer {
         };
         let secret = match minisign::SecretKey::from_unencrypted_box(text.clone().into()) {
             Ok(secret) => secret,
-            Err(e) if !e.to_string().contains("encrypted") => return Err(not_a_key(e)),
+            Err(e) if !e.to_string().contains("encrypted") => match unencrypted_without_checksum(&text) {
+                Some(secret) => secret,
+                None => return Err(not_a_key(e)),
+            },
             Err(_) => {
                 let password = std::env::var(PASSWORD_ENV).ok().filter(|p| !p.is_empty()).ok_or_else(|| {
                     Error::usage(
@@ -122,6 +125,25 @@ impl Signer {
             })?;
         Ok(hex::encode(signature.to_bytes()))
     }
+}
+
+/// An unencrypted key as minisign 0.11 writes it with `-W`: its checksum field is left zero, which
+/// the crate rejects as corrupt. The key is accepted when its embedded public key is the one its
+/// seed derives, which is the integrity the checksum would have given.
+fn unencrypted_without_checksum(text: &str) -> Option<minisign::SecretKey> {
+    use base64::Engine;
+    let line = text.lines().nth(1)?.trim();
+    let bytes = base64::engine::general_purpose::STANDARD.decode(line).ok()?;
+    // sig_alg, kdf_alg, chk_alg, salt, opslimit, memlimit, key id, secret key, checksum.
+    if bytes.len() != 158 || &bytes[0..2] != b"Ed" || bytes[2..4] != [0, 0] || bytes[126..].iter().any(|b| *b != 0) {
+        return None;
+    }
+    let seed: [u8; 32] = bytes[62..94].try_into().ok()?;
+    let derived = ed25519_dalek::SigningKey::from_bytes(&seed).verifying_key();
+    if derived.as_bytes()[..] != bytes[94..126] {
+        return None;
+    }
+    minisign::SecretKey::from_bytes(&bytes).ok()
 }
 
 /// What a signature of `file` binds: for an add-on bundle its id, version, os, arch and SHA-256;

@@ -1,6 +1,7 @@
 //! Integration tests: each builds real artifacts with the `distpack` binary and reads them back with
 //! the distributions' own tools (dpkg-deb, dpkg, lintian, shellcheck). `ci/test` installs those tools.
 
+mod addon;
 mod apk;
 mod arch;
 mod checks;
