@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::check::{self, Finding};
@@ -14,6 +14,7 @@ use crate::format::Format;
 use crate::formats::{Keys, apkbuild, pkgbuild};
 use crate::manifest::{self, LoadedManifest};
 use crate::plan::{self, Context, Package};
+use crate::progress::Progress;
 use crate::target::Target;
 
 #[derive(Debug, Clone)]
@@ -118,12 +119,14 @@ pub struct BuildFlags {
     pub allow_check_errors: bool,
 }
 
-/// Build (unless `no_build`), check, and package. Messages go to `log`; the artifacts are returned.
-pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, log: &dyn Fn(&str)) -> Result<Vec<Artifact>> {
+/// Build (unless `no_build`), check, and package every format and target in parallel. Messages and
+/// progress go to `progress`; the artifacts are returned in plan order.
+pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, progress: &Progress) -> Result<Vec<Artifact>> {
+    let log = |message: &str| progress.log(message);
     let manifest = manifest::load(&options.manifest)?;
     if !flags.no_build && manifest.is_cargo_project() {
         for target in targets(options)? {
-            cargo_build(&manifest, &target, log)?;
+            cargo_build(&manifest, &target, &log)?;
         }
     }
     let packages = resolve_all(&manifest, options)?;
@@ -153,33 +156,15 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, log: &dyn Fn(
     if check::has_errors(&findings) && !flags.allow_check_errors {
         return Err(Error::Check { count: findings.iter().filter(|f| f.severity == check::Severity::Error).count() });
     }
-    let mut artifacts = Vec::new();
     let source_recipe = manifest.raw.pkgbuild.as_ref().is_some_and(|p| p.mode == crate::manifest::PkgbuildMode::Source);
-    for package in &packages {
-        if package.format == Format::Pkgbuild && source_recipe {
-            continue; // a source recipe downloads no release tarball
-        }
-        let started = Instant::now();
-        let packager = package.format.packager();
-        let name = packager.file_name(package);
-        log(&format!("packaging {name} ({} files)", package.files.len()));
-        let path =
-            crate::output::write_atomically(out_dir, &name, |file| packager.write(package, file, out_dir, &keys))?;
-        let mut artifact = Artifact::new(package.format, &package.target, &package.arch, path)?;
-        log(&format!(
-            "wrote {} ({}) in {:.1}s",
-            artifact.path.display(),
-            human_size(artifact.size),
-            started.elapsed().as_secs_f64()
-        ));
-        if let (Some(signer), Some(addon)) = (&keys.minisign, &package.addon) {
-            artifact.signatures = crate::sign::minisign::sign_file(signer, &artifact.path, addon.raw_signature)?;
-            for signature in &artifact.signatures {
-                log(&format!("wrote {}", signature.display()));
-            }
-        }
-        artifacts.push(artifact);
-    }
+    // A source recipe downloads no release tarball.
+    let writable: Vec<&Package> =
+        packages.iter().filter(|p| !(p.format == Format::Pkgbuild && source_recipe)).collect();
+    // Formats and targets are independent: write them side by side (each compressor also uses
+    // every core, so the pool only needs to keep the cores busy between compression phases).
+    let written: Vec<Result<Artifact>> =
+        writable.par_iter().map(|package| write_artifact(package, out_dir, &keys, progress)).collect();
+    let mut artifacts = written.into_iter().collect::<Result<Vec<_>>>()?;
     if let Some(settings) = &manifest.raw.pkgbuild {
         let recipe_packages: Vec<&Package> = packages.iter().filter(|p| p.format == Format::Pkgbuild).collect();
         if !recipe_packages.is_empty() {
@@ -230,6 +215,30 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, log: &dyn Fn(
         }
     }
     Ok(artifacts)
+}
+
+/// Write one package (and its signatures) atomically into `out_dir`.
+fn write_artifact(package: &Package, out_dir: &Path, keys: &Keys, progress: &Progress) -> Result<Artifact> {
+    let packager = package.format.packager();
+    let name = packager.file_name(package);
+    let (path, took) = progress.artifact(&name, || {
+        crate::output::write_atomically(out_dir, &name, |file| packager.write(package, file, out_dir, keys))
+    });
+    let mut artifact = Artifact::new(package.format, &package.target, &package.arch, path?)?;
+    progress.log(&format!(
+        "wrote {} ({}, {} files) in {:.1}s",
+        artifact.path.display(),
+        human_size(artifact.size),
+        package.files.len(),
+        took.as_secs_f64()
+    ));
+    if let (Some(signer), Some(addon)) = (&keys.minisign, &package.addon) {
+        artifact.signatures = crate::sign::minisign::sign_file(signer, &artifact.path, addon.raw_signature)?;
+        for signature in &artifact.signatures {
+            progress.log(&format!("wrote {}", signature.display()));
+        }
+    }
+    Ok(artifact)
 }
 
 fn cargo_build(manifest: &LoadedManifest, target: &Target, log: &dyn Fn(&str)) -> Result<()> {

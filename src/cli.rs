@@ -47,6 +47,10 @@ pub enum Command {
         /// password is read from DISTPACK_MINISIGN_PASSWORD
         #[arg(long, value_name = "FILE", env = "DISTPACK_MINISIGN_KEY")]
         minisign_key: Option<PathBuf>,
+        /// Print one JSON object per artifact (format, target, arch, path, size, sha256,
+        /// signatures), one per line, instead of paths
+        #[arg(long)]
+        json: bool,
     },
     /// Sign files with a minisign key: FILE.minisig, whose trusted comment binds an add-on bundle's
     /// id, version, os, arch and SHA-256 (or any other file's name and SHA-256)
@@ -188,6 +192,34 @@ impl Select {
     }
 }
 
+/// Parse `args` (with the program name first), run, and report an error the way a user reads it.
+/// Returns the process exit code.
+pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
+    use std::io::IsTerminal;
+    let cli = Cli::parse_from(args);
+    let color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    // Always the graphical report: it names `file:line:column` and shows the offending line.
+    let _ = miette::set_hook(Box::new(move |_| {
+        Box::new(
+            miette::MietteHandlerOpts::new()
+                .force_graphical(true)
+                .color(color)
+                .unicode(color)
+                .terminal_links(false)
+                .wrap_lines(false)
+                .build(),
+        )
+    }));
+    match run(cli) {
+        Ok(()) => 0,
+        Err(error) => {
+            let code = error.exit_code();
+            eprintln!("{:?}", miette::Report::new(error));
+            code
+        }
+    }
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     let log = |message: &str| eprintln!("distpack: {message}");
     match cli.command {
@@ -200,11 +232,20 @@ pub fn run(cli: Cli) -> Result<()> {
             apk_key,
             allow_unsigned_apk,
             minisign_key,
+            json,
         } => {
             let flags =
                 build::BuildFlags { no_build, allow_check_errors, sign_key, apk_key, allow_unsigned_apk, minisign_key };
-            for artifact in build::build(&select.options(), &out_dir, flags, &log)? {
-                println!("{}", artifact.path.display());
+            let progress = crate::progress::Progress::for_stderr();
+            for artifact in build::build(&select.options(), &out_dir, flags, &progress)? {
+                if json {
+                    let line = serde_json::to_string(&artifact).map_err(|e| {
+                        Error::invalid(format!("cannot serialise JSON: {e}"), "this is a bug in distpack")
+                    })?;
+                    println!("{line}");
+                } else {
+                    println!("{}", artifact.path.display());
+                }
             }
         }
         Command::Aur { select, repo, push, no_build } => {
@@ -216,7 +257,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 source,
             })?;
             let flags = build::BuildFlags { no_build, ..Default::default() };
-            let artifacts = build::build(&options, scratch.path(), flags, &log)?;
+            let artifacts = build::build(&options, scratch.path(), flags, &crate::progress::Progress::plain())?;
             let recipe = artifacts
                 .iter()
                 .find(|a| a.path.ends_with("PKGBUILD"))

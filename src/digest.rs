@@ -56,6 +56,7 @@ impl<R: Read> Read for HashingReader<R> {
             h.update(&buf[..n]);
         }
         self.bytes += n as u64;
+        crate::progress::add_bytes(n as u64);
         Ok(n)
     }
 }

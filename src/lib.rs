@@ -18,6 +18,7 @@ pub mod inspect;
 pub mod manifest;
 pub mod output;
 pub mod plan;
+pub mod progress;
 pub mod sign;
 pub mod target;
 pub mod unit;

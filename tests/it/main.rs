@@ -4,6 +4,7 @@
 mod addon;
 mod apk;
 mod arch;
+mod build;
 mod checks;
 mod deb;
 mod errors;

@@ -1,0 +1,75 @@
+//! What a build reports on stderr: one progress bar per artifact on a terminal, plain lines
+//! otherwise (CI logs). Payload bytes are counted where every writer reads them, in
+//! `digest::HashingReader`, which adds them to the bar of the artifact its thread is writing.
+
+use std::cell::RefCell;
+use std::time::{Duration, Instant};
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+thread_local! {
+    static CURRENT: RefCell<Option<ProgressBar>> = const { RefCell::new(None) };
+}
+
+/// Count `bytes` read for the artifact being written on this thread, if it has a bar.
+pub fn add_bytes(bytes: u64) {
+    CURRENT.with(|current| {
+        if let Some(bar) = current.borrow().as_ref() {
+            bar.inc(bytes);
+        }
+    });
+}
+
+pub struct Progress {
+    bars: Option<MultiProgress>,
+}
+
+impl Progress {
+    /// Bars when stderr is a terminal that can draw them, plain lines otherwise.
+    pub fn for_stderr() -> Progress {
+        use std::io::IsTerminal;
+        let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+        Progress {
+            bars: (std::io::stderr().is_terminal() && !dumb)
+                .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
+        }
+    }
+
+    /// Plain lines only.
+    pub fn plain() -> Progress {
+        Progress { bars: None }
+    }
+
+    pub fn log(&self, message: &str) {
+        let line = format!("distpack: {message}");
+        match &self.bars {
+            Some(bars) => {
+                let _ = bars.println(line);
+            }
+            None => eprintln!("{line}"),
+        }
+    }
+
+    /// Run `work` (writing the artifact `name`) with its own bar; returns what `work` returns and
+    /// how long it took.
+    pub fn artifact<T>(&self, name: &str, work: impl FnOnce() -> T) -> (T, Duration) {
+        let started = Instant::now();
+        let Some(bars) = &self.bars else {
+            self.log(&format!("packaging {name}"));
+            return (work(), started.elapsed());
+        };
+        let bar = bars.add(ProgressBar::new_spinner());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {prefix} {binary_bytes} read, {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        bar.set_prefix(name.to_string());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        CURRENT.with(|current| *current.borrow_mut() = Some(bar.clone()));
+        let result = work();
+        CURRENT.with(|current| *current.borrow_mut() = None);
+        bar.finish_and_clear();
+        bars.remove(&bar);
+        (result, started.elapsed())
+    }
+}
