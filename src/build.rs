@@ -129,6 +129,7 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, progress: &Pr
             cargo_build(&manifest, &target, &log)?;
         }
     }
+    run_before_package(&manifest, &targets(options)?, &log)?;
     let packages = resolve_all(&manifest, options)?;
     let keys = Keys {
         pgp: match &flags.sign_key {
@@ -239,6 +240,37 @@ fn write_artifact(package: &Package, out_dir: &Path, keys: &Keys, progress: &Pro
         }
     }
     Ok(artifact)
+}
+
+/// `[build] before-package`: each command through `sh -c` in the project root, with `$DISTPACK`
+/// (this distpack) and `$DISTPACK_TARGETS` (the target triples) set; its output goes to stderr so
+/// that stdout keeps listing only artifacts.
+fn run_before_package(manifest: &LoadedManifest, targets: &[Target], log: &dyn Fn(&str)) -> Result<()> {
+    let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("distpack"));
+    for command in &manifest.raw.build.before_package {
+        let line = crate::plan::line_of(&manifest.text, command.span().start);
+        let where_ = format!("{}:{line}", manifest.path.display());
+        log(&format!("running `{}` ({where_})", command.get_ref()));
+        let status = Command::new("sh")
+            .arg("-c")
+            .arg(command.get_ref())
+            .current_dir(&manifest.root)
+            .env("DISTPACK", &exe)
+            .env("DISTPACK_TARGETS", triples.join(" "))
+            .stdout(std::io::stderr())
+            .status()
+            .map_err(|e| {
+                Error::invalid(format!("cannot run sh for `{}`: {e}", command.get_ref()), "install a POSIX sh")
+            })?;
+        if !status.success() {
+            return Err(Error::invalid(
+                format!("[build] before-package command `{}` ({where_}) failed ({status})", command.get_ref()),
+                "fix the command; it runs with `sh -c` from the project root",
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn cargo_build(manifest: &LoadedManifest, target: &Target, log: &dyn Fn(&str)) -> Result<()> {

@@ -12,7 +12,11 @@ use crate::error::{Error, Result};
 use crate::format::Format;
 
 #[derive(Parser, Debug)]
-#[command(name = "distpack", version, about = "Build .deb (and more) packages of a service from one manifest")]
+#[command(
+    name = "distpack",
+    version,
+    about = "Build distribution packages and signed add-on bundles of a service from one manifest"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -163,6 +167,19 @@ pub enum Command {
         /// Overwrite existing files
         #[arg(long)]
         force: bool,
+    },
+    /// Print shell completions (bash, zsh, fish), or write all three into --out-dir
+    Completions {
+        #[arg(required_unless_present = "out_dir")]
+        shell: Option<clap_complete::Shell>,
+        /// Write distpack.bash, _distpack and distpack.fish into this directory
+        #[arg(long, value_name = "DIR", conflicts_with = "shell")]
+        out_dir: Option<PathBuf>,
+    },
+    /// Print the manual page (roff), or write distpack.1 (and cargo-distpack.1) into --out-dir
+    Man {
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
     },
     /// Show the metadata, scripts and files of a package
     Inspect {
@@ -377,6 +394,41 @@ pub fn run(cli: Cli) -> Result<()> {
                 println!("{}", path.display());
             }
         }
+        Command::Completions { shell: Some(shell), .. } => {
+            print!("{}", String::from_utf8_lossy(&completions(shell)));
+        }
+        Command::Completions { shell: None, out_dir } => {
+            let dir = out_dir.unwrap_or_else(|| PathBuf::from("."));
+            let files: Vec<(String, Vec<u8>)> = [
+                ("distpack.bash", clap_complete::Shell::Bash),
+                ("_distpack", clap_complete::Shell::Zsh),
+                ("distpack.fish", clap_complete::Shell::Fish),
+            ]
+            .into_iter()
+            .map(|(name, shell)| (name.to_string(), completions(shell)))
+            .collect();
+            crate::output::write_files(&dir, &files)?;
+            for (name, _) in &files {
+                println!("{}", dir.join(name).display());
+            }
+        }
+        Command::Man { out_dir } => {
+            let page = manual()?;
+            match out_dir {
+                Some(dir) => {
+                    // `cargo distpack` is the same program: its page points at distpack(1).
+                    let files = [
+                        ("distpack.1".to_string(), page),
+                        ("cargo-distpack.1".to_string(), b".so man1/distpack.1\n".to_vec()),
+                    ];
+                    crate::output::write_files(&dir, &files)?;
+                    for (name, _) in &files {
+                        println!("{}", dir.join(name).display());
+                    }
+                }
+                None => print!("{}", String::from_utf8_lossy(&page)),
+            }
+        }
         Command::Inspect { file, json } => {
             let inspection = crate::inspect::inspect(&file)?;
             if json {
@@ -405,6 +457,65 @@ fn write_key_pair(
     println!("{}", secret_path.display());
     println!("{}", public_path.display());
     Ok(())
+}
+
+fn completions(shell: clap_complete::Shell) -> Vec<u8> {
+    use clap::CommandFactory;
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "distpack", &mut out);
+    out
+}
+
+/// distpack(1): the command line, with every subcommand's options, from the same definitions
+/// `--help` prints.
+fn manual() -> Result<Vec<u8>> {
+    use clap::CommandFactory;
+    let failed =
+        |e: std::io::Error| Error::invalid(format!("cannot render the manual page: {e}"), "this is a bug in distpack");
+    let command = Cli::command();
+    let mut out = Vec::new();
+    let man = clap_mangen::Man::new(command.clone()).date("").source(format!("distpack {}", env!("CARGO_PKG_VERSION")));
+    man.render_title(&mut out).map_err(failed)?;
+    man.render_name_section(&mut out).map_err(failed)?;
+    man.render_synopsis_section(&mut out).map_err(failed)?;
+    man.render_description_section(&mut out).map_err(failed)?;
+    out.extend_from_slice(b".SH COMMANDS\n");
+    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+        let name = format!("distpack {}", sub.get_name());
+        out.extend_from_slice(format!(".SS {name}\n").as_bytes());
+        if let Some(about) = sub.get_about() {
+            out.extend_from_slice(format!("{}\n", escape(&about.to_string())).as_bytes());
+        }
+        for arg in sub.get_arguments().filter(|a| !a.is_hide_set() && a.get_id() != "help") {
+            let flag = match (arg.get_long(), arg.get_short()) {
+                (Some(long), Some(short)) => format!("\\-{short}, \\-\\-{}", escape(long)),
+                (Some(long), None) => format!("\\-\\-{}", escape(long)),
+                _ => arg
+                    .get_value_names()
+                    .and_then(|v| v.first())
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| arg.get_id().to_string().to_uppercase()),
+            };
+            let help = arg.get_help().map(|h| escape(&h.to_string())).unwrap_or_default();
+            out.extend_from_slice(format!(".TP\n\\fB{flag}\\fR\n{help}\n").as_bytes());
+        }
+    }
+    out.extend_from_slice(
+        b".SH EXIT STATUS\n0 success; 1 failure; 2 usage error; 3 invalid manifest; 4 check found errors; \
+5 a signature is missing, invalid or binds something else; 6 a bundle's contents are refused.\n",
+    );
+    man.render_version_section(&mut out).map_err(failed)?;
+    Ok(out)
+}
+
+/// Text for a roff paragraph: backslashes and leading dots or quotes would be read as requests.
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('-', "\\-")
+        .lines()
+        .map(|l| if l.starts_with(['.', '\'']) { format!("\\&{l}") } else { l.to_string() })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {

@@ -49,6 +49,17 @@ pub struct Manifest {
     pub directories: Vec<Spanned<Directory>>,
     #[serde(default)]
     pub check: CheckSettings,
+    #[serde(default)]
+    pub build: BuildSettings,
+}
+
+/// `[build]`: commands that make generated inputs (completions, manual pages) before packaging.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct BuildSettings {
+    /// Run with `sh -c` from the project root by `build`, after the binaries are built.
+    #[serde(default)]
+    pub before_package: Vec<Spanned<String>>,
 }
 
 /// `[pkgbuild]`: the AUR recipe. `bin` downloads the release tarball distpack writes for each
@@ -339,6 +350,8 @@ pub struct FileEntry {
     /// setuid, setgid and world-writable bits are refused unless this is set.
     #[serde(default)]
     pub allow_special_modes: bool,
+    /// Only these formats get the entry (`arch` covers the AUR tarball too); all when unset.
+    pub formats: Option<Vec<crate::format::Format>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
@@ -441,6 +454,7 @@ impl Manifest {
             groups: Vec::new(),
             directories: Vec::new(),
             check: CheckSettings::default(),
+            build: BuildSettings::default(),
         }
     }
 

@@ -33,6 +33,12 @@ pub(super) fn resolve(
     for entry in &r.manifest.raw.files {
         let span = entry.span();
         let entry = entry.get_ref();
+        if let Some(formats) = &entry.formats {
+            let wanted = |f: &Format| *f == r.format || (*f == Format::Arch && r.format == Format::Pkgbuild);
+            if !formats.iter().any(wanted) {
+                continue;
+            }
+        }
         let kind = *entry.kind.get_ref();
         let Some(mode) = mode(r, entry, kind) else { continue };
         let owner = entry.owner.as_ref().map(|o| o.get_ref().clone()).unwrap_or_else(|| "root".into());

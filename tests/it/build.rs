@@ -111,3 +111,72 @@ fn every_target_and_format_is_built_in_one_run() {
     let arch = text(&run(Command::new("dpkg-deb").args(["--field"]).arg(&deb).arg("Architecture")).stdout);
     assert_eq!(arch.trim(), "arm64");
 }
+
+#[test]
+fn completions_load_in_bash_zsh_and_fish_and_complete_subcommands() {
+    for tool in ["bash", "zsh", "fish"] {
+        require_tool(tool);
+    }
+    let dir = tempdir();
+    run(distpack().args(["completions", "--out-dir"]).arg(dir.path()));
+    let bash = dir.path().join("distpack.bash");
+    let words = run(Command::new("bash").arg("-c").arg(format!(
+        "source {}; COMP_WORDS=(distpack ver); COMP_CWORD=1; _distpack distpack ver distpack; echo ${{COMPREPLY[@]}}",
+        bash.display()
+    )));
+    assert_eq!(text(&words.stdout).trim(), "verify");
+    run(Command::new("zsh").arg("-n").arg(dir.path().join("_distpack")));
+    let fish = run(Command::new("fish")
+        .arg("-c")
+        .arg(format!("source {}; complete -C 'distpack bu'", dir.path().join("distpack.fish").display())));
+    assert!(text(&fish.stdout).starts_with("build\t"), "{}", text(&fish.stdout));
+}
+
+#[test]
+fn the_manual_page_renders_without_warnings_and_lists_every_command() {
+    require_tool("man");
+    let dir = tempdir();
+    run(distpack().args(["man", "--out-dir"]).arg(dir.path()));
+    let rendered =
+        run(Command::new("man").args(["--warnings", "-l"]).arg(dir.path().join("distpack.1")).env("MANWIDTH", "100"));
+    assert_eq!(text(&rendered.stderr), "", "man reports problems");
+    // Drop the overstrikes (`x\u{8}x`) man uses for bold text.
+    let mut page = String::new();
+    for c in text(&rendered.stdout).chars() {
+        if c == '\u{8}' {
+            page.pop();
+        } else {
+            page.push(c);
+        }
+    }
+    for command in ["build", "plan", "check", "aur", "keygen", "sign", "verify", "init", "inspect", "completions"] {
+        assert!(page.contains(&format!("distpack {command}")), "distpack {command} missing from\n{page}");
+    }
+    assert!(page.contains("--minisign-key"), "{page}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("cargo-distpack.1")).unwrap(), ".so man1/distpack.1\n");
+}
+
+#[test]
+fn before_package_commands_make_inputs_and_a_failing_one_names_its_line() {
+    let fx = Fixture::new(
+        &format!(
+            "{PACKAGE}\n[build]\nbefore-package = [\"mkdir -p gen && echo made-by-$DISTPACK_TARGETS > gen/stamp\"]\n\n[[files]]\nsrc = \"gen/stamp\"\ndest = \"/usr/share/fx/stamp\"\nkind = \"data\"\nformats = [\"deb\"]\n"
+        ),
+        &[],
+    );
+    let deb = fx.build();
+    let out = tempdir();
+    run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(out.path()));
+    let stamp = std::fs::read_to_string(out.path().join("usr/share/fx/stamp")).unwrap();
+    assert_eq!(stamp.trim(), format!("made-by-{}", host_triple()));
+    // `formats` keeps the entry out of the other formats.
+    let plan = run(distpack().args(["plan", "--json", "-f", "rpm", "-m"]).arg(fx.manifest()));
+    assert!(!text(&plan.stdout).contains("/usr/share/fx/stamp"));
+
+    std::fs::write(fx.manifest(), format!("{PACKAGE}\n[build]\nbefore-package = [\"true\", \"exit 3\"]\n")).unwrap();
+    let failed = distpack().args(["build", "-f", "deb", "--no-build", "-m"]).arg(fx.manifest()).output().unwrap();
+    assert_eq!(failed.status.code(), Some(1));
+    let err = text(&failed.stderr);
+    assert!(err.contains("[build] before-package command `exit 3`"), "{err}");
+    assert!(err.contains("distpack.toml:"), "{err}");
+}
