@@ -160,12 +160,35 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Write the CI workflow that checks, builds, signs and uploads the packages on release tags
+    Ci {
+        #[command(subcommand)]
+        command: CiCommand,
+    },
     /// Show the metadata, scripts and files of a package
     Inspect {
         file: PathBuf,
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CiCommand {
+    /// Write .github/workflows/distpack.yml, .gitlab-ci.yml or .forgejo/workflows/distpack.yml
+    /// under the project root, from the manifest and its [ci] table
+    Generate {
+        provider: crate::ci::Provider,
+        /// Manifest path
+        #[arg(short, long, default_value = crate::manifest::DEFAULT_PATH)]
+        manifest: PathBuf,
+        /// Write here instead (`-` for stdout)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Write nothing; fail unless the file is exactly what would be written
+        #[arg(long)]
+        check: bool,
     },
 }
 
@@ -333,6 +356,14 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Init { profile, dir, force } => {
             for path in crate::init::init(&dir, &profile, force)? {
+                println!("{}", path.display());
+            }
+        }
+        Command::Ci { command: CiCommand::Generate { provider, manifest, output, check } } => {
+            if check {
+                let path = crate::ci::check(&manifest, provider, output.as_deref())?;
+                log(&format!("{} is up to date", path.display()));
+            } else if let Some(path) = crate::ci::generate(&manifest, provider, output.as_deref())? {
                 println!("{}", path.display());
             }
         }
