@@ -5,6 +5,7 @@ mod addon;
 mod apk;
 mod arch;
 mod checks;
+mod ci;
 mod deb;
 mod errors;
 mod files;
