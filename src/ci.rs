@@ -144,16 +144,14 @@ pub fn check(manifest_path: &Path, provider: Provider, output: Option<&Path>) ->
         Destination::File(path) => path,
     };
     let expected = render(&loaded, provider)?;
-    let regenerate = format!("run `distpack ci generate {}{}` and commit the result", provider.name(), {
-        let mut args = String::new();
-        if manifest_path != Path::new(manifest::DEFAULT_PATH) {
-            args.push_str(&format!(" -m {}", manifest_path.display()));
-        }
-        if let Some(output) = output {
-            args.push_str(&format!(" --output {}", output.display()));
-        }
-        args
-    });
+    let mut args = String::new();
+    if manifest_path != Path::new(manifest::DEFAULT_PATH) {
+        args.push_str(&format!(" -m {}", manifest_path.display()));
+    }
+    if let Some(output) = output {
+        args.push_str(&format!(" --output {}", output.display()));
+    }
+    let regenerate = format!("run `distpack ci generate {}{args}` and commit the result", provider.name());
     let committed = match std::fs::read_to_string(&path) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

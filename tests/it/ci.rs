@@ -339,3 +339,72 @@ fn readme_shows_the_generated_workflow_for_the_example() {
         "the README's workflow differs from `distpack ci generate github -m examples/healthd/packaging/distpack.toml --output -`; paste its output into the README"
     );
 }
+
+/// Every shell script of each workflow passes shellcheck (bash for Actions, sh for GitLab), with
+/// the provider's `${{ … }}` expressions standing in as plain words.
+#[test]
+fn workflow_scripts_pass_shellcheck() {
+    require_tool("shellcheck");
+    let signed = Fixture::new(
+        r#"
+[package]
+name = "svc"
+version = "1.0.0"
+summary = "A service"
+maintainer = "Dev <dev@example.org>"
+
+[apk]
+
+[pkgbuild]
+source-url = "https://example.org/{name}-{version}-{arch}.tar.gz"
+
+[[files]]
+src = "target/{target}/release/svc"
+kind = "binary"
+"#,
+        &[],
+    );
+    let dir = tempdir();
+    for manifest in [example_manifest(), signed.manifest()] {
+        for provider in ["github", "forgejo", "gitlab"] {
+            let doc = parse(&generate(provider, &manifest));
+            let scripts: Vec<(String, String)> = match provider {
+                "gitlab" => ["build", "aur"]
+                    .iter()
+                    .map(|job| {
+                        let lines = [&doc[*job]["before_script"], &doc[*job]["script"]]
+                            .into_iter()
+                            .filter_map(Yaml::as_vec)
+                            .flatten()
+                            .map(|l| str_of(l, "line").to_string());
+                        (format!("#!/bin/sh\n{}\n", lines.collect::<Vec<_>>().join("\n")), job.to_string())
+                    })
+                    .collect(),
+                _ => doc["jobs"]
+                    .as_hash()
+                    .unwrap()
+                    .values()
+                    .flat_map(|job| list(&job["steps"], "steps"))
+                    .filter_map(|s| Some((s["run"].as_str()?, str_of(&s["name"], "name"))))
+                    .map(|(script, name)| (format!("#!/bin/bash\n{script}"), name.to_string()))
+                    .collect(),
+            };
+            assert!(scripts.len() >= 2, "{provider}: no scripts found");
+            for (i, (script, name)) in scripts.iter().enumerate() {
+                let mut plain = String::new();
+                let mut rest = script.as_str();
+                while let Some(start) = rest.find("${{") {
+                    let end = rest[start..].find("}}").expect("a closed expression") + start + 2;
+                    plain.push_str(&rest[..start]);
+                    plain.push_str("EXPR");
+                    rest = &rest[end..];
+                }
+                plain.push_str(rest);
+                let path = dir.path().join(format!("{provider}-{i}.sh"));
+                std::fs::write(&path, &plain).unwrap();
+                let out = std::process::Command::new("shellcheck").arg(&path).output().unwrap();
+                assert!(out.status.success(), "{provider} {name}:\n{plain}\n{}", text(&out.stdout));
+            }
+        }
+    }
+}
