@@ -181,12 +181,35 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
     },
+    /// Write the CI workflow that checks, builds, signs and uploads the packages on release tags
+    Ci {
+        #[command(subcommand)]
+        command: CiCommand,
+    },
     /// Show the metadata, scripts and files of a package
     Inspect {
         file: PathBuf,
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CiCommand {
+    /// Write .github/workflows/distpack.yml, .gitlab-ci.yml or .forgejo/workflows/distpack.yml
+    /// under the project root, from the manifest and its [ci] table
+    Generate {
+        provider: crate::ci::Provider,
+        /// Manifest path
+        #[arg(short, long, default_value = crate::manifest::DEFAULT_PATH)]
+        manifest: PathBuf,
+        /// Write here instead (`-` for stdout)
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Write nothing; fail unless the file is exactly what would be written
+        #[arg(long)]
+        check: bool,
     },
 }
 
@@ -427,6 +450,14 @@ pub fn run(cli: Cli) -> Result<()> {
                     }
                 }
                 None => print!("{}", String::from_utf8_lossy(&page)),
+            }
+        }
+        Command::Ci { command: CiCommand::Generate { provider, manifest, output, check } } => {
+            if check {
+                let path = crate::ci::check(&manifest, provider, output.as_deref())?;
+                log(&format!("{} is up to date", path.display()));
+            } else if let Some(path) = crate::ci::generate(&manifest, provider, output.as_deref())? {
+                println!("{}", path.display());
             }
         }
         Command::Inspect { file, json } => {

@@ -6,6 +6,7 @@ pub mod aur;
 pub mod build;
 pub mod bundle;
 pub mod check;
+pub mod ci;
 pub mod cli;
 pub mod compress;
 pub mod digest;

@@ -49,6 +49,9 @@ pub struct Manifest {
     pub directories: Vec<Spanned<Directory>>,
     #[serde(default)]
     pub check: CheckSettings,
+    /// What `distpack ci generate` writes into the CI workflow.
+    #[serde(default)]
+    pub ci: CiSettings,
     #[serde(default)]
     pub build: BuildSettings,
 }
@@ -207,6 +210,31 @@ pub struct Directory {
 pub struct CheckSettings {
     #[serde(default)]
     pub ignore: Vec<Spanned<String>>,
+}
+
+/// `[ci]`: the workflow `distpack ci generate` writes. Unset keys take the defaults in `ci.rs`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct CiSettings {
+    /// Rust target triples of the build matrix.
+    pub targets: Option<Spanned<Vec<Spanned<String>>>>,
+    /// The shell command that installs distpack on the runner.
+    pub install: Option<Spanned<String>>,
+    /// How targets other than the runner's own are compiled.
+    #[serde(default)]
+    pub cross: CrossTool,
+    /// Publish the PKGBUILD to the AUR on tags (default: when there is a `[pkgbuild]` table).
+    pub aur: Option<Spanned<bool>>,
+}
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CrossTool {
+    /// cargo-zigbuild: zig as the linker, no container needed.
+    #[default]
+    Zigbuild,
+    /// cross: a Docker image per target.
+    Cross,
 }
 
 /// Metadata, relations, scripts and compression: the keys of `[package]` and of each per-format table.
@@ -455,6 +483,7 @@ impl Manifest {
             directories: Vec::new(),
             check: CheckSettings::default(),
             build: BuildSettings::default(),
+            ci: CiSettings::default(),
         }
     }
 

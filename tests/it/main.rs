@@ -6,6 +6,7 @@ mod apk;
 mod arch;
 mod build;
 mod checks;
+mod ci;
 mod deb;
 mod errors;
 mod files;

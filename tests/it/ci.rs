@@ -1,0 +1,410 @@
+//! `distpack ci generate`: the workflows parse as YAML and have the jobs and steps a release needs;
+//! `--check` holds the committed workflow (and the README's copy) to what is generated.
+
+use std::path::Path;
+
+use yaml_rust2::{Yaml, YamlLoader};
+
+use crate::support::*;
+
+const TARGETS: [&str; 2] = ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"];
+
+fn generate(provider: &str, manifest: &Path) -> String {
+    text(&run(distpack().args(["ci", "generate", provider, "--output", "-", "-m"]).arg(manifest)).stdout)
+}
+
+fn parse(workflow: &str) -> Yaml {
+    let mut docs = YamlLoader::load_from_str(workflow).unwrap_or_else(|e| panic!("not YAML: {e}\n{workflow}"));
+    assert_eq!(docs.len(), 1, "one YAML document");
+    docs.remove(0)
+}
+
+fn str_of<'a>(value: &'a Yaml, what: &str) -> &'a str {
+    value.as_str().unwrap_or_else(|| panic!("{what} is not a string: {value:?}"))
+}
+
+fn list<'a>(value: &'a Yaml, what: &str) -> &'a Vec<Yaml> {
+    value.as_vec().unwrap_or_else(|| panic!("{what} is not a list: {value:?}"))
+}
+
+/// The step named `name` of a GitHub/Forgejo job.
+fn step<'a>(job: &'a Yaml, name: &str) -> &'a Yaml {
+    list(&job["steps"], "steps")
+        .iter()
+        .find(|s| s["name"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("no step named {name:?} in {job:?}"))
+}
+
+fn step_names(job: &Yaml) -> Vec<&str> {
+    list(&job["steps"], "steps").iter().map(|s| str_of(&s["name"], "a step's name")).collect()
+}
+
+/// `expected` appear in `actual` in this order (other items may come between).
+fn assert_in_order(actual: &[&str], expected: &[&str]) {
+    let mut rest = actual.iter();
+    for want in expected {
+        assert!(rest.any(|a| a.contains(want)), "{want:?} missing or out of order in {actual:#?}");
+    }
+}
+
+/// The assertions GitHub and Forgejo share: their workflows have the same shape.
+fn assert_actions_workflow(workflow: &str, provider: &str, upload_action: &str) {
+    let first = workflow.lines().next().unwrap();
+    assert!(first.contains(&format!("distpack ci generate {provider}")), "{first}");
+    assert!(workflow.contains(&format!("distpack ci generate {provider} --check")), "the header names --check");
+    let doc = parse(workflow);
+
+    assert_eq!(str_of(&doc["on"]["push"]["tags"][0], "the tag filter"), "v*");
+    assert!(!doc["on"]["pull_request"].is_badvalue() && !doc["on"]["workflow_dispatch"].is_badvalue());
+
+    let build = &doc["jobs"]["build"];
+    let matrix: Vec<&str> = list(&build["strategy"]["matrix"]["include"], "the matrix")
+        .iter()
+        .map(|t| str_of(&t["target"], "target"))
+        .collect();
+    assert_eq!(matrix, TARGETS);
+    let builders: Vec<&str> = list(&build["strategy"]["matrix"]["include"], "the matrix")
+        .iter()
+        .map(|t| str_of(&t["cargo"], "cargo"))
+        .collect();
+    assert_eq!(builders, ["cargo build", "cargo zigbuild"], "aarch64 is cross-compiled with cargo-zigbuild");
+
+    assert_in_order(
+        &step_names(build),
+        &[
+            "Check out",
+            "Install Rust",
+            "Install zig and cargo-zigbuild",
+            "Install distpack",
+            "Build binaries",
+            "Check units and manifest",
+            "Signing keys",
+            "Build packages",
+            "Upload artifacts",
+        ],
+    );
+    let run = |name: &str| str_of(&step(build, name)["run"], name).to_string();
+    assert!(run("Install zig and cargo-zigbuild").contains("cargo-zigbuild"));
+    assert_eq!(run("Install distpack").trim(), "cargo install --locked distpack");
+    assert!(run("Build binaries").contains("--release --target"), "{}", run("Build binaries"));
+    assert!(run("Check units and manifest").contains("distpack check -m packaging/distpack.toml --target"));
+    let packages = run("Build packages");
+    for part in ["distpack build -m packaging/distpack.toml", "--target \"$TARGET\"", "--no-build", "--json", "-o dist"]
+    {
+        assert!(packages.contains(part), "Build packages lacks {part:?}:\n{packages}");
+    }
+    assert!(packages.contains("--sign-key"), "rpm packages are signed when the key is there");
+    assert!(str_of(&step(build, "Build packages")["env"]["DISTPACK_PGP_PASSPHRASE"], "env").contains("secrets."));
+    assert!(str_of(&step(build, "Build packages")["env"]["DISTPACK_MINISIGN_PASSWORD"], "env").contains("secrets."));
+    let keys = step(build, "Signing keys");
+    assert!(str_of(&keys["env"]["MINISIGN_KEY"], "env").contains("secrets.DISTPACK_MINISIGN_KEY"));
+    assert!(str_of(&keys["run"], "run").contains("DISTPACK_MINISIGN_KEY="), "distpack reads the key file from it");
+    let upload = step(build, "Upload artifacts");
+    assert!(str_of(&upload["uses"], "uses").contains(upload_action), "{upload:?}");
+    assert_eq!(str_of(&upload["with"]["path"], "path"), "dist/");
+
+    // The example has [pkgbuild]: its recipe goes to the AUR on tags.
+    let aur = &doc["jobs"]["aur"];
+    assert_eq!(str_of(&aur["needs"], "needs"), "build");
+    assert!(str_of(&aur["if"], "if").contains("refs/tags/v"));
+    assert_in_order(
+        &step_names(aur),
+        &["Install distpack", "Unpack binaries", "Check release tarballs", "Publish to the AUR"],
+    );
+    let publish = step(aur, "Publish to the AUR");
+    assert!(str_of(&publish["env"]["AUR_SSH_PRIVATE_KEY"], "env").contains("secrets.AUR_SSH_PRIVATE_KEY"));
+    let publish = str_of(&publish["run"], "run");
+    assert!(publish.contains("clone ssh://aur@aur.archlinux.org/healthd.git"), "{publish}");
+    let command = publish.lines().find(|l| l.contains("distpack aur")).expect("the publish step runs distpack aur");
+    for part in
+        ["--repo", "--push", "--no-build", "--target x86_64-unknown-linux-gnu --target aarch64-unknown-linux-gnu"]
+    {
+        assert!(command.contains(part), "{command}");
+    }
+}
+
+#[test]
+fn github_workflow_for_the_example_checks_builds_signs_uploads_and_publishes() {
+    assert_actions_workflow(&generate("github", &example_manifest()), "github", "actions/upload-artifact@v4");
+}
+
+#[test]
+fn forgejo_workflow_for_the_example_has_the_same_jobs_and_steps() {
+    let workflow = generate("forgejo", &example_manifest());
+    assert_actions_workflow(&workflow, "forgejo", "code.forgejo.org/actions/upload-artifact@");
+    assert_eq!(str_of(&parse(&workflow)["jobs"]["build"]["runs-on"], "runs-on"), "docker");
+}
+
+#[test]
+fn gitlab_pipeline_for_the_example_has_the_build_and_aur_jobs() {
+    let workflow = generate("gitlab", &example_manifest());
+    assert!(workflow.lines().next().unwrap().contains("distpack ci generate gitlab"));
+    let doc = parse(&workflow);
+    let rules: Vec<&str> = list(&doc["workflow"]["rules"], "rules").iter().map(|r| str_of(&r["if"], "if")).collect();
+    assert!(rules.iter().any(|r| r.contains("CI_COMMIT_TAG")), "{rules:?}");
+
+    let build = &doc["build"];
+    let matrix = list(&build["parallel"]["matrix"], "the matrix");
+    let targets: Vec<&str> = matrix.iter().map(|m| str_of(&m["TARGET"], "TARGET")).collect();
+    assert_eq!(targets, TARGETS);
+    assert_eq!(str_of(&matrix[1]["CARGO_BUILD"], "CARGO_BUILD"), "cargo zigbuild");
+    let before: Vec<&str> = list(&build["before_script"], "before_script").iter().map(|l| str_of(l, "line")).collect();
+    assert_in_order(&before, &["rustup target add", "cargo-zigbuild", "cargo install --locked distpack"]);
+    let script: Vec<&str> = list(&build["script"], "script").iter().map(|l| str_of(l, "line")).collect();
+    assert_in_order(
+        &script,
+        &[
+            "$CARGO_BUILD --locked --release --target \"$TARGET\"",
+            "distpack check -m packaging/distpack.toml",
+            "--sign-key",
+        ],
+    );
+    let packages = script.iter().find(|l| l.contains("distpack build")).expect("a distpack build line");
+    for part in ["--target \"$TARGET\"", "--no-build", "--json", "-o dist"] {
+        assert!(packages.contains(part), "{packages}");
+    }
+    let paths: Vec<&str> = list(&build["artifacts"]["paths"], "paths").iter().map(|p| str_of(p, "path")).collect();
+    assert!(paths.contains(&"dist/"), "{paths:?}");
+
+    let aur = &doc["aur"];
+    assert_eq!(str_of(&aur["needs"][0], "needs"), "build");
+    assert!(str_of(&aur["rules"][0]["if"], "if").contains("CI_COMMIT_TAG"));
+    let script: Vec<&str> = list(&aur["script"], "script").iter().map(|l| str_of(l, "line")).collect();
+    let publish = script.last().unwrap();
+    assert!(publish.contains("AUR_SSH_PRIVATE_KEY") && publish.contains("aur.archlinux.org/healthd.git"), "{publish}");
+    assert!(publish.contains("distpack aur") && publish.contains("--push"), "{publish}");
+}
+
+#[test]
+fn ci_table_sets_targets_install_cross_and_aur() {
+    let fx = Fixture::new(
+        r#"
+[package]
+name = "svc"
+version = "1.0.0"
+summary = "A service"
+maintainer = "Dev <dev@example.org>"
+
+[apk]
+
+[pkgbuild]
+source-url = "https://example.org/{name}-{version}-{arch}.tar.gz"
+
+[ci]
+targets = ["x86_64-unknown-linux-musl", "aarch64-unknown-linux-musl"]
+install = "cargo binstall --no-confirm distpack"
+cross = "cross"
+aur = false
+
+[[files]]
+src = "target/{target}/release/svc"
+kind = "binary"
+"#,
+        &[],
+    );
+    let workflow = generate("github", &fx.manifest());
+    assert!(workflow.contains("-m distpack.toml --check"), "a manifest elsewhere is named in the header");
+    let doc = parse(&workflow);
+    let build = &doc["jobs"]["build"];
+    let include = list(&build["strategy"]["matrix"]["include"], "the matrix");
+    let pairs: Vec<(&str, &str)> =
+        include.iter().map(|t| (str_of(&t["target"], "t"), str_of(&t["cargo"], "c"))).collect();
+    assert_eq!(pairs, [("x86_64-unknown-linux-musl", "cross build"), ("aarch64-unknown-linux-musl", "cross build")]);
+    let names = step_names(build);
+    assert!(names.contains(&"Install cross") && !names.iter().any(|n| n.contains("zig")), "{names:?}");
+    assert_eq!(str_of(&step(build, "Install distpack")["run"], "run").trim(), "cargo binstall --no-confirm distpack");
+    assert!(str_of(&step(build, "Signing keys")["env"]["APK_KEY"], "env").contains("secrets.DISTPACK_APK_KEY"));
+    assert!(str_of(&step(build, "Build packages")["run"], "run").contains("--apk-key"), "[apk] is signed");
+    assert!(str_of(&step(build, "Build packages")["run"], "run").contains("-m distpack.toml"));
+    assert!(doc["jobs"]["aur"].is_badvalue(), "aur = false leaves the AUR job out");
+    assert!(!names.contains(&"Upload binaries"));
+
+    // Without [pkgbuild] there is no AUR job by default either.
+    let own = parse(&generate("gitlab", &repo().join("packaging/distpack.toml")));
+    assert!(own["aur"].is_badvalue() && !own["build"].is_badvalue());
+}
+
+#[test]
+fn ci_table_mistakes_name_the_line() {
+    let fx = Fixture::new(
+        r#"
+[package]
+name = "svc"
+version = "1.0.0"
+summary = "A service"
+maintainer = "Dev <dev@example.org>"
+
+[ci]
+targets = ["x86_64-apple-darwin", "x86_64-unknown-linux-gnu", "x86_64-unknown-linux-gnu"]
+install = ""
+aur = true
+"#,
+        &[],
+    );
+    let out = distpack().args(["ci", "generate", "github", "-o", "-", "-m"]).arg(fx.manifest()).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    for part in [
+        "has 4 problems",
+        "x86_64-apple-darwin",
+        "is listed twice",
+        "`install` must be one non-empty line",
+        "`aur = true` needs a [pkgbuild] table",
+        "distpack.toml:9:",
+    ] {
+        assert!(stderr.contains(part), "{part:?} missing:\n{stderr}");
+    }
+
+    let fx = Fixture::new("[ci]\ncross = \"docker\"\n", &[]);
+    let out = distpack().args(["ci", "generate", "gitlab", "-m"]).arg(fx.manifest()).output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(text(&out.stderr).contains("unknown variant `docker`"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn own_workflow_is_up_to_date() {
+    let out = run(distpack().current_dir(repo()).args([
+        "ci",
+        "generate",
+        "github",
+        "--check",
+        "-m",
+        "packaging/distpack.toml",
+    ]));
+    assert!(text(&out.stderr).contains("is up to date"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn check_fails_when_the_workflow_differs_or_is_missing() {
+    // A project of its own: the repository's manifest, Cargo.toml and committed workflow.
+    let dir = tempdir();
+    let project = dir.path();
+    std::fs::create_dir_all(project.join("packaging")).unwrap();
+    std::fs::create_dir_all(project.join(".github/workflows")).unwrap();
+    for file in ["Cargo.toml", "packaging/distpack.toml", ".github/workflows/distpack.yml"] {
+        std::fs::copy(repo().join(file), project.join(file)).unwrap();
+    }
+    let check = || distpack().current_dir(project).args(["ci", "generate", "github", "--check"]).output().unwrap();
+    let out = check();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let workflow = project.join(".github/workflows/distpack.yml");
+    let committed = std::fs::read_to_string(&workflow).unwrap();
+    std::fs::write(&workflow, committed.replace("fail-fast: false", "fail-fast: true")).unwrap();
+    let out = check();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    for part in [
+        ".github/workflows/distpack.yml is out of date",
+        "run `distpack ci generate github`",
+        "-      fail-fast: true",
+        "+      fail-fast: false",
+    ] {
+        assert!(stderr.contains(part), "{part:?} missing:\n{stderr}");
+    }
+    assert_eq!(std::fs::read_to_string(&workflow).unwrap(), committed.replace("fail-fast: false", "fail-fast: true"));
+
+    // Generating puts it back; --check then passes.
+    let out = run(distpack().current_dir(project).args(["ci", "generate", "github"]));
+    assert_eq!(text(&out.stdout).trim(), ".github/workflows/distpack.yml");
+    assert_eq!(std::fs::read_to_string(&workflow).unwrap(), committed);
+    assert!(check().status.success());
+
+    std::fs::remove_file(&workflow).unwrap();
+    let out = check();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(".github/workflows/distpack.yml does not exist"), "{stderr}");
+    assert!(stderr.contains("distpack ci generate github"), "{stderr}");
+    assert!(!workflow.exists(), "--check writes nothing");
+
+    // --output names the file to compare.
+    let elsewhere = project.join("ci.yml");
+    let out =
+        distpack().current_dir(project).args(["ci", "generate", "github", "--check", "--output", "ci.yml"]).output();
+    assert_eq!(out.unwrap().status.code(), Some(1));
+    run(distpack().current_dir(project).args(["ci", "generate", "github", "--output", "ci.yml"]));
+    assert_eq!(std::fs::read_to_string(&elsewhere).unwrap(), committed);
+    run(distpack().current_dir(project).args(["ci", "generate", "github", "--check", "--output", "ci.yml"]));
+}
+
+#[test]
+fn readme_shows_the_generated_workflow_for_the_example() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let section = readme.split("\n## CI\n").nth(1).expect("README has a CI section");
+    let block = section.split("```yaml\n").nth(1).and_then(|b| b.split("\n```\n").next()).expect("a yaml block");
+    let generated = generate("github", &example_manifest());
+    assert!(
+        format!("{block}\n") == generated,
+        "the README's workflow differs from `distpack ci generate github -m examples/healthd/packaging/distpack.toml --output -`; paste its output into the README"
+    );
+}
+
+/// Every shell script of each workflow passes shellcheck (bash for Actions, sh for GitLab), with
+/// the provider's `${{ … }}` expressions standing in as plain words.
+#[test]
+fn workflow_scripts_pass_shellcheck() {
+    require_tool("shellcheck");
+    let signed = Fixture::new(
+        r#"
+[package]
+name = "svc"
+version = "1.0.0"
+summary = "A service"
+maintainer = "Dev <dev@example.org>"
+
+[apk]
+
+[pkgbuild]
+source-url = "https://example.org/{name}-{version}-{arch}.tar.gz"
+
+[[files]]
+src = "target/{target}/release/svc"
+kind = "binary"
+"#,
+        &[],
+    );
+    let dir = tempdir();
+    for manifest in [example_manifest(), signed.manifest()] {
+        for provider in ["github", "forgejo", "gitlab"] {
+            let doc = parse(&generate(provider, &manifest));
+            let scripts: Vec<(String, String)> = match provider {
+                "gitlab" => ["build", "aur"]
+                    .iter()
+                    .map(|job| {
+                        let lines = [&doc[*job]["before_script"], &doc[*job]["script"]]
+                            .into_iter()
+                            .filter_map(Yaml::as_vec)
+                            .flatten()
+                            .map(|l| str_of(l, "line").to_string());
+                        (format!("#!/bin/sh\n{}\n", lines.collect::<Vec<_>>().join("\n")), job.to_string())
+                    })
+                    .collect(),
+                _ => doc["jobs"]
+                    .as_hash()
+                    .unwrap()
+                    .values()
+                    .flat_map(|job| list(&job["steps"], "steps"))
+                    .filter_map(|s| Some((s["run"].as_str()?, str_of(&s["name"], "name"))))
+                    .map(|(script, name)| (format!("#!/bin/bash\n{script}"), name.to_string()))
+                    .collect(),
+            };
+            assert!(scripts.len() >= 2, "{provider}: no scripts found");
+            for (i, (script, name)) in scripts.iter().enumerate() {
+                let mut plain = String::new();
+                let mut rest = script.as_str();
+                while let Some(start) = rest.find("${{") {
+                    let end = rest[start..].find("}}").expect("a closed expression") + start + 2;
+                    plain.push_str(&rest[..start]);
+                    plain.push_str("EXPR");
+                    rest = &rest[end..];
+                }
+                plain.push_str(rest);
+                let path = dir.path().join(format!("{provider}-{i}.sh"));
+                std::fs::write(&path, &plain).unwrap();
+                let out = std::process::Command::new("shellcheck").arg(&path).output().unwrap();
+                assert!(out.status.success(), "{provider} {name}:\n{plain}\n{}", text(&out.stdout));
+            }
+        }
+    }
+}
