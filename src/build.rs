@@ -96,9 +96,11 @@ fn resolve_all(manifest: &LoadedManifest, options: &Options) -> Result<Vec<Packa
     Ok(packages)
 }
 
-/// Resolve every package and run `distpack check` on them.
+/// Resolve every package and run `distpack check` on them. The `[build] before-package` commands
+/// run first: what they generate is checked like any other input.
 pub fn check(options: &Options) -> Result<Vec<Finding>> {
     let manifest = manifest::load(&options.manifest)?;
+    run_before_package(&manifest, &targets(options)?, &|m| eprintln!("distpack: {m}"))?;
     let packages = resolve_all(&manifest, options)?;
     Ok(check::run(&manifest, &packages))
 }

@@ -169,6 +169,10 @@ fn before_package_commands_make_inputs_and_a_failing_one_names_its_line() {
     run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(out.path()));
     let stamp = std::fs::read_to_string(out.path().join("usr/share/fx/stamp")).unwrap();
     assert_eq!(stamp.trim(), format!("made-by-{}", host_triple()));
+    // `check` makes the generated inputs too, so it can run before any build.
+    std::fs::remove_dir_all(fx.dir.path().join("gen")).unwrap();
+    run(distpack().args(["check", "-f", "deb", "-m"]).arg(fx.manifest()));
+    assert!(fx.dir.path().join("gen/stamp").exists());
     // `formats` keeps the entry out of the other formats.
     let plan = run(distpack().args(["plan", "--json", "-f", "rpm", "-m"]).arg(fx.manifest()));
     assert!(!text(&plan.stdout).contains("/usr/share/fx/stamp"));
