@@ -8,6 +8,7 @@ mod checks;
 mod deb;
 mod errors;
 mod files;
+mod import;
 mod init;
 mod inspect;
 mod pkgbuild;
