@@ -341,13 +341,17 @@ fn auto_assets(krate: &Crate, name: &str, notes: &mut Notes) -> Vec<Asset> {
             ..Asset::default()
         });
     }
-    notes.add(
-        "assets",
+    let message = if out.is_empty() {
+        "`$auto` found no binary target (src/main.rs, src/bin/*.rs, [[bin]]) and no readme, so no files were \
+         imported; add [[files]] entries yourself"
+            .to_string()
+    } else {
         format!(
             "`$auto` was expanded to what cargo-deb would install today ({}); list new binaries yourself",
             out.iter().map(|a| a.dest.as_str()).collect::<Vec<_>>().join(", ")
-        ),
-    );
+        )
+    };
+    notes.add("assets", message);
     out
 }
 
