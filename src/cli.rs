@@ -186,6 +186,22 @@ pub enum Command {
         #[command(subcommand)]
         command: CiCommand,
     },
+    /// Write a distpack manifest from cargo-deb's and cargo-generate-rpm's metadata in Cargo.toml,
+    /// and report on stderr what could not be carried over
+    Import {
+        /// The Cargo.toml whose [package.metadata.deb] and [package.metadata.generate-rpm] are read
+        #[arg(long, default_value = "Cargo.toml", value_name = "PATH")]
+        cargo_toml: PathBuf,
+        /// The manifest to write
+        #[arg(short, long, default_value = crate::manifest::DEFAULT_PATH)]
+        output: PathBuf,
+        /// Overwrite an existing manifest
+        #[arg(long)]
+        force: bool,
+        /// Print the manifest on stdout instead of writing it
+        #[arg(long, conflicts_with_all = ["output", "force"])]
+        stdout: bool,
+    },
     /// Show the metadata, scripts and files of a package
     Inspect {
         file: PathBuf,
@@ -459,6 +475,9 @@ pub fn run(cli: Cli) -> Result<()> {
             } else if let Some(path) = crate::ci::generate(&manifest, provider, output.as_deref())? {
                 println!("{}", path.display());
             }
+        }
+        Command::Import { cargo_toml, output, force, stdout } => {
+            crate::import::run(&crate::import::Options { cargo_toml, output, force, stdout })?;
         }
         Command::Inspect { file, json } => {
             let inspection = crate::inspect::inspect(&file)?;

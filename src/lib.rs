@@ -14,6 +14,7 @@ pub mod epoch;
 pub mod error;
 pub mod format;
 pub mod formats;
+pub mod import;
 pub mod init;
 pub mod inspect;
 pub mod manifest;

@@ -1,0 +1,635 @@
+//! `distpack import`: turn cargo-deb's `[package.metadata.deb]` and cargo-generate-rpm's
+//! `[package.metadata.generate-rpm]` into a distpack manifest, and say what could not be carried.
+//!
+//! Each tool's table is read into a [`Side`] (distpack keys, files, hooks, unit options); the two
+//! sides are then merged: what they agree on goes into `[package]` and `[[files]]` once, what
+//! differs into `[deb]`/`[rpm]`, and every loss or change becomes a [`Note`] that is printed on
+//! stderr and kept as a comment at the top of the manifest.
+
+mod deb;
+mod render;
+mod rpm;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, IoContext, Result};
+use crate::manifest::FileKind;
+
+const DEB_TABLE: &str = "package.metadata.deb";
+const RPM_TABLE: &str = "package.metadata.generate-rpm";
+
+/// Something that was not carried over, or not as the tool did it: the key it came from and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    pub key: String,
+    pub message: String,
+}
+
+/// The result of an import: the manifest's text and what it leaves out.
+#[derive(Debug)]
+pub struct Conversion {
+    pub manifest: String,
+    pub notes: Vec<Note>,
+}
+
+/// A value of a `[package]`-style key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Value {
+    Str(String),
+    Int(u64),
+    List(Vec<String>),
+}
+
+/// The keys of `[package]`, in the order they are written.
+const FIELD_ORDER: [&str; 18] = [
+    "name",
+    "version",
+    "release",
+    "epoch",
+    "summary",
+    "description",
+    "license",
+    "homepage",
+    "maintainer",
+    "vendor",
+    "section",
+    "priority",
+    "depends",
+    "recommends",
+    "suggests",
+    "conflicts",
+    "provides",
+    "replaces",
+];
+
+/// Relations name distribution packages: they never apply to the other format.
+const RELATION_KEYS: [&str; 6] = ["depends", "recommends", "suggests", "conflicts", "provides", "replaces"];
+
+/// Keys only one of the tools can set, that mean the same in every format: a value from one tool
+/// goes into `[package]` rather than into that tool's format table.
+const SHARED_KEYS: [&str; 4] = ["maintainer", "description", "section", "priority"];
+
+/// One tool's metadata in distpack's terms.
+#[derive(Debug, Default)]
+struct Side {
+    fields: BTreeMap<&'static str, Value>,
+    files: Vec<Asset>,
+    /// `[FORMAT.scripts]` key → hook file.
+    scripts: BTreeMap<&'static str, String>,
+    /// `[systemd.units."NAME"]` options that differ from the defaults.
+    units: BTreeMap<String, Vec<(&'static str, bool)>>,
+}
+
+/// One file, directory or symlink as a tool installs it.
+#[derive(Debug, Clone, Default)]
+struct Asset {
+    /// Source path relative to the crate, already rewritten for distpack (`target/{target}/release`).
+    src: Option<String>,
+    /// Absolute destination; a directory (ending in `/`) for a glob.
+    dest: String,
+    /// `src` is a glob whose matches go into `dest` under their file names.
+    glob: bool,
+    mode: Option<u32>,
+    owner: Option<String>,
+    group: Option<String>,
+    /// A conffile (deb) or `%config` (rpm).
+    config: bool,
+    /// `%doc` (rpm).
+    doc: bool,
+    dir: bool,
+    /// Symlink target.
+    link: Option<String>,
+    /// The key it came from, for notes (`package.metadata.deb.assets[2]`).
+    origin: String,
+    /// Which tool it came from.
+    tool: Tool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Tool {
+    #[default]
+    Deb,
+    Rpm,
+}
+
+/// What the converters need to know about the crate besides their own table.
+struct Crate<'a> {
+    dir: &'a Path,
+    /// Cargo's `[package]` table.
+    package: &'a toml::Table,
+    /// The whole Cargo.toml, for `[[bin]]` targets.
+    root: &'a toml::Table,
+}
+
+impl Crate<'_> {
+    fn name(&self) -> &str {
+        self.package.get("name").and_then(toml::Value::as_str).unwrap_or("")
+    }
+}
+
+/// Collects notes for one table: `note("triggers-file", "…")` names `package.metadata.deb.triggers-file`.
+struct Notes<'a> {
+    table: &'a str,
+    out: &'a mut Vec<Note>,
+}
+
+impl Notes<'_> {
+    fn add(&mut self, key: &str, message: impl Into<String>) {
+        let key = if key.is_empty() { self.table.to_string() } else { format!("{}.{key}", self.table) };
+        self.out.push(Note { key, message: message.into() });
+    }
+}
+
+/// Command-line options of `distpack import`.
+pub struct Options {
+    pub cargo_toml: PathBuf,
+    pub output: PathBuf,
+    pub force: bool,
+    pub stdout: bool,
+}
+
+/// Run `distpack import`: write the manifest (or print it) and report the notes on stderr.
+pub fn run(options: &Options) -> Result<()> {
+    if !options.stdout && options.output.exists() && !options.force {
+        return Err(Error::invalid(
+            format!("{} already exists", options.output.display()),
+            "keep it, pass --force to overwrite it, or --stdout to print the imported manifest",
+        ));
+    }
+    let conversion = convert(&options.cargo_toml)?;
+    let written = if options.stdout {
+        print!("{}", conversion.manifest);
+        None
+    } else {
+        let dir = options.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = options.output.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
+            Error::usage(format!("{} is not a file name", options.output.display()), "pass -o DIR/NAME.toml")
+        })?;
+        let path = crate::output::write_atomically(dir, name, |f| {
+            use std::io::Write;
+            f.write_all(conversion.manifest.as_bytes()).io("cannot write", &options.output)
+        })?;
+        Some(path)
+    };
+    let source = options.cargo_toml.display();
+    if conversion.notes.is_empty() {
+        eprintln!("distpack: everything in {source} was carried over");
+    } else {
+        eprintln!("distpack: not carried over from {source} ({}):", conversion.notes.len());
+        for note in &conversion.notes {
+            eprintln!("  - {}: {}", note.key, note.message);
+        }
+    }
+    if let Some(path) = written {
+        eprintln!("distpack: wrote {}; check it with `distpack check -m {0}`", path.display());
+        println!("{}", path.display());
+    }
+    Ok(())
+}
+
+/// Read `cargo_toml` and convert its packaging metadata.
+pub fn convert(cargo_toml: &Path) -> Result<Conversion> {
+    let text = std::fs::read_to_string(cargo_toml).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::usage(
+                format!("{} does not exist", cargo_toml.display()),
+                "run distpack import in the crate's directory, or pass --cargo-toml PATH",
+            )
+        } else {
+            Error::Io { action: "cannot read", path: cargo_toml.to_path_buf(), source: e }
+        }
+    })?;
+    let root: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        Error::invalid(
+            format!("{} is not valid TOML: {}", cargo_toml.display(), e.message()),
+            "fix Cargo.toml; `cargo metadata` shows the same problem",
+        )
+    })?;
+    let empty = toml::Table::new();
+    let package = root.get("package").and_then(toml::Value::as_table).unwrap_or(&empty);
+    let metadata = package.get("metadata").and_then(toml::Value::as_table);
+    let table = |name: &str| metadata.and_then(|m| m.get(name));
+    let (deb_table, rpm_table) = (table("deb"), table("generate-rpm"));
+    if deb_table.is_none() && rpm_table.is_none() {
+        return Err(Error::usage(
+            format!("{} has neither [{DEB_TABLE}] nor [{RPM_TABLE}]", cargo_toml.display()),
+            "distpack import reads cargo-deb's [package.metadata.deb] and cargo-generate-rpm's \
+             [package.metadata.generate-rpm]; without them, start from `distpack init`",
+        ));
+    }
+    let dir = cargo_toml.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let krate = Crate { dir, package, root: &root };
+    let mut notes = Vec::new();
+    let mut read = |value: Option<&toml::Value>, table: &str, convert: fn(&Crate, &toml::Table, &mut Notes) -> Side| {
+        let value = value?;
+        let mut n = Notes { table, out: &mut notes };
+        match value.as_table() {
+            Some(t) => Some(convert(&krate, t, &mut n)),
+            None => {
+                n.add("", "is not a table; nothing read from it");
+                None
+            }
+        }
+    };
+    let deb = read(deb_table, DEB_TABLE, deb::read);
+    let rpm = read(rpm_table, RPM_TABLE, rpm::read);
+    let merged = merge(deb, rpm, &krate, &mut notes);
+    let manifest =
+        render::manifest(&merged, &notes, &cargo_toml.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+    Ok(Conversion { manifest, notes })
+}
+
+/// The manifest to write, in distpack's terms.
+#[derive(Debug, Default)]
+struct Merged {
+    package: BTreeMap<&'static str, Value>,
+    deb: BTreeMap<&'static str, Value>,
+    rpm: BTreeMap<&'static str, Value>,
+    deb_scripts: BTreeMap<&'static str, String>,
+    rpm_scripts: BTreeMap<&'static str, String>,
+    units: BTreeMap<String, Vec<(&'static str, bool)>>,
+    files: Vec<FileOut>,
+    /// Which tables were read, for the header.
+    sources: Vec<&'static str>,
+}
+
+/// One `[[files]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct FileOut {
+    src: Option<String>,
+    dest: Option<String>,
+    kind: FileKind,
+    mode: Option<u32>,
+    owner: Option<String>,
+    group: Option<String>,
+    target: Option<String>,
+    allow_special_modes: bool,
+}
+
+fn merge(deb: Option<Side>, rpm: Option<Side>, krate: &Crate, notes: &mut Vec<Note>) -> Merged {
+    let mut out = Merged::default();
+    if deb.is_some() {
+        out.sources.push(DEB_TABLE);
+    }
+    if rpm.is_some() {
+        out.sources.push(RPM_TABLE);
+    }
+    let (deb, rpm) = (deb.unwrap_or_default(), rpm.unwrap_or_default());
+    let both = out.sources.len() == 2;
+    for key in FIELD_ORDER {
+        let relation = RELATION_KEYS.contains(&key);
+        match (deb.fields.get(key), rpm.fields.get(key)) {
+            (Some(d), Some(r)) if d == r => {
+                out.package.insert(key, d.clone());
+            }
+            (Some(d), Some(r)) => {
+                out.deb.insert(key, d.clone());
+                out.rpm.insert(key, r.clone());
+            }
+            (Some(d), None) if relation || (both && !SHARED_KEYS.contains(&key)) => {
+                out.deb.insert(key, d.clone());
+            }
+            (None, Some(r)) if relation || (both && !SHARED_KEYS.contains(&key)) => {
+                out.rpm.insert(key, r.clone());
+            }
+            (Some(v), None) | (None, Some(v)) => {
+                out.package.insert(key, v.clone());
+            }
+            (None, None) => {}
+        }
+    }
+    out.deb_scripts = deb.scripts;
+    out.rpm_scripts = rpm.scripts;
+    out.units = deb.units;
+    // distpack's .rpm puts a license under the rpm's own name.
+    let rpm_name = match out.rpm.get("name").or(out.package.get("name")) {
+        Some(Value::Str(name)) => name.clone(),
+        _ => krate.name().to_string(),
+    };
+    out.files = merge_files(deb.files, rpm.files, both, &rpm_name, notes);
+    out
+}
+
+/// One `[[files]]` list from both tools' assets: the union, matched by destination; every
+/// difference the single list cannot express is noted.
+fn merge_files(deb: Vec<Asset>, rpm: Vec<Asset>, both: bool, rpm_name: &str, notes: &mut Vec<Note>) -> Vec<FileOut> {
+    let key =
+        |a: &Asset| if a.glob { format!("{}\0{}", a.src.as_deref().unwrap_or(""), a.dest) } else { a.dest.clone() };
+    let mut rpm: Vec<Option<Asset>> = rpm.into_iter().map(Some).collect();
+    let mut merged = Vec::new();
+    for d in deb {
+        let k = key(&d);
+        // cargo-deb's license-file has no destination: it matches the rpm asset that installs it
+        // where distpack's .rpm puts a `license` file, /usr/share/licenses/NAME/FILE.
+        let matches = |r: &Asset| match d.dest.is_empty() {
+            true => r.src == d.src && r.dest == license_dest(rpm_name, d.src.as_deref().unwrap_or("")),
+            false => key(r) == k,
+        };
+        let found = rpm.iter_mut().find(|r| r.as_ref().is_some_and(matches)).and_then(Option::take);
+        match found {
+            Some(_) if d.dest.is_empty() => merged.push(d),
+            Some(r) => merged.push(combine(d, r, notes)),
+            None if d.dest.is_empty() && both => {
+                let dest = license_dest(rpm_name, d.src.as_deref().unwrap_or(""));
+                notes.push(Note {
+                    key: d.origin.clone(),
+                    message: format!(
+                        "distpack's .rpm also installs it, as {dest} (%license); cargo-generate-rpm's does not"
+                    ),
+                });
+                merged.push(d);
+            }
+            None => {
+                if both {
+                    note_one_sided(&d, notes);
+                }
+                merged.push(d);
+            }
+        }
+    }
+    for r in rpm.into_iter().flatten() {
+        if both {
+            note_one_sided(&r, notes);
+        }
+        merged.push(r);
+    }
+    merged.iter().map(|a| file_entry(a, notes)).collect()
+}
+
+/// Where distpack's .rpm installs a `license` file without `dest`.
+fn license_dest(name: &str, src: &str) -> String {
+    format!("/usr/share/licenses/{name}/{}", file_name(src))
+}
+
+fn note_one_sided(a: &Asset, notes: &mut Vec<Note>) {
+    let other = match a.tool {
+        Tool::Deb => "cargo-generate-rpm's .rpm",
+        Tool::Rpm => "cargo-deb's .deb",
+    };
+    let what = if a.dest.is_empty() { a.src.clone().unwrap_or_default() } else { a.dest.clone() };
+    notes.push(Note {
+        key: a.origin.clone(),
+        message: format!(
+            "`{what}` is not in {other}; distpack has one [[files]] list, so both packages now install it \
+             (remove the entry if that package must not have it)"
+        ),
+    });
+}
+
+/// The asset both tools install at the same path: cargo-deb's source and mode win where they
+/// differ (the difference is noted), cargo-generate-rpm adds owner and group.
+fn combine(d: Asset, r: Asset, notes: &mut Vec<Note>) -> Asset {
+    let mut note = |message: String| notes.push(Note { key: r.origin.clone(), message });
+    if d.src != r.src {
+        note(format!(
+            "`{}` comes from `{}` in cargo-deb and `{}` here; distpack installs one source: `{0}` from `{1}`",
+            d.dest,
+            d.src.as_deref().unwrap_or("-"),
+            r.src.as_deref().unwrap_or("-")
+        ));
+    }
+    let mode = match (d.mode, r.mode) {
+        (Some(dm), Some(rm)) if dm != rm => {
+            note(format!(
+                "`{}` is {dm:04o} in cargo-deb and {rm:04o} here; distpack has one mode per file: {dm:04o}",
+                d.dest
+            ));
+            Some(dm)
+        }
+        (dm, rm) => dm.or(rm),
+    };
+    if r.owner.as_deref().is_some_and(|o| o != "root") || r.group.as_deref().is_some_and(|g| g != "root") {
+        note(format!(
+            "`{}` is owned by {}:{} here and by root:root in cargo-deb's .deb; distpack uses {0}'s owner for both",
+            d.dest,
+            r.owner.as_deref().unwrap_or("root"),
+            r.group.as_deref().unwrap_or("root"),
+        ));
+    }
+    if d.config != r.config {
+        let (yes, no) = if d.config {
+            ("a conffile in cargo-deb", "not config = true here")
+        } else {
+            ("config here", "not a conffile in cargo-deb")
+        };
+        note(format!("`{}` is {yes} but {no}; distpack marks it configuration in every format", d.dest));
+    }
+    Asset { mode, owner: r.owner, group: r.group, config: d.config || r.config, doc: d.doc || r.doc, ..d }
+}
+
+/// The `[[files]]` entry for an asset: its kind inferred from where it goes.
+fn file_entry(a: &Asset, notes: &mut Vec<Note>) -> FileOut {
+    let mut note = |message: String| notes.push(Note { key: a.origin.clone(), message });
+    let dest = a.dest.clone();
+    let base = FileOut {
+        src: a.src.clone(),
+        dest: Some(dest.clone()).filter(|d| !d.is_empty()),
+        kind: FileKind::Data,
+        mode: None,
+        owner: a.owner.clone().filter(|o| o != "root"),
+        group: a.group.clone().filter(|g| g != "root"),
+        target: None,
+        allow_special_modes: false,
+    };
+    if let Some(target) = &a.link {
+        return FileOut { kind: FileKind::Symlink, target: Some(target.clone()), ..base };
+    }
+    if a.dir {
+        return FileOut { kind: FileKind::Dir, mode: a.mode.filter(|m| *m != 0o755), ..base };
+    }
+    // cargo-deb's license-file: no destination, folded into the .deb's copyright file.
+    if dest.is_empty() {
+        return FileOut { kind: FileKind::License, ..base };
+    }
+    let file = if a.glob { String::new() } else { file_name(&dest).to_string() };
+    let executable = a.mode.is_some_and(|m| m & 0o111 != 0);
+    let under = |dir: &str| dest.starts_with(dir);
+    let kind = if ["/usr/lib/systemd/system/", "/lib/systemd/system/", "/etc/systemd/system/"].iter().any(|d| under(d))
+        && [".service", ".socket", ".timer", ".path", ".mount", ".target"].iter().any(|e| file.ends_with(e))
+    {
+        FileKind::Unit
+    } else if a.config {
+        FileKind::Config
+    } else if ["/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/"].iter().any(|d| under(d)) || executable {
+        FileKind::Binary
+    } else if under("/usr/share/man/") {
+        FileKind::Man
+    } else if under("/usr/share/licenses/") {
+        FileKind::License
+    } else if under("/usr/share/doc/") || a.doc {
+        FileKind::Doc
+    } else {
+        FileKind::Data
+    };
+    if kind == FileKind::Data && under("/etc/") {
+        note(format!(
+            "`{dest}` is under /etc but not marked as configuration, so it is imported as `data`: upgrades \
+             overwrite local edits; make it kind = \"config\" if administrators edit it"
+        ));
+    }
+    if kind == FileKind::Man && !dest.ends_with(".gz") && !a.glob {
+        note(format!(
+            "distpack gzips manual pages (as cargo-deb does, cargo-generate-rpm does not): `{dest}` is installed \
+             as `{dest}.gz` in every package"
+        ));
+    }
+    let mut mode = a.mode;
+    if kind == FileKind::Unit && mode.is_some_and(|m| m & 0o111 != 0) {
+        note(format!("`{dest}` has executable bits; systemd units are installed 0644"));
+        mode = None;
+    }
+    let special = mode.is_some_and(|m| m & 0o6002 != 0);
+    // Omit what distpack does by default, so the manifest says only what is particular.
+    let default_dest = match kind {
+        FileKind::Binary => Some("/usr/bin/"),
+        FileKind::Unit => Some("/usr/lib/systemd/system/"),
+        _ => None,
+    };
+    let src_name = a.src.as_deref().map(file_name).unwrap_or("");
+    let dest = match default_dest {
+        Some(dir) if !a.glob && dest == format!("{dir}{src_name}") => None,
+        _ => base.dest.clone(),
+    };
+    FileOut { kind, dest, mode: mode.filter(|m| *m != kind.default_mode()), allow_special_modes: special, ..base }
+}
+
+fn file_name(path: &str) -> &str {
+    path.trim_end_matches('/').rsplit('/').next().unwrap_or(path)
+}
+
+/// `target/release/X` (the path both tools rewrite for `--target` and `CARGO_TARGET_DIR`) becomes
+/// distpack's `target/{target}/release/X`, since distpack builds with `--target`.
+fn rewrite_source(src: &str) -> String {
+    match src.strip_prefix("target/release/") {
+        Some(rest) => format!("target/{{target}}/release/{rest}"),
+        None => src.to_string(),
+    }
+}
+
+/// An absolute destination from a tool's (possibly relative) one; `/` stays on a directory.
+fn absolute(dest: &str) -> String {
+    format!("/{}", dest.trim_start_matches("./").trim_start_matches('/'))
+}
+
+/// A mode written as an octal string (`"755"`, `"0644"`), as both tools take it.
+fn parse_mode(value: &toml::Value) -> Option<u32> {
+    match value {
+        toml::Value::String(s) => u32::from_str_radix(s.trim(), 8).ok().filter(|m| *m <= 0o7777),
+        toml::Value::Integer(n) => u32::try_from(*n).ok().filter(|m| *m <= 0o7777),
+        _ => None,
+    }
+}
+
+/// Glob characters: a source with one is a pattern.
+fn is_glob(src: &str) -> bool {
+    src.contains(['*', '?', '['])
+}
+
+/// A glob distpack can take as it is: the pattern is only in the file name (distpack installs each
+/// match as `dest/FILE`, and so do both tools then).
+fn simple_glob(src: &str) -> bool {
+    let (dir, name) = src.rsplit_once('/').unwrap_or(("", src));
+    !is_glob(dir) && !name.contains("**")
+}
+
+/// Matches of a glob relative to the crate, sorted, files only.
+fn glob_files(krate: &Crate, pattern: &str) -> Vec<String> {
+    let full = krate.dir.join(pattern);
+    let Ok(paths) = glob::glob(&full.to_string_lossy()) else { return Vec::new() };
+    let mut out: Vec<String> = paths
+        .flatten()
+        .filter(|p| p.is_file())
+        .filter_map(|p| p.strip_prefix(krate.dir).ok().map(|r| r.to_string_lossy().into_owned()))
+        .collect();
+    out.sort();
+    out
+}
+
+/// The permission bits of a file in the crate, as cargo-deb reads them when an asset has no mode.
+fn mode_on_disk(krate: &Crate, src: &str) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(krate.dir.join(src)).ok().filter(|m| m.is_file()).map(|m| m.permissions().mode() & 0o7777)
+}
+
+/// A relation list from a string (`"a, b (>= 1)"`) or an array, as cargo-deb takes them.
+fn relation_list(value: &toml::Value) -> Option<Vec<String>> {
+    let items: Vec<String> = match value {
+        toml::Value::String(s) => s.split(',').map(str::to_string).collect(),
+        toml::Value::Array(a) => a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+        _ => return None,
+    };
+    Some(items.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_under_target_release_are_rewritten_for_distpacks_target_builds() {
+        assert_eq!(rewrite_source("target/release/hello"), "target/{target}/release/hello");
+        assert_eq!(rewrite_source("README.md"), "README.md");
+    }
+
+    #[test]
+    fn modes_and_relations_parse_as_the_tools_write_them() {
+        assert_eq!(parse_mode(&toml::Value::String("755".into())), Some(0o755));
+        assert_eq!(parse_mode(&toml::Value::String("0640".into())), Some(0o640));
+        assert_eq!(parse_mode(&toml::Value::String("9".into())), None);
+        assert_eq!(
+            relation_list(&toml::Value::String("libc6 (>= 2.31), adduser".into())),
+            Some(vec!["libc6 (>= 2.31)".to_string(), "adduser".to_string()])
+        );
+    }
+
+    #[test]
+    fn the_fixtures_manifest_is_one_distpack_reads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/import/hello/Cargo.toml");
+        let conversion = convert(&path).unwrap();
+        let manifest: crate::manifest::Manifest = toml::from_str(&conversion.manifest).unwrap();
+        assert_eq!(manifest.files.len(), 8, "{}", conversion.manifest);
+        assert!(manifest.deb.is_some_and(|d| d.depends.is_some()) && manifest.rpm.is_some_and(|r| r.depends.is_some()));
+    }
+
+    #[test]
+    fn globs_over_directories_are_listed_where_the_tools_put_each_match() {
+        let dir = tempfile::tempdir().unwrap();
+        for file in ["assets/a/x.png", "assets/b/y.png"] {
+            std::fs::create_dir_all(dir.path().join(file).parent().unwrap()).unwrap();
+            std::fs::write(dir.path().join(file), "png").unwrap();
+        }
+        let cargo_toml = dir.path().join("Cargo.toml");
+        std::fs::write(
+            &cargo_toml,
+            r#"[package]
+name = "demo"
+version = "1.0.0"
+
+[package.metadata.deb]
+assets = [["assets/*/*.png", "usr/share/demo/", "644"]]
+
+[package.metadata.generate-rpm]
+assets = [{ source = "assets/*/*.png", dest = "/usr/share/demo/", mode = "644" }]
+"#,
+        )
+        .unwrap();
+        let conversion = convert(&cargo_toml).unwrap();
+        for (src, dest) in
+            [("assets/a/x.png", "/usr/share/demo/a/x.png"), ("assets/b/y.png", "/usr/share/demo/b/y.png")]
+        {
+            let entry = format!("[[files]]\nsrc = \"{src}\"\ndest = \"{dest}\"\nkind = \"data\"\n");
+            assert!(conversion.manifest.contains(&entry), "{}", conversion.manifest);
+        }
+        let listed: Vec<_> = conversion.notes.iter().filter(|n| n.message.contains("listed one by one")).collect();
+        assert_eq!(listed.len(), 2, "{:?}", conversion.notes);
+        assert!(!conversion.notes.iter().any(|n| n.message.contains("not in cargo")), "{:?}", conversion.notes);
+    }
+
+    #[test]
+    fn simple_globs_are_patterns_in_the_file_name_only() {
+        assert!(simple_glob("static/*.css"));
+        assert!(!simple_glob("static/*/x.png"));
+        assert!(!simple_glob("static/**"));
+    }
+}
