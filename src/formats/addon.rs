@@ -69,7 +69,10 @@ impl Packager for Addon {
         order.push((INDEX_NAME, None));
         order.sort_by(|a, b| a.0.cmp(b.0));
 
-        let gzip = flate2::write::GzEncoder::new(BufWriter::new(&mut *out), flate2::Compression::new(9));
+        let gzip = flate2::write::GzEncoder::new(
+            BufWriter::new(&mut *out),
+            flate2::Compression::new(package.compression_level),
+        );
         let mut builder = tar::Builder::new(gzip);
         for (name, file) in order {
             let write_err = |e: io::Error| {

@@ -429,9 +429,12 @@ impl Resolver<'_> {
     }
 
     fn compression(&mut self, fields: &Fields) -> (Compression, u32) {
-        if matches!(self.format, Format::Pkgbuild | Format::Apk | Format::Addon) {
-            // Whatever the [arch] table says, the recipe downloads a .tar.gz.
-            return (Compression::Gzip, 9);
+        // Whatever the [arch] table says, these are .tar.gz: abuild writes .apk members with
+        // gzip -9; release tarballs and bundles get `tar czf`'s gzip -6.
+        match self.format {
+            Format::Apk => return (Compression::Gzip, 9),
+            Format::Pkgbuild | Format::Addon => return (Compression::Gzip, 6),
+            Format::Deb | Format::Rpm | Format::Arch => {}
         }
         let compression = fields.compression.as_ref().map(|c| *c.get_ref()).unwrap_or(match self.format {
             Format::Deb => Compression::Xz,
@@ -447,11 +450,14 @@ impl Resolver<'_> {
                 "set [rpm] compression = \"zstd\", \"xz\" or \"gzip\"",
             );
         }
-        let (default, range) = match compression {
-            Compression::Xz => (6, 0..=9),
-            Compression::Zstd => (19, 1..=22),
-            Compression::Gzip => (9, 1..=9),
-            Compression::None => (0, 0..=0),
+        // Each format's default is its own tool's: dpkg-deb's xz -6, Fedora's w19.zstdio for rpm,
+        // makepkg.conf's plain `zstd` (level 3) for Arch; gzip at its usual -9 when chosen.
+        let (default, range) = match (compression, self.format) {
+            (Compression::Xz, _) => (6, 0..=9),
+            (Compression::Zstd, Format::Arch) => (3, 1..=22),
+            (Compression::Zstd, _) => (19, 1..=22),
+            (Compression::Gzip, _) => (9, 1..=9),
+            (Compression::None, _) => (0, 0..=0),
         };
         let level = match &fields.compression_level {
             Some(level) if !range.contains(level.get_ref()) => {
