@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::{FIELD_ORDER, FileOut, Merged, Note, Value};
-use crate::manifest::FileKind;
 
 pub(super) fn manifest(m: &Merged, notes: &[Note], cargo_toml: &str) -> String {
     let mut out = String::new();
@@ -74,7 +73,7 @@ fn file_entry(f: &FileOut) -> String {
     if let Some(dest) = &f.dest {
         line("dest", quote(dest));
     }
-    line("kind", quote(kind_name(f.kind)));
+    line("kind", quote(f.kind.name()));
     if let Some(mode) = f.mode {
         line("mode", format!("0o{mode:o}"));
     }
@@ -91,20 +90,6 @@ fn file_entry(f: &FileOut) -> String {
         line("allow-special-modes", "true".into());
     }
     out
-}
-
-fn kind_name(kind: FileKind) -> &'static str {
-    match kind {
-        FileKind::Binary => "binary",
-        FileKind::Unit => "unit",
-        FileKind::Config => "config",
-        FileKind::Doc => "doc",
-        FileKind::Man => "man",
-        FileKind::License => "license",
-        FileKind::Data => "data",
-        FileKind::Dir => "dir",
-        FileKind::Symlink => "symlink",
-    }
 }
 
 fn value_text(value: &Value) -> String {

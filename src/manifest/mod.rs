@@ -399,6 +399,21 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    /// The name the manifest writes (`kind = "binary"`).
+    pub fn name(self) -> &'static str {
+        match self {
+            FileKind::Binary => "binary",
+            FileKind::Unit => "unit",
+            FileKind::Config => "config",
+            FileKind::Doc => "doc",
+            FileKind::Man => "man",
+            FileKind::License => "license",
+            FileKind::Data => "data",
+            FileKind::Dir => "dir",
+            FileKind::Symlink => "symlink",
+        }
+    }
+
     pub fn default_mode(self) -> u32 {
         match self {
             FileKind::Binary | FileKind::Dir => 0o755,

@@ -61,19 +61,14 @@ pub(super) fn resolve(
                 let Some((dest, dest_span)) = dest else {
                     r.push(
                         span.clone(),
-                        format!("a `{}` entry needs a `dest`", kind_name(kind)),
+                        format!("a `{}` entry needs a `dest`", kind.name()),
                         "no dest",
                         "add dest = \"/absolute/path\"",
                     );
                     continue;
                 };
                 if let Some(src) = &entry.src {
-                    r.push(
-                        src.span(),
-                        format!("a `{}` entry takes no `src`", kind_name(kind)),
-                        "not used",
-                        "remove src",
-                    );
+                    r.push(src.span(), format!("a `{}` entry takes no `src`", kind.name()), "not used", "remove src");
                     continue;
                 }
                 if kind == FileKind::Dir {
@@ -106,7 +101,7 @@ pub(super) fn resolve(
                 let Some(src) = &entry.src else {
                     r.push(
                         span.clone(),
-                        format!("this `{}` entry has no `src`", kind_name(kind)),
+                        format!("this `{}` entry has no `src`", kind.name()),
                         "missing src",
                         "add src = \"path/relative/to/the/project\"",
                     );
@@ -211,20 +206,6 @@ fn read_source(r: &mut Resolver, span: Range<usize>, path: &Path) -> Option<Vec<
 }
 
 pub(super) const PLACEHOLDER_HELP: &str = "the placeholders are {target}, {arch}, {version} and {name}";
-
-fn kind_name(kind: FileKind) -> &'static str {
-    match kind {
-        FileKind::Binary => "binary",
-        FileKind::Unit => "unit",
-        FileKind::Config => "config",
-        FileKind::Doc => "doc",
-        FileKind::Man => "man",
-        FileKind::License => "license",
-        FileKind::Data => "data",
-        FileKind::Dir => "dir",
-        FileKind::Symlink => "symlink",
-    }
-}
 
 /// The mode of an entry: explicit (written in octal, special bits only when allowed) or by kind.
 fn mode(r: &mut Resolver, entry: &FileEntry, kind: FileKind) -> Option<u32> {
