@@ -224,7 +224,13 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, progress: &Pr
 fn write_artifact(package: &Package, out_dir: &Path, keys: &Keys, progress: &Progress) -> Result<Artifact> {
     let packager = package.format.packager();
     let name = packager.file_name(package);
-    let (path, took) = progress.artifact(&name, || {
+    let payload: u64 = package
+        .files
+        .iter()
+        .filter(|f| matches!(f.source, plan::Source::File { .. } | plan::Source::Generated { .. }))
+        .map(|f| f.size)
+        .sum();
+    let (path, took) = progress.artifact(&name, payload * packager.reads(), || {
         crate::output::write_atomically(out_dir, &name, |file| packager.write(package, file, out_dir, keys))
     });
     let mut artifact = Artifact::new(package.format, &package.target, &package.arch, path?)?;

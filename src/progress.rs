@@ -50,18 +50,21 @@ impl Progress {
         }
     }
 
-    /// Run `work` (writing the artifact `name`) with its own bar; returns what `work` returns and
-    /// how long it took.
-    pub fn artifact<T>(&self, name: &str, work: impl FnOnce() -> T) -> (T, Duration) {
+    /// Run `work` (writing the artifact `name`, which reads `total` payload bytes) with its own
+    /// bar; returns what `work` returns and how long it took.
+    pub fn artifact<T>(&self, name: &str, total: u64, work: impl FnOnce() -> T) -> (T, Duration) {
         let started = Instant::now();
         let Some(bars) = &self.bars else {
             self.log(&format!("packaging {name}"));
             return (work(), started.elapsed());
         };
-        let bar = bars.add(ProgressBar::new_spinner());
+        let bar = bars.add(ProgressBar::new(total));
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {prefix} {binary_bytes} read, {elapsed}")
-                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            ProgressStyle::with_template(
+                "{spinner} {prefix:40!} [{bar:30}] {binary_bytes:>10}/{binary_total_bytes} {elapsed:>4} (eta {eta})",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
         );
         bar.set_prefix(name.to_string());
         bar.enable_steady_tick(Duration::from_millis(120));

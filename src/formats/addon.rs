@@ -33,6 +33,11 @@ impl Packager for Addon {
         }
     }
 
+    /// Digests are hashed in a first pass, then the files are archived.
+    fn reads(&self) -> u64 {
+        2
+    }
+
     fn write(&self, package: &Package, out: &mut File, _scratch: &Path, _keys: &Keys) -> Result<()> {
         let addon = settings(package)?;
         let mut entries = Vec::new();

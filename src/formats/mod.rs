@@ -31,6 +31,12 @@ pub trait Packager: Sync {
     /// The conventional file name of the artifact (`healthd_1.4.2-1_amd64.deb`).
     fn file_name(&self, package: &Package) -> String;
 
+    /// How many times the writer reads each payload file: two for formats whose metadata (digests)
+    /// precedes the data. Progress bars count on it.
+    fn reads(&self) -> u64 {
+        1
+    }
+
     /// Write the artifact to `out`. `scratch` is a directory on the output's file system for
     /// temporary files (streamed members whose size must be known before they are placed).
     fn write(&self, package: &Package, out: &mut File, scratch: &Path, keys: &Keys) -> Result<()>;

@@ -25,6 +25,11 @@ impl Packager for Apk {
         format!("{}-{}.apk", package.name, package.version)
     }
 
+    /// Digests are hashed in a first pass, then the files are archived.
+    fn reads(&self) -> u64 {
+        2
+    }
+
     fn write(&self, package: &Package, out: &mut File, scratch: &Path, keys: &Keys) -> Result<()> {
         let io_err = |e: io::Error| {
             Error::invalid(format!("cannot write the .apk: {e}"), "check free space in the output directory")

@@ -32,6 +32,11 @@ impl Packager for Arch {
         )
     }
 
+    /// Digests are hashed in a first pass, then the files are archived.
+    fn reads(&self) -> u64 {
+        2
+    }
+
     fn write(&self, package: &Package, out: &mut File, _scratch: &Path, _keys: &Keys) -> Result<()> {
         let digests = file_digests(package)?;
         let size: u64 = package
