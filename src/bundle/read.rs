@@ -92,6 +92,18 @@ pub fn read(path: &Path, limits: &Limits) -> Result<Checked<Contents>, io::Error
     Ok(read_tar(capped, limits))
 }
 
+/// Whether the gzipped tarball at `path` has an `addon.json` entry at its top level (names only,
+/// within the entry limit), to tell bundles from other .tar.gz files.
+pub fn has_index(path: &Path, limits: &Limits) -> bool {
+    let Ok(file) = File::open(path) else { return false };
+    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(BufReader::new(file)));
+    let Ok(entries) = archive.entries() else { return false };
+    entries
+        .take(limits.max_entries + 1)
+        .map_while(Result::ok)
+        .any(|entry| entry.path_bytes().as_ref() == INDEX_NAME.as_bytes())
+}
+
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {

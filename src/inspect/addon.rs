@@ -7,6 +7,12 @@ use super::{InspectedFile, Inspection};
 use crate::error::{Error, IoContext, Result};
 
 pub fn inspect(path: &Path) -> Result<Inspection> {
+    if !crate::bundle::read::has_index(path, &Default::default()) {
+        return Err(Error::invalid(
+            format!("{} is a tarball without addon.json, not an add-on bundle", path.display()),
+            "list it with `tar -tvzf`; inspect reads .deb, .rpm, .pkg.tar.*, .apk files and add-on bundles",
+        ));
+    }
     let contents = crate::bundle::read::read(path, &Default::default())
         .io("cannot read", path)?
         .map_err(|refusal| Error::contents(format!("{}: {}", path.display(), refusal.0)))?;

@@ -746,3 +746,29 @@ fn extra_entries_are_added_and_unknown_entries_name_the_manifest_line() {
     assert!(err.contains("distpack.toml:"), "the error names the manifest line: {err}");
     assert!(err.contains("/usr/lib/systemd/system/healthd.service"), "the help lists what exists: {err}");
 }
+
+#[test]
+fn inspect_tells_a_plain_tarball_from_a_damaged_bundle() {
+    example_deb();
+    let out = tempdir();
+    run(distpack()
+        .args(["build", "-f", "pkgbuild", "--no-build", "-m"])
+        .arg(example_manifest())
+        .arg("-o")
+        .arg(out.path()));
+    let arch = host_triple().split('-').next().unwrap().to_string();
+    let tarball = out.path().join(format!("healthd-1.4.2-{arch}.tar.gz"));
+    let output = distpack().arg("inspect").arg(&tarball).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("is a tarball without addon.json, not an add-on bundle"));
+
+    let signing = Signing::new();
+    let bundle = signing.dir.path().join(CRAFTED);
+    let mut entries = good_entries();
+    let index = index_of(&entries, "1.0.0");
+    entries.push(file("backdoor", 0o755, "x"));
+    write_bundle(&bundle, &entries, Some(&index));
+    let output = distpack().arg("inspect").arg(&bundle).output().unwrap();
+    assert_eq!(output.status.code(), Some(6), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("entry `backdoor` is not listed in addon.json"));
+}
