@@ -174,15 +174,12 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, progress: &Pr
             let tarballs: Vec<pkgbuild::Tarball> = artifacts
                 .iter()
                 .filter(|a| a.format == Format::Pkgbuild)
-                .map(|a| {
-                    let bytes = std::fs::read(&a.path).io("cannot read", &a.path)?;
-                    Ok(pkgbuild::Tarball {
-                        arch: a.arch.clone(),
-                        file_name: a.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                        sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes)),
-                    })
+                .map(|a| pkgbuild::Tarball {
+                    arch: a.arch.clone(),
+                    file_name: a.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+                    sha256: a.sha256.clone(),
                 })
-                .collect::<Result<_>>()?;
+                .collect();
             let recipe = pkgbuild::render(settings, &manifest.root, &recipe_packages, &tarballs)?;
             let dir = pkgbuild::write_recipe(&recipe, &out_dir.join(format!("{}-pkgbuild", recipe_packages[0].name)))?;
             log(&format!("wrote the AUR recipe in {}", dir.display()));
@@ -242,7 +239,21 @@ fn write_artifact(package: &Package, out_dir: &Path, keys: &Keys, progress: &Pro
         took.as_secs_f64()
     ));
     if let (Some(signer), Some(addon)) = (&keys.minisign, &package.addon) {
-        artifact.signatures = crate::sign::minisign::sign_file(signer, &artifact.path, addon.raw_signature)?;
+        // The bundle was just written from this plan: bind what the plan says, with the digest
+        // already taken, rather than reading the bundle back to find out.
+        let binding = crate::bundle::Binding {
+            id: addon.id.clone(),
+            version: package.version.clone(),
+            os: addon.os.clone(),
+            arch: package.arch.clone(),
+            sha256: artifact.sha256.clone(),
+        };
+        artifact.signatures = crate::sign::minisign::sign_with_comment(
+            signer,
+            &artifact.path,
+            &binding.trusted_comment(),
+            addon.raw_signature,
+        )?;
         for signature in &artifact.signatures {
             progress.log(&format!("wrote {}", signature.display()));
         }

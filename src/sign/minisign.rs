@@ -168,22 +168,22 @@ pub fn trusted_comment_for(file: &Path) -> Result<String> {
     Ok(binding.trusted_comment())
 }
 
-/// Sign `file` into `FILE.minisig` (and `FILE.sig` when `raw`); returns the signature paths.
+/// Sign `file` into `FILE.minisig` (and `FILE.sig` when `raw`), binding what
+/// `trusted_comment_for` finds in it; returns the signature paths.
 pub fn sign_file(signer: &Signer, file: &Path, raw: bool) -> Result<Vec<PathBuf>> {
-    let comment = trusted_comment_for(file)?;
-    let text = signer.sign(file, &comment)?;
-    let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let mut written = vec![write_beside(dir, &format!("{name}.minisig"), text.as_bytes())?];
-    if raw {
-        let hex = signer.raw_sign(file)?;
-        written.push(write_beside(dir, &format!("{name}.sig"), format!("{hex}\n").as_bytes())?);
-    }
-    Ok(written)
+    sign_with_comment(signer, file, &trusted_comment_for(file)?, raw)
 }
 
-fn write_beside(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf> {
-    use std::io::Write;
-    crate::output::write_atomically(dir, name, |f| f.write_all(bytes).io("cannot write", &dir.join(name)))?;
-    Ok(if dir == Path::new(".") { PathBuf::from(name) } else { dir.join(name) })
+/// Sign `file` with the trusted comment `comment`; returns the signature paths.
+pub fn sign_with_comment(signer: &Signer, file: &Path, comment: &str, raw: bool) -> Result<Vec<PathBuf>> {
+    let mut signatures = vec![(".minisig", signer.sign(file, comment)?)];
+    if raw {
+        signatures.push((".sig", format!("{}\n", signer.raw_sign(file)?)));
+    }
+    let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let files: Vec<(String, Vec<u8>)> =
+        signatures.into_iter().map(|(suffix, text)| (format!("{name}{suffix}"), text.into_bytes())).collect();
+    crate::output::write_files(dir, &files)?;
+    Ok(files.into_iter().map(|(n, _)| if dir == Path::new(".") { PathBuf::from(n) } else { dir.join(n) }).collect())
 }
