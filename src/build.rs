@@ -67,7 +67,12 @@ fn formats(options: &Options, manifest: &LoadedManifest) -> Vec<Format> {
     if !options.formats.is_empty() {
         return options.formats.clone();
     }
-    // pkgbuild needs [pkgbuild]; apk needs a signing key, so it is built when [apk] asks for it.
+    enabled_formats(manifest)
+}
+
+/// What `build` writes without `-f`. pkgbuild needs [pkgbuild]; apk needs a signing key, so it is
+/// built when [apk] asks for it; addon needs [addon].
+pub fn enabled_formats(manifest: &LoadedManifest) -> Vec<Format> {
     Format::ALL
         .into_iter()
         .filter(|f| match f {

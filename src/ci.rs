@@ -9,7 +9,6 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 use crate::error::{Error, IoContext, Result};
-use crate::format::Format;
 use crate::manifest::{self, CrossTool, LoadedManifest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -318,24 +317,11 @@ fn context(m: &LoadedManifest, provider: Provider) -> Result<Context> {
         cross: targets.iter().any(|t| t.build == "cross build"),
         targets,
         install,
-        formats: enabled_formats(m).iter().map(|f| f.name()).collect::<Vec<_>>().join(", "),
+        formats: crate::build::enabled_formats(m).iter().map(|f| f.name()).collect::<Vec<_>>().join(", "),
         apk: m.raw.apk.is_some(),
         addon: m.raw.addon.is_some(),
         aur,
     })
-}
-
-/// The formats `distpack build` writes without `-f` (see `build::formats`).
-fn enabled_formats(m: &LoadedManifest) -> Vec<Format> {
-    Format::ALL
-        .into_iter()
-        .filter(|f| match f {
-            Format::Pkgbuild => m.raw.pkgbuild.is_some(),
-            Format::Apk => m.raw.apk.is_some(),
-            Format::Addon => m.raw.addon.is_some(),
-            _ => true,
-        })
-        .collect()
 }
 
 /// The PKGBUILD's package name, as `plan` resolves it: `[arch]` over `[package]` over Cargo.toml.

@@ -86,15 +86,17 @@ impl Packager for Addon {
                     "check free space in the output directory",
                 )
             };
-            let mut header = header(package.mtime);
+            // Owned by 0:0 with no user or group names: agents install entries as root and must
+            // never resolve names from a tarball.
+            let mode = file.map_or(0o644, |f| f.mode);
+            let mut header = super::tarball::header(mode, "", "", package.mtime);
+            header.set_entry_type(EntryType::Regular);
             match file {
                 None => {
-                    header.set_mode(0o644);
                     header.set_size(index_json.len() as u64);
                     builder.append_data(&mut header, name, index_json.as_slice()).map_err(write_err)?;
                 }
                 Some(file) => {
-                    header.set_mode(file.mode);
                     header.set_size(file.size);
                     let expected = index.entries.iter().find(|e| e.name == name).map(|e| e.sha256.as_str());
                     let reader: Box<dyn Read> = match &file.source {
@@ -122,15 +124,4 @@ impl Packager for Addon {
         buffered.flush().map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), "check free space"))?;
         Ok(())
     }
-}
-
-/// A regular-file header owned by 0:0 with no user or group names: agents install entries as
-/// root and must never resolve names from a tarball.
-fn header(mtime: u64) -> tar::Header {
-    let mut header = tar::Header::new_gnu();
-    header.set_entry_type(EntryType::Regular);
-    header.set_mtime(mtime);
-    header.set_uid(0);
-    header.set_gid(0);
-    header
 }

@@ -125,9 +125,6 @@ pub(super) fn resolve(
         file.owner = "root".into();
         file.group = "root".into();
         file.path = staged(&name, file.kind, file.path.clone());
-        if !file.path.ends_with(&format!("/{name}")) {
-            file.path = format!("/{name}");
-        }
         out.push(file);
     };
 
