@@ -17,6 +17,7 @@ pub mod formats;
 pub mod import;
 pub mod init;
 pub mod inspect;
+pub mod limits;
 pub mod manifest;
 pub mod output;
 pub mod plan;

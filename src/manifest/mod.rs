@@ -202,6 +202,10 @@ pub struct Directory {
     pub mode: Option<Spanned<u32>>,
     pub owner: Option<String>,
     pub group: Option<String>,
+    /// Remove the directory and everything in it when the package is purged (Debian). Off by
+    /// default: a service's data outlives the package unless the manifest says otherwise.
+    #[serde(default)]
+    pub purge: bool,
 }
 
 /// `[check]`: findings to leave out, by code, with the reason kept in the manifest.

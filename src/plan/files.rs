@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Component, Path};
 
-use super::{PackageFile, Resolver, Source};
+use super::{PackageFile, Resolver, Source, system_paths};
 use crate::format::Format;
 use crate::manifest::{FileEntry, FileKind};
 use crate::target::Target;
@@ -29,6 +29,8 @@ pub(super) fn resolve(
     let vars = [("target", target.triple.as_str()), ("arch", target.rust_arch()), ("version", version), ("name", name)];
     let mut out = ResolvedFiles { files: Vec::new(), license_texts: Vec::new() };
     let mut seen: HashMap<String, Range<usize>> = HashMap::new();
+    // Unit name → where it is installed and the manifest span that installs it.
+    let mut units: HashMap<String, (String, Range<usize>)> = HashMap::new();
 
     for entry in &r.manifest.raw.files {
         let span = entry.span();
@@ -43,6 +45,19 @@ pub(super) fn resolve(
         let Some(mode) = mode(r, entry, kind) else { continue };
         let owner = entry.owner.as_ref().map(|o| o.get_ref().clone()).unwrap_or_else(|| "root".into());
         let group = entry.group.as_ref().map(|g| g.get_ref().clone()).unwrap_or_else(|| "root".into());
+        let invalid = [(&entry.owner, "owner"), (&entry.group, "group")]
+            .into_iter()
+            .filter_map(|(value, key)| value.as_ref().map(|v| (v, key)))
+            .find(|(v, _)| !super::services::valid_account_name(v.get_ref()));
+        if let Some((value, key)) = invalid {
+            r.push(
+                value.span(),
+                format!("{key} `{}` is not a valid account name", value.get_ref().escape_default()),
+                "invalid name",
+                super::services::ACCOUNT_HELP,
+            );
+            continue;
+        }
         let dest = match &entry.dest {
             Some(d) => match expand(d.get_ref(), &vars) {
                 Ok(text) => Some((text, d.span())),
@@ -160,6 +175,7 @@ pub(super) fn resolve(
         }
 
         for (dest, dest_span, source, size) in items {
+            let dest = system_paths::canonical(r.format, &dest);
             if let Err(why) = check_dest(&dest) {
                 r.push(
                     dest_span,
@@ -178,6 +194,52 @@ pub(super) fn resolve(
                     format!("the first entry for it is on line {line}; remove one of them"),
                 );
                 continue;
+            }
+            if kind == FileKind::Dir && system_paths::is_base_dir(&dest) {
+                r.push(
+                    dest_span,
+                    format!("`{dest}` belongs to the base system; a package must not own it"),
+                    "system directory",
+                    "name a directory of the package's own, such as /var/lib/NAME; parents are added as needed",
+                );
+                continue;
+            }
+            if (owner != "root" || group != "root")
+                && let Some(why) = system_paths::script_path_problem(&dest)
+            {
+                r.push(
+                    dest_span,
+                    format!("{why}; files with an owner other than root are chowned by the install scripts"),
+                    "unsafe path",
+                    "use a plain path of letters, digits and - _ . / + @ , : = ~",
+                );
+                continue;
+            }
+            if kind == FileKind::Unit
+                && let Some(c) = file_name_of(&dest).chars().find(|c| !(c.is_ascii_alphanumeric() || ":-_.@\\".contains(*c)))
+            {
+                r.push(
+                    dest_span,
+                    format!("`{}` is not a valid unit name: systemd does not allow {c:?}", file_name_of(&dest).escape_default()),
+                    "invalid unit name",
+                    "unit names use letters, digits and : - _ . @ \\ only (systemd.unit(5))",
+                );
+                continue;
+            }
+            if kind == FileKind::Unit
+                && let Some((other, first)) = units.get(file_name_of(&dest))
+            {
+                let line = line_of(&r.manifest.text, first.start);
+                r.push(
+                    dest_span,
+                    format!("unit `{}` is installed twice: at {other} (line {line}) and at {dest}", file_name_of(&dest)),
+                    "same unit name",
+                    "systemd loads only one of them; remove one of the entries",
+                );
+                continue;
+            }
+            if kind == FileKind::Unit {
+                units.insert(file_name_of(&dest).to_string(), (dest.clone(), dest_span.clone()));
             }
             seen.insert(dest.clone(), dest_span);
             out.files.push(PackageFile {
@@ -332,9 +394,16 @@ pub(super) fn sources(root: &Path, pattern: &str) -> Result<Vec<(std::path::Path
     }
 }
 
+fn file_name_of(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
 fn check_dest(dest: &str) -> Result<(), String> {
     if !dest.starts_with('/') {
         return Err(format!("destination `{dest}` is not an absolute path"));
+    }
+    if dest.chars().any(char::is_control) {
+        return Err(format!("destination `{}` contains a control character", dest.escape_default()));
     }
     if Path::new(dest).components().any(|c| matches!(c, Component::ParentDir)) {
         return Err(format!("destination `{dest}` contains `..`"));
@@ -371,46 +440,15 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
-/// Directories every system has. rpm creates missing parents itself and records which package
-/// owns each directory, so an rpm must not claim these; dpkg needs every parent in the archive.
-const SYSTEM_DIRS: &[&str] = &[
-    "/etc",
-    "/opt",
-    "/run",
-    "/srv",
-    "/usr",
-    "/usr/bin",
-    "/usr/include",
-    "/usr/lib",
-    "/usr/lib/systemd",
-    "/usr/lib/systemd/system",
-    "/usr/lib/sysusers.d",
-    "/usr/lib/tmpfiles.d",
-    "/usr/lib64",
-    "/usr/libexec",
-    "/usr/sbin",
-    "/usr/share",
-    "/usr/share/doc",
-    "/usr/share/licenses",
-    "/usr/share/man",
-    "/var",
-    "/var/cache",
-    "/var/lib",
-    "/var/log",
-];
-
-fn is_system_dir(path: &str) -> bool {
-    SYSTEM_DIRS.contains(&path) || path.strip_prefix("/usr/share/man/man").is_some_and(|s| !s.contains('/'))
-}
-
 /// Add every missing parent directory (0755 root:root) and sort so parents precede contents.
-/// With `own_system_dirs` false, well-known system directories are left out (rpm).
+/// With `own_system_dirs` false, the base system's directories are left out (rpm creates missing
+/// parents itself and records which package owns each directory, so an rpm must not claim them).
 pub(super) fn add_parent_dirs(files: &mut Vec<PackageFile>, own_system_dirs: bool) {
     let mut by_path: BTreeMap<String, PackageFile> = files.drain(..).map(|f| (f.path.clone(), f)).collect();
     let parents: Vec<String> = by_path
         .keys()
         .flat_map(|p| Path::new(p).ancestors().skip(1).map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>())
-        .filter(|p| p != "/" && (own_system_dirs || !is_system_dir(p)))
+        .filter(|p| p != "/" && (own_system_dirs || !super::system_paths::is_base_dir(p)))
         .collect();
     for parent in parents {
         by_path.entry(parent.clone()).or_insert_with(|| PackageFile {

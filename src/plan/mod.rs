@@ -8,7 +8,9 @@ pub(crate) use files::line_of;
 pub mod openrc;
 pub mod relations;
 mod scripts;
+mod syntax;
 pub mod services;
+pub mod system_paths;
 pub mod version;
 
 use std::collections::BTreeMap;
@@ -274,9 +276,17 @@ fn add_service_files(package: &mut Package) {
     if package.format == Format::Apk {
         return;
     }
+    // pacman extracts files before its sysusers hook creates their owners, and its tmpfiles hook
+    // runs after that one: `z` lines give the files their owner once it exists (and at every boot).
+    let ownership: Vec<&PackageFile> = match package.format {
+        Format::Arch | Format::Pkgbuild => {
+            package.files.iter().filter(|f| f.owner != "root" || f.group != "root").collect()
+        }
+        _ => Vec::new(),
+    };
     let generated = [
         ("/usr/lib/sysusers.d", package.services.sysusers_conf(&package.name)),
-        ("/usr/lib/tmpfiles.d", package.services.tmpfiles_conf(&package.name)),
+        ("/usr/lib/tmpfiles.d", package.services.tmpfiles_conf(&package.name, &ownership)),
     ];
     for (dir, text) in generated {
         let Some(text) = text else { continue };

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use handlebars::Handlebars;
 use serde::Serialize;
 
-use super::{Package, Resolver, services};
+use super::{Package, Resolver, Source, services, syntax, system_paths};
 use crate::error::{Error, Result};
 use crate::format::Format;
 use crate::manifest::{Event, Fields};
@@ -20,26 +20,46 @@ pub(super) struct Hook {
 
 pub(super) type Hooks = BTreeMap<Event, Hook>;
 
+/// A hook is a script, not a payload.
+const HOOK_LIMIT: u64 = 1024 * 1024;
+
 pub(super) fn read_hooks(r: &mut Resolver, fields: &Fields) -> Hooks {
     let mut hooks = Hooks::new();
     let Some(scripts) = &fields.scripts else { return hooks };
     for (event, path) in scripts.hooks() {
         let full = r.manifest.root.join(path.get_ref());
-        match std::fs::read_to_string(&full) {
-            Ok(text) => {
-                let body = match text.strip_prefix("#!") {
-                    Some(rest) => rest.split_once('\n').map(|(_, b)| b).unwrap_or(""),
-                    None => &text,
-                };
-                hooks.insert(event, Hook { source: path.get_ref().clone(), body: body.trim_end().to_string() });
+        let text = match crate::limits::read_small(&full, HOOK_LIMIT).map(String::from_utf8) {
+            Ok(Ok(text)) => text,
+            Ok(Err(_)) => {
+                r.push(path.span(), format!("hook script `{}` is not UTF-8 text", path.get_ref()), "not text", "save the script as UTF-8");
+                continue;
             }
-            Err(e) => r.push(
+            Err(e) => {
+                r.push(
+                    path.span(),
+                    format!("cannot read hook script `{}`: {e}", path.get_ref()),
+                    "unreadable",
+                    "fix the path (relative to the project root)",
+                );
+                continue;
+            }
+        };
+        let body = match text.strip_prefix("#!") {
+            Some(rest) => rest.split_once('\n').map(|(_, b)| b).unwrap_or(""),
+            None => &text,
+        };
+        if let Err(why) = syntax::check(body) {
+            r.push(
                 path.span(),
-                format!("cannot read hook script `{}`: {e}", path.get_ref()),
-                "unreadable",
-                "fix the path (relative to the project root)",
-            ),
+                format!("hook script `{}` is not valid POSIX shell ({why})", path.get_ref()),
+                "invalid shell",
+                "fix the script; it runs with /bin/sh, which is dash on Debian",
+            );
+            continue;
         }
+        // A hook of comments only would leave an empty `( )`, which no shell parses.
+        let body = if has_commands(body) { body.trim_end().to_string() } else { ":".to_string() };
+        hooks.insert(event, Hook { source: path.get_ref().clone(), body });
     }
     hooks
 }
@@ -79,11 +99,13 @@ struct TemplateData<'a> {
     hooks: BTreeMap<&'static str, Option<&'a Hook>>,
     /// Anything to do at configure time before the user's hooks: users, ownership, directories.
     provision: bool,
-    /// File name of the sysusers.d / tmpfiles.d configuration, when the package ships one.
-    sysusers: Option<String>,
-    /// The sysusers.d file's text, for scripts that apply it before the file is unpacked.
-    sysusers_text: Option<String>,
-    tmpfiles: Option<String>,
+    /// The package's sysusers.d files (generated or its own), each with its text for scripts that
+    /// apply it before the file is unpacked.
+    sysusers: Vec<ConfFile>,
+    /// The users and groups distpack knows, created with useradd where systemd-sysusers is missing.
+    fallback: bool,
+    /// The package's tmpfiles.d files.
+    tmpfiles: Vec<ConfFile>,
     users: Vec<ScriptUser<'a>>,
     groups: &'a [services::SystemGroup],
     chown: Vec<Chown<'a>>,
@@ -92,8 +114,17 @@ struct TemplateData<'a> {
     directories: Vec<ScriptDir<'a>>,
     /// apk: the OpenRC services the package installs.
     openrc: Vec<String>,
-    /// Removed on purge: state the services left and `[[directories]]`.
+    /// Removed on purge: what is provably the package's own (see `purge_dirs`).
     purge_dirs: Vec<String>,
+}
+
+/// A sysusers.d or tmpfiles.d file the package installs.
+#[derive(Serialize)]
+struct ConfFile {
+    /// The file name, as systemd-sysusers and systemd-tmpfiles take it.
+    name: String,
+    path: String,
+    text: String,
 }
 
 #[derive(Serialize)]
@@ -122,7 +153,10 @@ struct Chown<'a> {
     group: &'a str,
 }
 
-/// Unit names for each systemd action, each list already shell-quoted and space-separated.
+/// Unit names for each systemd action, each list already shell-quoted and space-separated. A
+/// trigger (socket, timer, path) and the service it activates stand next to each other, trigger
+/// first, so that one systemctl call orders their jobs: restarting a socket alone while its service
+/// runs fails ("Socket service … already active, refusing").
 #[derive(Serialize, Default)]
 struct UnitLists {
     any: bool,
@@ -130,53 +164,70 @@ struct UnitLists {
     installable: bool,
     enable: Vec<String>,
     keep_disabled: Vec<String>,
-    start_or_restart: String,
-    start_only: String,
-    try_restart: String,
+    /// Started on first install: units started directly (an activated service starts through its
+    /// trigger).
+    start_on_install: String,
+    /// Restarted after an upgrade, with their whole activation group.
+    restart_after_upgrade: String,
+    /// Restarted after an upgrade only where running: units the package does not start.
+    try_restart_after_upgrade: String,
+    /// rpm: try-restarted after an upgrade (%systemd_postun_with_restart), whether started or not.
+    try_restart_any: String,
+    /// Stopped before an upgrade and started again after it (no restart on upgrade).
     stop_before_upgrade: String,
+    start_after_upgrade: String,
     stop_on_remove: String,
     purge: String,
-    /// rpm: enabled through `systemctl preset`, started on first install, try-restarted after upgrades.
+    /// rpm: enabled through `systemctl preset` on first install.
     preset: String,
-    start_on_install: String,
-    restart_after_upgrade: String,
     /// Arch: units whose enabling the install message explains.
     hint: Vec<String>,
 }
 
+/// What purge removes: the State/Cache/Logs directories of the package's units that systemd
+/// accepts (`UnitFile::persistent_directories`), and `[[directories]]` with `purge = true`; each
+/// below a directory of the package's own, never a system path.
 fn purge_dirs(services: &services::Services) -> Vec<String> {
     let mut dirs: Vec<String> = services.units.iter().flat_map(|u| u.file.persistent_directories()).collect();
-    dirs.extend(services.directories.iter().map(|d| d.path.clone()));
+    dirs.extend(services.directories.iter().filter(|d| d.purge).map(|d| d.path.clone()));
+    dirs.retain(|d| system_paths::purge_refusal(d).is_none() && system_paths::script_path_problem(d).is_none());
     dirs.sort();
     dirs.dedup();
     dirs
 }
 
 fn unit_lists(units: &[services::ServiceUnit]) -> UnitLists {
-    // Template units act only through instances, which the package cannot know. Triggers
-    // (sockets, timers, paths) come first so that stopping them cannot re-activate a service.
-    let mut units: Vec<&services::ServiceUnit> = units.iter().filter(|u| !u.template).collect();
-    units.sort_by_key(|u| (u.file.activates().is_none(), u.name.clone()));
+    // Template units act only through instances, which the package cannot know.
+    let units: Vec<&services::ServiceUnit> = units.iter().filter(|u| !u.template).collect();
+    // Group order: each trigger, then the service it activates; then the units no trigger starts.
+    let mut ordered: Vec<&services::ServiceUnit> = Vec::new();
+    for trigger in units.iter().filter(|u| u.file.activates().is_some()) {
+        ordered.push(trigger);
+        ordered.extend(units.iter().filter(|u| u.activated_by.as_deref() == Some(trigger.name.as_str())));
+    }
+    let mut rest: Vec<&services::ServiceUnit> =
+        units.iter().copied().filter(|u| !ordered.iter().any(|o| o.name == u.name)).collect();
+    rest.sort_by(|a, b| a.name.cmp(&b.name));
+    ordered.extend(rest);
     let quoted = |pick: &dyn Fn(&services::ServiceUnit) -> bool| {
-        units.iter().filter(|u| pick(u)).map(|u| format!("'{}'", u.name)).collect::<Vec<_>>().join(" ")
+        ordered.iter().filter(|u| pick(u)).map(|u| format!("'{}'", u.name)).collect::<Vec<_>>().join(" ")
     };
-    // A unit that a socket, timer or path of the package activates is started through it.
     let direct = |u: &services::ServiceUnit| u.activated_by.is_none();
     UnitLists {
-        any: !units.is_empty(),
-        installable: units.iter().any(|u| u.installable),
-        enable: units.iter().filter(|u| u.installable && u.enable).map(|u| u.name.clone()).collect(),
-        keep_disabled: units.iter().filter(|u| u.installable && !u.enable).map(|u| u.name.clone()).collect(),
-        start_or_restart: quoted(&|u| direct(u) && u.start && u.restart_on_upgrade),
-        start_only: quoted(&|u| direct(u) && u.start && !u.restart_on_upgrade),
-        try_restart: quoted(&|u| direct(u) && !u.start && u.restart_on_upgrade),
-        stop_before_upgrade: quoted(&|u| direct(u) && !u.restart_on_upgrade),
+        any: !ordered.is_empty(),
+        installable: ordered.iter().any(|u| u.installable),
+        enable: ordered.iter().filter(|u| u.installable && u.enable).map(|u| u.name.clone()).collect(),
+        keep_disabled: ordered.iter().filter(|u| u.installable && !u.enable).map(|u| u.name.clone()).collect(),
+        start_on_install: quoted(&|u| direct(u) && u.start),
+        restart_after_upgrade: quoted(&|u| u.start && u.restart_on_upgrade),
+        try_restart_after_upgrade: quoted(&|u| !u.start && u.restart_on_upgrade),
+        try_restart_any: quoted(&|u| u.restart_on_upgrade),
+        stop_before_upgrade: quoted(&|u| !u.restart_on_upgrade),
+        start_after_upgrade: quoted(&|u| direct(u) && u.start && !u.restart_on_upgrade),
         stop_on_remove: quoted(&|_| true),
         purge: quoted(&|u| u.installable),
         preset: quoted(&|u| u.installable && u.enable),
-        start_on_install: quoted(&|u| direct(u) && u.start),
-        restart_after_upgrade: quoted(&|u| direct(u) && u.restart_on_upgrade),
-        hint: units.iter().filter(|u| u.installable).map(|u| u.name.clone()).collect(),
+        hint: ordered.iter().filter(|u| u.installable).map(|u| u.name.clone()).collect(),
     }
 }
 
@@ -207,30 +258,27 @@ const ALL_EVENTS: [Event; 7] = [
     Event::Purge,
 ];
 
-/// Render the scripts `package` needs; a native script with nothing to do is left out.
+/// Render the scripts `package` needs; a native script with nothing to do is left out. Every
+/// script is checked with `sh -n` before it goes into a package.
 pub(super) fn render(package: &Package, hooks: &Hooks) -> Result<BTreeMap<String, String>> {
     let mut engine = Handlebars::new();
     engine.set_strict_mode(true);
     engine.register_escape_fn(handlebars::no_escape);
     let services = &package.services;
-    let conf = |dir: &str| {
-        let path = format!("{dir}/{}.conf", package.name);
-        package.files.iter().any(|f| f.path == path).then(|| format!("{}.conf", package.name))
-    };
     let chown: Vec<Chown> = package
         .files
         .iter()
         .filter(|f| f.owner != "root" || f.group != "root")
         .map(|f| Chown { path: &f.path, owner: &f.owner, group: &f.group })
         .collect();
-    let sysusers = conf("/usr/lib/sysusers.d");
-    let tmpfiles = conf("/usr/lib/tmpfiles.d");
+    let sysusers = conf_files(package, "/usr/lib/sysusers.d/")?;
+    let tmpfiles = conf_files(package, "/usr/lib/tmpfiles.d/")?;
     let data = TemplateData {
         name: &package.name,
         hooks: ALL_EVENTS.iter().map(|e| (event_key(*e), hooks.get(e))).collect(),
-        provision: sysusers.is_some() || tmpfiles.is_some() || !chown.is_empty(),
+        provision: !sysusers.is_empty() || !tmpfiles.is_empty() || !chown.is_empty(),
+        fallback: !services.users.is_empty() || !services.groups.is_empty(),
         sysusers,
-        sysusers_text: services.sysusers_conf(&package.name),
         tmpfiles,
         users: services
             .users
@@ -264,8 +312,46 @@ pub(super) fn render(package: &Package, hooks: &Hooks) -> Result<BTreeMap<String
             )
         })?;
         if has_commands(&text) {
+            syntax::check(&text).map_err(|why| {
+                Error::invalid(
+                    format!("the {name} script distpack rendered for {} is not valid shell: {why}", package.format),
+                    "this is a bug in distpack, and no package was written; please report it with the manifest",
+                )
+            })?;
             out.insert(name.to_string(), text);
         }
     }
     Ok(out)
 }
+
+/// The `.conf` files the package installs in `dir` (sysusers.d, tmpfiles.d), with their text.
+fn conf_files(package: &Package, dir: &str) -> Result<Vec<ConfFile>> {
+    // A sysusers.d file is a few lines; anything larger is not one.
+    const LIMIT: u64 = 64 * 1024;
+    let mut out = Vec::new();
+    for file in &package.files {
+        let Some(name) = file.path.strip_prefix(dir).filter(|n| !n.contains('/') && n.ends_with(".conf")) else {
+            continue;
+        };
+        let bytes = match &file.source {
+            Source::Generated { bytes } => bytes.clone(),
+            Source::File { path } => crate::limits::read_small(path, LIMIT)?,
+            Source::Directory | Source::Symlink { .. } => continue,
+        };
+        let text = String::from_utf8(bytes).map_err(|_| {
+            Error::invalid(format!("{} is not UTF-8 text", file.path), "sysusers.d and tmpfiles.d files are text")
+        })?;
+        if text.lines().any(|l| l.trim() == HEREDOC_END) {
+            return Err(Error::invalid(
+                format!("{} contains the line {HEREDOC_END}", file.path),
+                "remove that line; the install scripts use it to embed the file",
+            ));
+        }
+        let text = if text.ends_with('\n') || text.is_empty() { text } else { format!("{text}\n") };
+        out.push(ConfFile { name: name.to_string(), path: file.path.clone(), text });
+    }
+    Ok(out)
+}
+
+/// Ends the here-document that carries a sysusers.d file into rpm's %pre.
+const HEREDOC_END: &str = "DISTPACK_SYSUSERS";

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::{PackageFile, Resolver, Source};
+use super::{PackageFile, Resolver, Source, system_paths};
 use crate::format::Format;
 use crate::manifest::{FileKind, LoadedManifest};
 use crate::unit::{UnitFile, UnitKind};
@@ -66,6 +66,8 @@ pub struct TmpfilesDir {
     pub mode: u32,
     pub owner: String,
     pub group: String,
+    /// Removed on purge (`purge = true`, checked to be the package's own).
+    pub purge: bool,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
@@ -131,8 +133,9 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
 
     let (enable, start, restart) = policy(r.format);
     let mut services = Services::default();
-    for (path, source, file) in units {
-        let options = manifest.raw.systemd.options_for(&file.name);
+    let all = units;
+    for (path, source, file) in all.iter().cloned() {
+        let options = unit_options(&manifest.raw.systemd, &file, &all);
         let activated_by = activated.iter().find(|(target, _)| *target == file.name).map(|(_, by)| by.clone());
         services.units.push(ServiceUnit {
             name: file.name.clone(),
@@ -165,6 +168,10 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
                 "system = false",
                 "packages provision system users only; remove `system = false`",
             );
+        }
+        if let Some(why) = user_problem(u) {
+            r.push(declared.span(), format!("user `{}`: {why}", u.name), "unsafe value", "use plain absolute paths and names");
+            continue;
         }
         if services.users.iter().any(|x| x.name == u.name) {
             r.push(
@@ -228,33 +235,82 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
     }
 
     for declared in &manifest.raw.directories {
-        let d = declared.get_ref();
-        let path = d.path.get_ref().clone();
-        if !path.starts_with('/') || path.split('/').any(|c| c == "..") {
-            r.push(
-                d.path.span(),
-                format!("directory `{path}` must be an absolute path without `..`"),
-                "invalid path",
-                "use an absolute path such as /var/lib/NAME",
-            );
-            continue;
+        if let Some(dir) = directory(r, declared.get_ref()) {
+            services.directories.push(dir);
         }
-        let mode = d.mode.as_ref().map(|m| *m.get_ref()).unwrap_or(0o755);
-        services.directories.push(TmpfilesDir {
-            path,
-            mode,
-            owner: d.owner.clone().unwrap_or_else(|| "root".into()),
-            group: d.group.clone().or_else(|| d.owner.clone()).unwrap_or_else(|| "root".into()),
-        });
     }
     services
 }
 
-const ACCOUNT_HELP: &str =
+/// Each unit's enable/start/restart settings. A socket, timer or path unit and the service it
+/// activates are one group: without a `[systemd.units]` table of its own, the trigger follows the
+/// service's, so `start = false` on `x.service` also keeps `x.socket` from listening.
+fn unit_options(
+    systemd: &crate::manifest::Systemd,
+    file: &UnitFile,
+    units: &[(String, String, UnitFile)],
+) -> crate::manifest::UnitOptions {
+    let governing = match file.activates() {
+        Some(target) if !systemd.units.contains_key(&file.name) && units.iter().any(|(_, _, u)| u.name == target) => {
+            target
+        }
+        _ => file.name.clone(),
+    };
+    systemd.options_for(&governing)
+}
+
+/// A `[[directories]]` entry, validated: its path and names go into tmpfiles.d lines and scripts,
+/// and purge removes it only when it asks and is provably the package's own.
+fn directory(r: &mut Resolver, d: &crate::manifest::Directory) -> Option<TmpfilesDir> {
+    let path = d.path.get_ref().clone();
+    let refusal = system_paths::script_path_problem(&path)
+        .map(|why| (why, "use a plain absolute path such as /var/lib/NAME"))
+        .or_else(|| {
+            system_paths::is_base_dir(&path)
+                .then(|| (format!("`{path}` belongs to the base system"), "name a directory of the package's own, such as /var/lib/NAME"))
+        })
+        .or_else(|| {
+            d.purge.then(|| system_paths::purge_refusal(&path)).flatten().map(|why| {
+                (format!("{why}, so purge must not remove it"), "use a directory of the package's own, such as /var/lib/NAME, or remove `purge = true`")
+            })
+        });
+    if let Some((why, help)) = refusal {
+        r.push(d.path.span(), format!("[[directories]] {why}"), "refused", help);
+        return None;
+    }
+    let owner = d.owner.clone().unwrap_or_else(|| "root".into());
+    let group = d.group.clone().unwrap_or_else(|| owner.clone());
+    if let Some(bad) = [&owner, &group].into_iter().find(|n| !valid_account_name(n)) {
+        r.push(d.path.span(), format!("[[directories]] owner or group `{}` is not a valid account name", bad.escape_default()), "invalid name", ACCOUNT_HELP);
+        return None;
+    }
+    let mode = d.mode.as_ref().map(|m| *m.get_ref()).unwrap_or(0o755);
+    Some(TmpfilesDir { path, mode, owner, group, purge: d.purge })
+}
+
+/// Why a declared user's home, shell, groups or description cannot go into useradd, adduser and
+/// sysusers.d lines, if they cannot.
+fn user_problem(u: &crate::manifest::User) -> Option<String> {
+    for (key, value) in [("home", &u.home), ("shell", &u.shell)] {
+        if let Some(why) = value.as_deref().and_then(system_paths::script_path_problem) {
+            return Some(format!("{key}: {why}"));
+        }
+    }
+    if let Some(group) = u.groups.iter().find(|g| !valid_account_name(g)) {
+        return Some(format!("group `{}` is not a valid group name ({ACCOUNT_HELP})", group.escape_default()));
+    }
+    let description = u.description.as_deref().unwrap_or("");
+    if let Some(c) = description.chars().find(|c| c.is_control() || "'\"\\:".contains(*c)) {
+        return Some(format!("the description contains {c:?}, which passwd entries and scripts cannot hold"));
+    }
+    None
+}
+
+pub(crate) const ACCOUNT_HELP: &str =
     "use lowercase letters, digits, `_` and `-`, starting with a letter or `_`, at most 31 characters";
 
 /// The portable subset of user and group names (what useradd and systemd-sysusers both accept).
-fn valid_account_name(name: &str) -> bool {
+pub(crate) fn valid_account_name(name: &str) -> bool {
     let mut chars = name.chars();
     name.len() <= 31
         && chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
@@ -281,14 +337,18 @@ impl Services {
         Some(out)
     }
 
-    /// `/usr/lib/tmpfiles.d/NAME.conf` for `[[directories]]`, if there are any.
-    pub fn tmpfiles_conf(&self, package: &str) -> Option<String> {
-        if self.directories.is_empty() {
+    /// `/usr/lib/tmpfiles.d/NAME.conf` for `[[directories]]` and files whose owner must be set
+    /// after install (`owned`), if there are any.
+    pub fn tmpfiles_conf(&self, package: &str, owned: &[&PackageFile]) -> Option<String> {
+        if self.directories.is_empty() && owned.is_empty() {
             return None;
         }
-        let mut out = format!("# Directories of {package} (tmpfiles.d(5)).\n");
+        let mut out = format!("# Directories and ownership of {package} (tmpfiles.d(5)).\n");
         for d in &self.directories {
             out += &format!("d {} {:04o} {} {} -\n", d.path, d.mode, d.owner, d.group);
+        }
+        for f in owned {
+            out += &format!("z {} {:04o} {} {} -\n", f.path, f.mode, f.owner, f.group);
         }
         Some(out)
     }

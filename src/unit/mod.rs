@@ -246,17 +246,16 @@ impl UnitFile {
 
     /// What purge removes: the State/Cache/Logs directories systemd created for the service, and
     /// for `DynamicUser=yes` their real location under `private/` (the plain path is a symlink).
+    /// Only values systemd itself accepts count (see [`exec_directory`]); anything else is not
+    /// provably the service's own, so it is kept.
     pub fn persistent_directories(&self) -> Vec<String> {
         let dynamic = self.is_true("Service", "DynamicUser");
         let mut out = Vec::new();
         for (key, root) in
             [("StateDirectory", "/var/lib"), ("CacheDirectory", "/var/cache"), ("LogsDirectory", "/var/log")]
         {
-            for (dir, _) in self.list("Service", key) {
-                let dir = dir.split(':').next().unwrap_or(&dir).trim_matches('/').to_string();
-                if dir.is_empty() || dir.split('/').any(|c| c == "..") {
-                    continue;
-                }
+            for (value, _) in self.list("Service", key) {
+                let Some(dir) = self.exec_directory(&value) else { continue };
                 out.push(format!("{root}/{dir}"));
                 if dynamic {
                     out.push(format!("{root}/private/{dir}"));
@@ -264,6 +263,35 @@ impl UnitFile {
             }
         }
         out
+    }
+
+    /// One `StateDirectory=`-style word as systemd reads it (systemd.exec(5)): the part before
+    /// `:`, with the unit-name specifiers a non-template unit can resolve expanded, relative,
+    /// normalized, no `.` or `..`, not below `private/`. `None` for a value systemd refuses or
+    /// that distpack cannot resolve without the running system.
+    pub fn exec_directory(&self, value: &str) -> Option<String> {
+        let raw = value.split(':').next().unwrap_or(value);
+        let mut dir = String::new();
+        let mut chars = raw.chars();
+        while let Some(c) = chars.next() {
+            if c != '%' {
+                dir.push(c);
+                continue;
+            }
+            match chars.next() {
+                Some('%') => dir.push('%'),
+                Some('n') if !self.is_template() => dir.push_str(&self.name),
+                Some('N' | 'p') if !self.is_template() => dir.push_str(self.stem()),
+                _ => return None,
+            }
+        }
+        let normal = !dir.is_empty()
+            && !dir.starts_with('/')
+            && !dir.ends_with('/')
+            && dir.split('/').all(|c| !matches!(c, "" | "." | ".."))
+            && dir.split('/').next() != Some("private")
+            && dir.chars().all(|c| c.is_ascii_graphic() && !"'\"\\`$".contains(c));
+        normal.then_some(dir)
     }
 
     /// Directories systemd creates for the service under /var/lib, /var/cache, /var/log, /run, /etc.
@@ -335,6 +363,21 @@ WantedBy=multi-user.target
         assert_eq!(u.managed_directories(), ["/var/lib/demo", "/var/lib/demo/sub"]);
         assert!(u.is_installable());
         assert!(!u.is_template());
+    }
+
+    #[test]
+    fn exec_directories_are_read_as_systemd_reads_them() {
+        let u = UnitFile::parse("kv.service", "");
+        assert_eq!(u.exec_directory("kv").as_deref(), Some("kv"));
+        assert_eq!(u.exec_directory("kv/db:kv-link").as_deref(), Some("kv/db"));
+        assert_eq!(u.exec_directory("%N").as_deref(), Some("kv"));
+        for refused in ["", ".", "/var/lib", "a/../b", "a//b", "a/", "private/x", "%i", "it's", "a b"] {
+            assert_eq!(u.exec_directory(refused), None, "{refused:?}");
+        }
+        let template = UnitFile::parse("kv@.service", "");
+        assert_eq!(template.exec_directory("%N"), None);
+        let dynamic = UnitFile::parse("kv.service", "[Service]\nDynamicUser=yes\nStateDirectory=kv /var/lib\n");
+        assert_eq!(dynamic.persistent_directories(), ["/var/lib/kv", "/var/lib/private/kv"]);
     }
 
     #[test]
