@@ -216,11 +216,15 @@ pub(super) fn resolve(
                 continue;
             }
             if kind == FileKind::Unit
-                && let Some(c) = file_name_of(&dest).chars().find(|c| !(c.is_ascii_alphanumeric() || ":-_.@\\".contains(*c)))
+                && let Some(c) =
+                    file_name_of(&dest).chars().find(|c| !(c.is_ascii_alphanumeric() || ":-_.@\\".contains(*c)))
             {
                 r.push(
                     dest_span,
-                    format!("`{}` is not a valid unit name: systemd does not allow {c:?}", file_name_of(&dest).escape_default()),
+                    format!(
+                        "`{}` is not a valid unit name: systemd does not allow {c:?}",
+                        file_name_of(&dest).escape_default()
+                    ),
                     "invalid unit name",
                     "unit names use letters, digits and : - _ . @ \\ only (systemd.unit(5))",
                 );
@@ -232,7 +236,10 @@ pub(super) fn resolve(
                 let line = line_of(&r.manifest.text, first.start);
                 r.push(
                     dest_span,
-                    format!("unit `{}` is installed twice: at {other} (line {line}) and at {dest}", file_name_of(&dest)),
+                    format!(
+                        "unit `{}` is installed twice: at {other} (line {line}) and at {dest}",
+                        file_name_of(&dest)
+                    ),
                     "same unit name",
                     "systemd loads only one of them; remove one of the entries",
                 );

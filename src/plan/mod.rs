@@ -8,8 +8,8 @@ pub(crate) use files::line_of;
 pub mod openrc;
 pub mod relations;
 mod scripts;
-mod syntax;
 pub mod services;
+mod syntax;
 pub mod system_paths;
 pub mod version;
 

@@ -31,7 +31,12 @@ pub(super) fn read_hooks(r: &mut Resolver, fields: &Fields) -> Hooks {
         let text = match crate::limits::read_small(&full, HOOK_LIMIT).map(String::from_utf8) {
             Ok(Ok(text)) => text,
             Ok(Err(_)) => {
-                r.push(path.span(), format!("hook script `{}` is not UTF-8 text", path.get_ref()), "not text", "save the script as UTF-8");
+                r.push(
+                    path.span(),
+                    format!("hook script `{}` is not UTF-8 text", path.get_ref()),
+                    "not text",
+                    "save the script as UTF-8",
+                );
                 continue;
             }
             Err(e) => {

@@ -170,7 +170,12 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
             );
         }
         if let Some(why) = user_problem(u) {
-            r.push(declared.span(), format!("user `{}`: {why}", u.name), "unsafe value", "use plain absolute paths and names");
+            r.push(
+                declared.span(),
+                format!("user `{}`: {why}", u.name),
+                "unsafe value",
+                "use plain absolute paths and names",
+            );
             continue;
         }
         if services.users.iter().any(|x| x.name == u.name) {
@@ -266,12 +271,19 @@ fn directory(r: &mut Resolver, d: &crate::manifest::Directory) -> Option<Tmpfile
     let refusal = system_paths::script_path_problem(&path)
         .map(|why| (why, "use a plain absolute path such as /var/lib/NAME"))
         .or_else(|| {
-            system_paths::is_base_dir(&path)
-                .then(|| (format!("`{path}` belongs to the base system"), "name a directory of the package's own, such as /var/lib/NAME"))
+            system_paths::is_base_dir(&path).then(|| {
+                (
+                    format!("`{path}` belongs to the base system"),
+                    "name a directory of the package's own, such as /var/lib/NAME",
+                )
+            })
         })
         .or_else(|| {
             d.purge.then(|| system_paths::purge_refusal(&path)).flatten().map(|why| {
-                (format!("{why}, so purge must not remove it"), "use a directory of the package's own, such as /var/lib/NAME, or remove `purge = true`")
+                (
+                    format!("{why}, so purge must not remove it"),
+                    "use a directory of the package's own, such as /var/lib/NAME, or remove `purge = true`",
+                )
             })
         });
     if let Some((why, help)) = refusal {
@@ -281,7 +293,12 @@ fn directory(r: &mut Resolver, d: &crate::manifest::Directory) -> Option<Tmpfile
     let owner = d.owner.clone().unwrap_or_else(|| "root".into());
     let group = d.group.clone().unwrap_or_else(|| owner.clone());
     if let Some(bad) = [&owner, &group].into_iter().find(|n| !valid_account_name(n)) {
-        r.push(d.path.span(), format!("[[directories]] owner or group `{}` is not a valid account name", bad.escape_default()), "invalid name", ACCOUNT_HELP);
+        r.push(
+            d.path.span(),
+            format!("[[directories]] owner or group `{}` is not a valid account name", bad.escape_default()),
+            "invalid name",
+            ACCOUNT_HELP,
+        );
         return None;
     }
     let mode = d.mode.as_ref().map(|m| *m.get_ref()).unwrap_or(0o755);

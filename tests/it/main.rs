@@ -17,6 +17,7 @@ mod pkgbuild;
 mod profiles;
 mod reproducible;
 mod rpm;
+mod scripts;
 mod services;
 mod support;
 mod vm;

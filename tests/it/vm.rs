@@ -7,12 +7,13 @@ use std::process::Command;
 
 use crate::support::*;
 
-fn vm_enabled() -> bool {
-    let enabled = std::env::var("DISTPACK_VM").is_ok_and(|v| v == "1");
-    if !enabled {
-        eprintln!("not booting the acceptance VM: set DISTPACK_VM=1 (ci/test does)");
-    }
-    enabled
+/// The VM scenarios are ignored by default; run with `--ignored`, they need DISTPACK_VM=1 (the
+/// image built by ci/vm/build-image) and fail without it.
+fn require_vm() {
+    assert!(
+        std::env::var("DISTPACK_VM").is_ok_and(|v| v == "1"),
+        "the VM scenarios need DISTPACK_VM=1 and the image from ci/vm/build-image (ci/test does both)"
+    );
 }
 
 /// Run one scenario with `inputs` (file name in the guest → local path); returns exit code and output.
@@ -61,17 +62,16 @@ fn replace_in(path: &Path, from: &str, to: &str) {
 }
 
 #[test]
+#[ignore = "boots the acceptance VM: ci/test runs it with DISTPACK_VM=1"]
 fn vm_install_runs_the_service_under_a_dynamic_user() {
-    if vm_enabled() {
-        assert_passed("install", &[("healthd.deb", example_deb())]);
-    }
+    require_vm();
+    assert_passed("install", &[("healthd.deb", example_deb())]);
 }
 
 #[test]
+#[ignore = "boots the acceptance VM: ci/test runs it with DISTPACK_VM=1"]
 fn vm_upgrade_keeps_the_edited_conffile_and_restarts_into_v2() {
-    if !vm_enabled() {
-        return;
-    }
+    require_vm();
     let (_v2_dir, v2) = example_variant(
         "deb",
         |dir| replace_in(&dir.join("Cargo.toml"), "version = \"1.4.2\"", "version = \"1.4.3\""),
@@ -82,26 +82,24 @@ fn vm_upgrade_keeps_the_edited_conffile_and_restarts_into_v2() {
 }
 
 #[test]
+#[ignore = "boots the acceptance VM: ci/test runs it with DISTPACK_VM=1"]
 fn vm_remove_keeps_the_conffile_and_purge_leaves_nothing() {
-    if vm_enabled() {
-        assert_passed("remove-purge", &[("healthd.deb", example_deb())]);
-    }
+    require_vm();
+    assert_passed("remove-purge", &[("healthd.deb", example_deb())]);
 }
 
 #[test]
+#[ignore = "boots the acceptance VM: ci/test runs it with DISTPACK_VM=1"]
 fn vm_static_user_variant_is_provisioned_and_purged() {
-    if !vm_enabled() {
-        return;
-    }
+    require_vm();
     let (_dir, deb) = example_variant("deb", user_variant, &[]);
     assert_passed("static-user", &[("healthd-user.deb", &deb)]);
 }
 
 #[test]
+#[ignore = "boots the acceptance VM: ci/test runs it with DISTPACK_VM=1"]
 fn vm_reports_a_broken_unit_with_the_guest_journal() {
-    if !vm_enabled() {
-        return;
-    }
+    require_vm();
     // distpack check refuses this unit (U002); the harness must catch it too, with the journal.
     let (_dir, deb) = example_variant(
         "deb",
@@ -133,10 +131,9 @@ fn user_variant(dir: &Path) {
 }
 
 #[test]
+#[ignore = "boots the acceptance VM: ci/test runs it with DISTPACK_VM=1"]
 fn vm_rpm_install_enable_upgrade_erase() {
-    if !vm_enabled() {
-        return;
-    }
+    require_vm();
     let rpm = example_rpm();
     let (_v2_dir, v2) = example_variant(
         "rpm",
@@ -153,17 +150,16 @@ fn vm_rpm_install_enable_upgrade_erase() {
 }
 
 #[test]
+#[ignore = "boots the acceptance VM: ci/test runs it with DISTPACK_VM=1"]
 fn vm_rpm_static_user_is_created_by_pre() {
-    if !vm_enabled() {
-        return;
-    }
+    require_vm();
     let (_dir, rpm) = example_variant("rpm", user_variant, &[]);
     assert_passed("rpm-static-user", &[("healthd-user.rpm", &rpm)]);
 }
 
 #[test]
+#[ignore = "boots the acceptance VM: ci/test runs it with DISTPACK_VM=1"]
 fn vm_arch_install_is_not_enabled_and_remove_keeps_a_pacsave() {
-    if vm_enabled() {
-        assert_passed("arch-lifecycle", &[("healthd.pkg.tar.zst", example_arch())]);
-    }
+    require_vm();
+    assert_passed("arch-lifecycle", &[("healthd.pkg.tar.zst", example_arch())]);
 }
