@@ -158,10 +158,8 @@ struct Chown<'a> {
     group: &'a str,
 }
 
-/// Unit names for each systemd action, each list already shell-quoted and space-separated. A
-/// trigger (socket, timer, path) and the service it activates stand next to each other, trigger
-/// first, so that one systemctl call orders their jobs: restarting a socket alone while its service
-/// runs fails ("Socket service … already active, refusing").
+/// Unit names for each systemd action, each list already shell-quoted and space-separated.
+/// Triggers (sockets, timers, paths) come before the units they activate.
 #[derive(Serialize, Default)]
 struct UnitLists {
     any: bool,
@@ -172,12 +170,14 @@ struct UnitLists {
     /// Started on first install: units started directly (an activated service starts through its
     /// trigger).
     start_on_install: String,
-    /// Restarted after an upgrade, with their whole activation group.
+    /// Units outside an activation group, restarted after an upgrade.
     restart_after_upgrade: String,
-    /// Restarted after an upgrade only where running: units the package does not start.
+    /// Units outside an activation group, restarted after an upgrade only where running.
     try_restart_after_upgrade: String,
-    /// rpm: try-restarted after an upgrade (%systemd_postun_with_restart), whether started or not.
-    try_restart_any: String,
+    /// rpm: units outside an activation group, try-restarted after an upgrade.
+    restart_standalone: String,
+    /// Activation groups restarted after an upgrade (see `Group`).
+    groups: Vec<Group>,
     /// Stopped before an upgrade and started again after it (no restart on upgrade).
     stop_before_upgrade: String,
     start_after_upgrade: String,
@@ -187,6 +187,19 @@ struct UnitLists {
     preset: String,
     /// Arch: units whose enabling the install message explains.
     hint: Vec<String>,
+}
+
+/// A service of the package and the triggers of the package that activate it, restarted together
+/// after an upgrade. systemd refuses to start a socket while its service runs ("Socket service …
+/// already active, refusing"), even within one `restart` call, so the scripts stop both, start
+/// the triggers, and start the service again only if it was running.
+#[derive(Serialize)]
+struct Group {
+    service: String,
+    triggers: String,
+    /// Start the triggers whatever their state (the package starts them); otherwise only those
+    /// that were active (try-restart).
+    start_triggers: bool,
 }
 
 /// What purge removes: the State/Cache/Logs directories of the package's units that systemd
@@ -204,29 +217,42 @@ fn purge_dirs(services: &services::Services) -> Vec<String> {
 fn unit_lists(units: &[services::ServiceUnit]) -> UnitLists {
     // Template units act only through instances, which the package cannot know.
     let units: Vec<&services::ServiceUnit> = units.iter().filter(|u| !u.template).collect();
-    // Group order: each trigger, then the service it activates; then the units no trigger starts.
-    let mut ordered: Vec<&services::ServiceUnit> = Vec::new();
-    for trigger in units.iter().filter(|u| u.file.activates().is_some()) {
-        ordered.push(trigger);
-        ordered.extend(units.iter().filter(|u| u.activated_by.as_deref() == Some(trigger.name.as_str())));
-    }
-    let mut rest: Vec<&services::ServiceUnit> =
-        units.iter().copied().filter(|u| !ordered.iter().any(|o| o.name == u.name)).collect();
-    rest.sort_by(|a, b| a.name.cmp(&b.name));
-    ordered.extend(rest);
-    let quoted = |pick: &dyn Fn(&services::ServiceUnit) -> bool| {
-        ordered.iter().filter(|u| pick(u)).map(|u| format!("'{}'", u.name)).collect::<Vec<_>>().join(" ")
+    let activated = |u: &services::ServiceUnit| u.activated_by.is_some();
+    let triggers_of = |service: &str| -> Vec<&services::ServiceUnit> {
+        units.iter().copied().filter(|t| t.file.activates().as_deref() == Some(service)).collect()
     };
-    let direct = |u: &services::ServiceUnit| u.activated_by.is_none();
+    // In a group: an activated service of the package, or one of its triggers.
+    let grouped = |u: &services::ServiceUnit| {
+        activated(u)
+            || u.file.activates().is_some_and(|s| units.iter().any(|x| x.name == s && x.activated_by.is_some()))
+    };
+    let mut ordered: Vec<&services::ServiceUnit> = units.clone();
+    ordered.sort_by_key(|u| (u.file.activates().is_none(), u.name.clone()));
+    let quote =
+        |list: &[&services::ServiceUnit]| list.iter().map(|u| format!("'{}'", u.name)).collect::<Vec<_>>().join(" ");
+    let quoted = |pick: &dyn Fn(&services::ServiceUnit) -> bool| {
+        quote(&ordered.iter().copied().filter(|u| pick(u)).collect::<Vec<_>>())
+    };
+    let direct = |u: &services::ServiceUnit| !activated(u);
+    let groups = ordered
+        .iter()
+        .filter(|u| activated(u) && u.restart_on_upgrade)
+        .map(|service| Group {
+            service: format!("'{}'", service.name),
+            triggers: quote(&triggers_of(&service.name)),
+            start_triggers: service.start,
+        })
+        .collect();
     UnitLists {
         any: !ordered.is_empty(),
         installable: ordered.iter().any(|u| u.installable),
         enable: ordered.iter().filter(|u| u.installable && u.enable).map(|u| u.name.clone()).collect(),
         keep_disabled: ordered.iter().filter(|u| u.installable && !u.enable).map(|u| u.name.clone()).collect(),
         start_on_install: quoted(&|u| direct(u) && u.start),
-        restart_after_upgrade: quoted(&|u| u.start && u.restart_on_upgrade),
-        try_restart_after_upgrade: quoted(&|u| !u.start && u.restart_on_upgrade),
-        try_restart_any: quoted(&|u| u.restart_on_upgrade),
+        restart_after_upgrade: quoted(&|u| !grouped(u) && u.start && u.restart_on_upgrade),
+        try_restart_after_upgrade: quoted(&|u| !grouped(u) && !u.start && u.restart_on_upgrade),
+        restart_standalone: quoted(&|u| !grouped(u) && u.restart_on_upgrade),
+        groups,
         stop_before_upgrade: quoted(&|u| !u.restart_on_upgrade),
         start_after_upgrade: quoted(&|u| direct(u) && u.start && !u.restart_on_upgrade),
         stop_on_remove: quoted(&|_| true),

@@ -9,7 +9,7 @@ use crate::support::*;
 const BIN: &str = "#!/bin/sh\nexec sleep infinity\n";
 
 /// Build `format` for the fixture without cargo; the artifact's path.
-fn build(fx: &Fixture, format: &str) -> PathBuf {
+pub(crate) fn build(fx: &Fixture, format: &str) -> PathBuf {
     let out = fx.dir.path().join("dist");
     let output =
         run(distpack().args(["build", "-f", format, "--no-build", "-m"]).arg(fx.manifest()).arg("-o").arg(&out));
@@ -147,7 +147,7 @@ kind = \"unit\"
 }
 
 /// A socket-activated service whose manifest says `start = false` on the service only.
-fn socket_not_started() -> Fixture {
+pub(crate) fn socket_not_started() -> Fixture {
     Fixture::new(
         &format!(
             "{PACKAGE}
@@ -168,7 +168,7 @@ start = false
 "
         ),
         &[
-            ("bin/kv-echo", BIN),
+            ("bin/kv-echo", "#!/bin/sh\necho \"kv-echo 1.0.0 started\"\nexec sleep infinity\n"),
             ("units/kv-echo.socket", "[Socket]\nListenStream=127.0.0.1:7781\n\n[Install]\nWantedBy=sockets.target\n"),
             ("units/kv-echo.service", "[Service]\nExecStart=/usr/bin/kv-echo\nDynamicUser=yes\n"),
         ],
@@ -182,11 +182,13 @@ fn start_false_on_a_service_also_keeps_its_socket_stopped() {
     let tmp = tempdir();
     run(Command::new("dpkg-deb").arg("-e").arg(&deb).arg(tmp.path()));
     let postinst = std::fs::read_to_string(tmp.path().join("postinst")).unwrap();
-    assert!(!postinst.contains("deb-systemd-invoke start"), "nothing is started:\n{postinst}");
-    assert!(postinst.contains("deb-systemd-invoke try-restart 'kv-echo.socket' 'kv-echo.service'"), "{postinst}");
+    assert!(!postinst.contains("[ -z \"${2:-}\" ]"), "nothing is started on install:\n{postinst}");
+    // An upgrade starts again only what was running.
+    assert!(postinst.contains("printf '%s\\n' \"$_distpack_triggers\" | grep -qx active; then\n\t\t\t\tdeb-systemd-invoke start 'kv-echo.socket'"), "{postinst}");
     let rpm = build(&fx, "rpm");
     let scripts = text(&run(Command::new("rpm").args(["-qp", "--scripts"]).arg(&rpm)).stdout);
-    assert!(scripts.contains("systemctl try-restart 'kv-echo.socket' 'kv-echo.service'"), "{scripts}");
+    assert!(scripts.contains("systemctl stop 'kv-echo.service' 'kv-echo.socket'"), "{scripts}");
+    assert!(!scripts.contains("systemctl start 'kv-echo.socket' >/dev/null 2>&1 || :\n\tif"), "{scripts}");
 }
 
 /// A stand-in for the distribution's filesystem package: it owns /lib and /bin as symlinks into
@@ -290,7 +292,7 @@ fn lib_destinations_install_beside_the_filesystem_package_with_pacman() {
 }
 
 /// A 0640 config whose group a sysusers.d line creates.
-fn arch_group_config() -> Fixture {
+pub(crate) fn arch_group_config() -> Fixture {
     Fixture::new(
         &format!(
             "{PACKAGE}
@@ -314,7 +316,7 @@ name = \"kvd\"
 "
         ),
         &[
-            ("bin/kvd", BIN),
+            ("bin/kvd", "#!/bin/sh\nset -e\ncat /etc/kvd/kvd.toml\nexec sleep infinity\n"),
             ("kvd.toml", "listen = \"127.0.0.1:7782\"\n"),
             (
                 "units/kvd.service",

@@ -91,12 +91,19 @@ fn timer_and_socket_start_the_trigger_not_the_service() {
         postinst.contains("deb-systemd-invoke start 'fx-backup.timer' >"),
         "the oneshot job must not run on install:\n{postinst}"
     );
-    // An upgrade restarts the trigger and its service together (dh_installsystemd).
-    assert!(postinst.contains("deb-systemd-invoke restart 'fx-backup.timer' 'fx-backup.service'"), "{postinst}");
+    // An upgrade restarts the trigger and its service together (dh_installsystemd); the service
+    // only if it was running.
+    assert!(postinst.contains("deb-systemd-invoke stop 'fx-backup.service' 'fx-backup.timer'"), "{postinst}");
+    assert!(
+        postinst.contains(
+            "if [ \"$_distpack_service\" = active ]; then\n\t\t\t\tdeb-systemd-invoke start 'fx-backup.service'"
+        ),
+        "{postinst}"
+    );
     let socket = scripts(&fixture("socket").build());
     let postinst = &socket["postinst"];
     assert!(postinst.contains("deb-systemd-invoke start 'fx-echod.socket' >"), "{postinst}");
-    assert!(postinst.contains("deb-systemd-invoke restart 'fx-echod.socket' 'fx-echod.service'"), "{postinst}");
+    assert!(postinst.contains("deb-systemd-invoke stop 'fx-echod.service' 'fx-echod.socket'"), "{postinst}");
     // Both are stopped on removal.
     assert!(socket["prerm"].contains("stop 'fx-echod.socket' 'fx-echod.service'"), "{}", socket["prerm"]);
 }

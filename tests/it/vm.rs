@@ -163,3 +163,34 @@ fn vm_arch_install_is_not_enabled_and_remove_keeps_a_pacsave() {
     require_vm();
     assert_passed("arch-lifecycle", &[("healthd.pkg.tar.zst", example_arch())]);
 }
+
+#[test]
+#[ignore = "boots the acceptance VM: ci/test runs it with DISTPACK_VM=1"]
+fn vm_socket_follows_its_service_and_upgrade_restarts_both() {
+    require_vm();
+    use crate::scripts::{build, socket_not_started};
+    let named = |fx: &Fixture| replace_in(&fx.manifest(), "name = \"fixture\"", "name = \"kv-echo\"");
+    let off = socket_not_started();
+    named(&off);
+    let off_deb = build(&off, "deb");
+    let on = socket_not_started();
+    named(&on);
+    replace_in(&on.manifest(), "start = false", "start = true");
+    let v1 = build(&on, "deb");
+    let v1_copy = tempdir();
+    let v1_path = v1_copy.path().join("v1.deb");
+    std::fs::copy(&v1, &v1_path).unwrap();
+    replace_in(&on.manifest(), "version = \"1.0.0\"", "version = \"2.0.0\"");
+    replace_in(&on.dir.path().join("bin/kv-echo"), "1.0.0", "2.0.0");
+    let v2 = build(&on, "deb");
+    assert_passed("socket-group", &[("kv-echo-off.deb", &off_deb), ("kv-echo.deb", &v1_path), ("kv-echo-v2.deb", &v2)]);
+}
+
+#[test]
+#[ignore = "boots the acceptance VM: ci/test runs it with DISTPACK_VM=1"]
+fn vm_arch_service_reads_its_0640_config_after_pacman_creates_the_group() {
+    require_vm();
+    let fx = crate::scripts::arch_group_config();
+    let pkg = crate::scripts::build(&fx, "arch");
+    assert_passed("arch-owner", &[("kvd.pkg.tar.zst", &pkg)]);
+}
