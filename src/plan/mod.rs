@@ -7,6 +7,8 @@ mod files;
 pub(crate) use files::line_of;
 pub mod openrc;
 pub mod relations;
+#[cfg(test)]
+mod script_properties;
 mod scripts;
 pub mod services;
 mod syntax;

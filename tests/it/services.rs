@@ -95,9 +95,7 @@ fn timer_and_socket_start_the_trigger_not_the_service() {
     // only if it was running.
     assert!(postinst.contains("deb-systemd-invoke stop 'fx-backup.service' 'fx-backup.timer'"), "{postinst}");
     assert!(
-        postinst.contains(
-            "if [ \"$_distpack_service\" = active ]; then\n\t\t\t\tsystemctl start 'fx-backup.service'"
-        ),
+        postinst.contains("if [ \"$_distpack_service\" = active ]; then\n\t\t\t\tsystemctl start 'fx-backup.service'"),
         "{postinst}"
     );
     let socket = scripts(&fixture("socket").build());
