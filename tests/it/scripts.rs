@@ -402,3 +402,23 @@ owner = \"{user}\"
     assert!(Path::new("/var/lib/fx-keepd-data").is_dir(), "a directory without purge = true was removed");
     std::fs::remove_dir("/var/lib/fx-keepd-data").unwrap();
 }
+
+#[test]
+fn every_script_of_these_fixtures_passes_shellcheck_in_every_format() {
+    require_tool("shellcheck");
+    for fx in [kanidm_like(), socket_not_started(), lib_dest(), arch_group_config()] {
+        let plan = run(distpack().args(["plan", "--json", "-f", "deb,rpm,arch,apk", "-m"]).arg(fx.manifest()));
+        let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+        for package in plan.as_array().unwrap() {
+            let format = package["format"].as_str().unwrap();
+            // pacman runs .install with bash; the others are /bin/sh scripts.
+            let shell = if format == "arch" { "bash" } else { "sh" };
+            for (name, script) in package["scripts"].as_object().unwrap() {
+                let path = fx.dir.path().join(format!("{format}-{}", name.trim_start_matches('.')));
+                std::fs::write(&path, script.as_str().unwrap()).unwrap();
+                let out = Command::new("shellcheck").args(["-s", shell]).arg(&path).output().unwrap();
+                assert!(out.status.success(), "{format} {name}:\n{}", text(&out.stdout));
+            }
+        }
+    }
+}
