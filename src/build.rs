@@ -300,8 +300,12 @@ fn run_before_package(manifest: &LoadedManifest, targets: &[Target], log: &dyn F
 fn cargo_build(manifest: &LoadedManifest, target: &Target, log: &dyn Fn(&str)) -> Result<()> {
     let cargo_toml = manifest.root.join("Cargo.toml");
     log(&format!("running cargo build --release --target {}", target.triple));
+    // The manifest names binaries as `target/{target}/release/NAME` below the project root, so the
+    // build goes there whatever CARGO_TARGET_DIR or a workspace's shared target directory says.
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["build", "--release", "--target", &target.triple, "--manifest-path"])
+        .args(["build", "--release", "--target", &target.triple, "--target-dir"])
+        .arg(manifest.root.join("target"))
+        .arg("--manifest-path")
         .arg(&cargo_toml)
         .stdout(std::process::Stdio::inherit())
         .status()

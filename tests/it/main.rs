@@ -15,6 +15,7 @@ mod init;
 mod inspect;
 mod pkgbuild;
 mod profiles;
+mod readme;
 mod reproducible;
 mod rpm;
 mod scripts;
