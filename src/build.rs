@@ -103,9 +103,15 @@ fn resolve_all(manifest: &LoadedManifest, options: &Options) -> Result<Vec<Packa
 
 /// Resolve every package and run `distpack check` on them. The `[build] before-package` commands
 /// run first: what they generate is checked like any other input.
-pub fn check(options: &Options) -> Result<Vec<Finding>> {
+pub fn check(options: &Options, no_build: bool) -> Result<Vec<Finding>> {
     let manifest = manifest::load(&options.manifest)?;
-    run_before_package(&manifest, &targets(options)?, &|m| eprintln!("distpack: {m}"))?;
+    let log = |m: &str| eprintln!("distpack: {m}");
+    if !no_build && manifest.is_cargo_project() {
+        for target in targets(options)? {
+            cargo_build(&manifest, &target, &log)?;
+        }
+    }
+    run_before_package(&manifest, &targets(options)?, &log)?;
     let packages = resolve_all(&manifest, options)?;
     Ok(check::run(&manifest, &packages))
 }

@@ -140,13 +140,17 @@ pub enum Command {
         #[arg(long)]
         unencrypted: bool,
     },
-    /// Check the units and the manifest for what breaks services out of the box
+    /// Check the units and the manifest for what breaks services out of the box (runs `cargo build`
+    /// first, as `build` does, so the checks see the binaries that will be packaged)
     Check {
         #[command(flatten)]
         select: Select,
         /// Print the findings as JSON
         #[arg(long)]
         json: bool,
+        /// Check existing binaries instead of running `cargo build --release` first
+        #[arg(long)]
+        no_build: bool,
     },
     /// Print the resolved packages (defaults applied, files listed) without building
     Plan {
@@ -326,8 +330,8 @@ pub fn run(cli: Cli) -> Result<()> {
             let commit = crate::aur::publish(recipe, &repo, &package.version, &package.maintainer, push, &log)?;
             println!("{commit}");
         }
-        Command::Check { select, json } => {
-            let findings = build::check(&select.options())?;
+        Command::Check { select, json, no_build } => {
+            let findings = build::check(&select.options(), no_build)?;
             let errors = findings.iter().filter(|f| f.severity == crate::check::Severity::Error).count();
             if json {
                 println!("{}", to_json(&findings)?);
