@@ -392,3 +392,289 @@ fn apkbuild_source_recipe_declares_the_cargo_build() {
     }
     assert!(recipe.join("usr_share_man_man8_healthd.8.gz").is_file(), "generated files travel as local sources");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Judged by Alpine's own tools: apk-tools 2.14.6 and busybox, built by ci/alpine-tools.
+
+/// An RSA key pair as abuild-keygen makes them, and an absolute keys directory holding the public
+/// key (apk resolves a relative --keys-dir against --root).
+struct SigningKey {
+    key: PathBuf,
+    keys_dir: PathBuf,
+}
+
+fn signing_key(dir: &Path) -> SigningKey {
+    let key = openssl_key(dir);
+    let keys_dir = dir.join("keys");
+    std::fs::create_dir_all(&keys_dir).unwrap();
+    std::fs::copy(format!("{}.pub", key.display()), keys_dir.join("jane-5f1b2c3d.rsa.pub")).unwrap();
+    SigningKey { key, keys_dir: std::fs::canonicalize(keys_dir).unwrap() }
+}
+
+/// `apk verify --keys-dir K FILE`: (success, what it printed).
+fn apk_verify(key: &SigningKey, apk: &Path) -> (bool, String) {
+    let out = alpine_tool("apk").arg("verify").arg("--keys-dir").arg(&key.keys_dir).arg(apk).output().unwrap();
+    (out.status.success(), format!("{}{}", text(&out.stdout), text(&out.stderr)))
+}
+
+fn assert_verified(key: &SigningKey, apk: &Path) {
+    let (ok, printed) = apk_verify(key, apk);
+    assert!(ok && printed.contains(" - OK"), "apk verify {}: {printed}", apk.display());
+}
+
+/// A scratch Alpine root with apk's database, a minimal /etc/passwd, /etc/group and /etc/shadow,
+/// and busybox installed by apk from a package: like Alpine's busybox and busybox-binsh, it
+/// provides `/bin/sh` and links its applets (adduser, addgroup, install, …) after install. apk
+/// runs package scripts chrooted into the root, so they find exactly these tools.
+struct AlpineRoot {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    keys_dir: PathBuf,
+}
+
+impl AlpineRoot {
+    fn new(key: &SigningKey) -> AlpineRoot {
+        let dir = tempdir();
+        let root = std::fs::canonicalize(dir.path()).unwrap().join("root");
+        std::fs::create_dir_all(root.join("etc")).unwrap();
+        std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").unwrap();
+        std::fs::write(root.join("etc/group"), "root:x:0:root\n").unwrap();
+        std::fs::write(root.join("etc/shadow"), "root:*::0:::::\n").unwrap();
+        let alpine = AlpineRoot { _dir: dir, root, keys_dir: key.keys_dir.clone() };
+        let busybox = busybox_apk(alpine._dir.path(), key);
+        let out = alpine.apk(&["add", "--initdb"], &[&busybox]);
+        assert!(out.0, "installing busybox into the test root failed:\n{}", out.1);
+        alpine
+    }
+
+    /// `apk --root R --keys-dir K --no-network ARGS FILES`: (success, stdout and stderr).
+    fn apk(&self, args: &[&str], files: &[&Path]) -> (bool, String) {
+        let out = alpine_tool("apk")
+            .arg("--root")
+            .arg(&self.root)
+            .arg("--keys-dir")
+            .arg(&self.keys_dir)
+            .arg("--no-network")
+            .args(args)
+            .args(files)
+            .output()
+            .unwrap();
+        (out.status.success(), format!("{}{}", text(&out.stdout), text(&out.stderr)))
+    }
+
+    /// `apk add FILE`, which must succeed; what it printed.
+    fn add(&self, apk: &Path) -> String {
+        let (ok, printed) = self.apk(&["add"], &[apk]);
+        assert!(ok, "apk add {} failed:\n{printed}", apk.display());
+        printed
+    }
+
+    fn path(&self, path: &str) -> PathBuf {
+        self.root.join(path.trim_start_matches('/'))
+    }
+
+    fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.path(path)).unwrap_or_else(|e| panic!("{path} in the test root: {e}"))
+    }
+}
+
+/// The busybox package the test roots start from, built by distpack from the static busybox.
+fn busybox_apk(dir: &Path, key: &SigningKey) -> PathBuf {
+    let manifest = r#"[package]
+name = "busybox"
+version = "1.36.1"
+summary = "Size optimized toolbox of many common UNIX utilities"
+maintainer = "Test <test@example.org>"
+license = "GPL-2.0-only"
+provides = ["/bin/sh", "cmd:sh"]
+
+[package.scripts]
+post-install = "post-install"
+
+[[files]]
+src = "busybox"
+dest = "/bin/busybox"
+kind = "binary"
+
+[[files]]
+dest = "/bin/sh"
+kind = "symlink"
+target = "busybox"
+"#;
+    let hook = "#!/bin/sh\n/bin/busybox mkdir -p /sbin /usr/bin /usr/sbin\n/bin/busybox --install -s\n";
+    let fx = Fixture::new(manifest, &[("post-install", hook)]);
+    std::fs::copy(alpine_tools().join("busybox"), fx.dir.path().join("busybox")).unwrap();
+    let apk = build_apk(&fx.manifest(), &dir.join("busybox-out"), &key.key);
+    std::fs::copy(&apk, dir.join("busybox.apk")).unwrap();
+    dir.join("busybox.apk")
+}
+
+/// Replace one gzip member of an .apk by `edit` applied to its decompressed tar, recompressed.
+fn with_member_edited(apk: &[u8], index: usize, edit: impl Fn(&mut Vec<u8>)) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, (compressed, mut plain)) in members(apk).into_iter().enumerate() {
+        if i == index {
+            edit(&mut plain);
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            std::io::Write::write_all(&mut gz, &plain).unwrap();
+            out.extend(gz.finish().unwrap());
+        } else {
+            out.extend(compressed);
+        }
+    }
+    out
+}
+
+/// Replace `from` by `to` (same length) inside a tar and fix the checksum of the header holding it
+/// when it is in one.
+fn replace_in_tar(tar: &mut [u8], from: &[u8], to: &[u8]) {
+    assert_eq!(from.len(), to.len());
+    let at = tar.windows(from.len()).position(|w| w == from).unwrap_or_else(|| panic!("{from:?} not in the tar"));
+    tar[at..at + to.len()].copy_from_slice(to);
+}
+
+#[test]
+fn apk_verify_says_ok_for_signed_untrusted_for_unsigned_and_refuses_a_changed_byte() {
+    example_deb();
+    let tmp = tempdir();
+    let key = signing_key(tmp.path());
+    let apk = build_apk(&example_manifest(), &tmp.path().join("signed"), &key.key);
+    let (ok, printed) = apk_verify(&key, &apk);
+    assert!(ok, "{printed}");
+    assert_eq!(printed.trim(), format!("{}: 0 - OK", apk.display()));
+
+    let unsigned = text(
+        &run(distpack()
+            .args(["build", "-f", "apk", "--no-build", "--allow-unsigned-apk", "-m"])
+            .arg(example_manifest())
+            .arg("-o")
+            .arg(tmp.path().join("unsigned")))
+        .stdout,
+    );
+    let (ok, printed) = apk_verify(&key, Path::new(unsigned.trim()));
+    assert!(!ok && printed.contains("UNTRUSTED"), "{printed}");
+
+    let bytes = std::fs::read(&apk).unwrap();
+    let parts = members(&bytes);
+    let check_refused = |name: &str, changed: Vec<u8>, expected: &[&str]| {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, changed).unwrap();
+        let (ok, printed) = apk_verify(&key, &path);
+        assert!(!ok && expected.iter().any(|e| printed.contains(e)), "{name}: {printed}");
+    };
+    // A flipped byte inside each compressed member.
+    let control_start = parts[0].0.len();
+    let data_start = control_start + parts[1].0.len();
+    for (name, at) in [("control-byte.apk", control_start + parts[1].0.len() / 2), ("data-byte.apk", data_start + 400)]
+    {
+        let mut changed = bytes.clone();
+        changed[at] ^= 1;
+        check_refused(name, changed, &["ERROR", "error", "BAD"]);
+    }
+    // A changed byte in the content, recompressed: the signature no longer matches the control
+    // member, the datahash no longer matches the data member.
+    let control = with_member_edited(&bytes, 1, |tar| replace_in_tar(tar, b"Tiny HTTP", b"Tiny HTTQ"));
+    check_refused("control-content.apk", control, &["BAD signature"]);
+    let data = with_member_edited(&bytes, 2, |tar| replace_in_tar(tar, b"127.0.0.1:8080", b"127.0.0.1:8081"));
+    check_refused("data-content.apk", data, &["ERROR", "error", "BAD"]);
+}
+
+/// The planned files of a package (path without the leading `/`, mode), as `plan --json` lists them.
+fn planned_files(manifest: &Path, name: &str) -> Vec<(String, String, String)> {
+    let plan: serde_json::Value =
+        serde_json::from_slice(&run(distpack().args(["plan", "--json", "-f", "apk", "-m"]).arg(manifest)).stdout)
+            .unwrap();
+    let package = plan
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == name)
+        .unwrap_or_else(|| panic!("no package {name} in the plan"));
+    package["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["path"].as_str().unwrap().trim_start_matches('/').to_string(),
+                f["mode"].as_str().unwrap().trim_start_matches('0').to_string(),
+                f["source"]["type"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// What `apk info -L NAME` lists, sorted.
+fn apk_contents(root: &AlpineRoot, name: &str) -> Vec<String> {
+    let (ok, printed) = root.apk(&["info", "-L", name], &[]);
+    assert!(ok, "{printed}");
+    let mut files: Vec<String> =
+        printed.lines().skip(1).map(str::trim).filter(|l| !l.is_empty()).map(str::to_string).collect();
+    files.sort();
+    files
+}
+
+/// `find -printf '%m'` of each path in the root: its permission bits as the package left them.
+fn installed_mode(root: &AlpineRoot, path: &str) -> String {
+    text(&run(Command::new("find").arg(root.path(path)).args(["-maxdepth", "0", "-printf", "%m"])).stdout)
+}
+
+#[test]
+#[ignore = "needs root: apk add runs the package scripts chrooted into the test root (ci/test runs it as root with --ignored)"]
+fn apk_root_example_installs_upgrades_keeping_the_edited_config_and_is_removed() {
+    let fx = Fixture::example_copy();
+    let manifest = fx.dir.path().join("packaging/distpack.toml");
+    let tmp = tempdir();
+    let key = signing_key(tmp.path());
+    let alpine = AlpineRoot::new(&key);
+    let r0 = build_apk(&manifest, &tmp.path().join("r0"), &key.key);
+    assert_verified(&key, &r0);
+
+    let printed = alpine.add(&r0);
+    assert!(printed.contains("Installing healthd (1.4.2-r0)"), "{printed}");
+    assert!(printed.contains("Executing healthd-1.4.2-r0.pre-install"), "{printed}");
+    assert!(!printed.contains("WARNING") && !printed.contains("ERROR"), "{printed}");
+
+    // Files and modes as planned.
+    let planned = planned_files(&manifest, "healthd");
+    let mut expected: Vec<String> = planned.iter().filter(|f| f.2 != "directory").map(|f| f.0.clone()).collect();
+    expected.sort();
+    assert_eq!(apk_contents(&alpine, "healthd"), expected);
+    for (path, mode, _) in &planned {
+        assert_eq!(&installed_mode(&alpine, path), mode, "{path}");
+    }
+    // The service user, created by .pre-install in the root's own /etc/passwd.
+    let passwd = alpine.read("/etc/passwd");
+    assert!(
+        passwd.lines().any(|l| l.starts_with("healthd:x:") && l.ends_with(":/var/lib/healthd:/sbin/nologin")),
+        "{passwd}"
+    );
+    assert!(alpine.read("/etc/group").lines().any(|l| l.starts_with("healthd:x:")));
+    // apk audit finds none of the package's files changed.
+    let (ok, audit) = alpine.apk(&["audit"], &[]);
+    assert!(ok, "{audit}");
+    assert!(!audit.contains("healthd") && !audit.contains("usr/"), "apk audit:\n{audit}");
+
+    // The admin edits the config; r1 ships a different one.
+    std::fs::write(alpine.path("/etc/healthd/healthd.toml"), "listen = \"0.0.0.0:9000\"\n").unwrap();
+    let (_, audit) = alpine.apk(&["audit"], &[]);
+    assert!(audit.lines().any(|l| l == "U etc/healthd/healthd.toml"), "apk audit:\n{audit}");
+    let text_of = |p: &Path| std::fs::read_to_string(p).unwrap();
+    std::fs::write(&manifest, text_of(&manifest).replace("release = 1", "release = 2")).unwrap();
+    let config = fx.dir.path().join("packaging/healthd.toml");
+    std::fs::write(&config, text_of(&config) + "workers = 4\n").unwrap();
+    let r1 = build_apk(&manifest, &tmp.path().join("r1"), &key.key);
+    assert!(r1.ends_with("healthd-1.4.2-r1.apk"), "{}", r1.display());
+    let printed = alpine.add(&r1);
+    assert!(printed.contains("Upgrading healthd (1.4.2-r0 -> 1.4.2-r1)"), "{printed}");
+    assert_eq!(alpine.read("/etc/healthd/healthd.toml"), "listen = \"0.0.0.0:9000\"\n", "the edit is kept");
+    assert!(alpine.read("/etc/healthd/healthd.toml.apk-new").contains("workers = 4"), "the new config is beside it");
+
+    let printed = alpine.apk(&["del", "healthd"], &[]);
+    assert!(printed.0, "{}", printed.1);
+    assert!(printed.1.contains("Purging healthd (1.4.2-r1)"), "{}", printed.1);
+    for gone in ["/usr/bin/healthd", "/etc/init.d/healthd", "/usr/share/man/man8/healthd.8.gz"] {
+        assert!(!alpine.path(gone).exists(), "apk del left {gone}");
+    }
+    assert_eq!(alpine.read("/etc/healthd/healthd.toml"), "listen = \"0.0.0.0:9000\"\n", "the edited config stays");
+}

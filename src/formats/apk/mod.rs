@@ -43,7 +43,7 @@ impl Packager for Apk {
             let mut builder = tar::Builder::new(gzip(hashing));
             for (file, sha1) in package.files.iter().zip(&sha1s) {
                 if let Some(sha1) = sha1 {
-                    builder.append_pax_extensions([("APK-TOOLS.checksum.SHA1", sha1.as_bytes())]).map_err(io_err)?;
+                    append_checksum(&mut builder, &file.path, sha1, package.mtime).map_err(io_err)?;
                 }
                 tarball::append(&mut builder, file, package.mtime, false, false)?;
             }
@@ -87,6 +87,46 @@ impl Packager for Apk {
         w.flush().map_err(io_err)?;
         Ok(())
     }
+}
+
+/// The PAX extended header that precedes a file: its one record is `APK-TOOLS.checksum.SHA1`.
+///
+/// It must have a name. apk 2.14's tar parser takes any header whose name starts with NUL for the
+/// end of the archive, then reads the PAX payload as the next header and refuses the package
+/// ("package file format error"). abuild's GNU tar names them `DIR/PaxHeaders/FILE`
+/// (`--pax-option=exthdr.name=%d/PaxHeaders/%f`); so does this.
+fn append_checksum<W: Write>(builder: &mut tar::Builder<W>, path: &str, sha1: &str, mtime: u64) -> io::Result<()> {
+    let key = "APK-TOOLS.checksum.SHA1";
+    let record = pax_record(key, sha1);
+    let mut h = tar::Header::new_ustar();
+    let rel = path.trim_start_matches('/');
+    let (dir, base) = rel.rsplit_once('/').unwrap_or((".", rel));
+    let name = format!("{dir}/PaxHeaders/{base}");
+    // GNU tar cuts an over-long name to the 100 bytes of the field; apk only needs it non-empty.
+    let field = &mut h.as_old_mut().name;
+    let mut len = name.len().min(field.len());
+    while !name.is_char_boundary(len) {
+        len -= 1;
+    }
+    field[..len].copy_from_slice(&name.as_bytes()[..len]);
+    h.set_mode(0o644);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(mtime);
+    h.set_size(record.len() as u64);
+    h.set_entry_type(tar::EntryType::XHeader);
+    h.set_cksum();
+    builder.append(&h, record.as_bytes())
+}
+
+/// One PAX record, `"<len> <key>=<value>\n"`, where `len` counts the whole record, itself included.
+fn pax_record(key: &str, value: &str) -> String {
+    let rest = key.len() + value.len() + 3;
+    let mut len = rest + 1;
+    while len != rest + len.to_string().len() {
+        len = rest + len.to_string().len();
+    }
+    format!("{len} {key}={value}\n")
 }
 
 /// `gzip -n -9`, as abuild compresses each member.
