@@ -21,8 +21,10 @@ use crate::plan::{Package, Source};
 pub struct Apk;
 
 impl Packager for Apk {
+    /// Where abuild puts it in a repository: `ARCH/NAME-VER-rREL.apk`. The name alone carries no
+    /// architecture, so each target's package goes in its own directory.
     fn file_name(&self, package: &Package) -> String {
-        format!("{}-{}.apk", package.name, package.version)
+        format!("{}/{}-{}.apk", package.arch, package.name, package.version)
     }
 
     /// Digests are hashed in a first pass, then the files are archived.
