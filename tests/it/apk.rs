@@ -440,6 +440,8 @@ impl AlpineRoot {
         std::fs::write(root.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").unwrap();
         std::fs::write(root.join("etc/group"), "root:x:0:root\n").unwrap();
         std::fs::write(root.join("etc/shadow"), "root:*::0:::::\n").unwrap();
+        // A package cache, as `setup-apkcache` makes: `apk fix` reinstalls from it without a network.
+        std::fs::create_dir_all(root.join("etc/apk/cache")).unwrap();
         let alpine = AlpineRoot { _dir: dir, root, keys_dir: key.keys_dir.clone() };
         let busybox = busybox_apk(alpine._dir.path(), key);
         let out = alpine.apk(&["add", "--initdb"], &[&busybox]);
@@ -774,4 +776,56 @@ fn apk_root_installs_the_example_distpack_itself_and_every_service_fixture_with_
 
 fn apk_contents_gone(root: &AlpineRoot, files: &[String]) -> bool {
     files.iter().all(|f| f.starts_with("etc/") || !root.path(f).exists())
+}
+
+/// The static-user fixture with its user's uid fixed at 480.
+fn static_user_with_uid() -> Fixture {
+    let fx = Fixture::copy_of("services/static-user");
+    let manifest = std::fs::read_to_string(fx.manifest()).unwrap();
+    std::fs::write(fx.manifest(), manifest.replace("name = \"fxsvc\"\n", "name = \"fxsvc\"\nuid = 480\n")).unwrap();
+    fx
+}
+
+#[test]
+#[ignore = "needs root: apk add runs the package scripts chrooted into the test root (ci/test runs it as root with --ignored)"]
+fn apk_root_a_user_that_cannot_be_created_fails_the_install_and_an_existing_one_is_kept() {
+    let tmp = tempdir();
+    let key = signing_key(tmp.path());
+    let fx = static_user_with_uid();
+    let apk = build_apk(&fx.manifest(), &tmp.path().join("out"), &key.key);
+
+    // uid 480 already belongs to another account: busybox adduser refuses, and the install fails
+    // with its reason. (apk 2.14 still unpacks the files of a package whose pre-install failed,
+    // and records it as broken until `apk fix` succeeds.)
+    let alpine = AlpineRoot::new(&key);
+    let passwd = alpine.read("/etc/passwd");
+    std::fs::write(alpine.path("/etc/passwd"), format!("{passwd}other:x:480:480:other:/:/sbin/nologin\n")).unwrap();
+    let (ok, printed) = alpine.apk(&["add"], &[&apk]);
+    assert!(!ok, "the install succeeded:\n{printed}");
+    assert!(printed.contains("adduser: uid '480' in use"), "busybox's reason is shown:\n{printed}");
+    assert!(printed.contains("fx-static: cannot create the system user fxsvc"), "{printed}");
+    assert!(printed.contains("ERROR: fx-static-1.0.0-r0.pre-install: script exited with error 1"), "{printed}");
+    assert!(!alpine.read("/etc/passwd").contains("fxsvc"));
+    // Once the admin frees the uid, `apk fix` runs the script again and creates the user.
+    std::fs::write(alpine.path("/etc/passwd"), &passwd).unwrap();
+    let (ok, printed) = alpine.apk(&["fix", "fx-static"], &[]);
+    assert!(ok, "{printed}");
+    assert!(alpine.read("/etc/passwd").lines().any(|l| l.starts_with("fxsvc:x:480:")), "{printed}");
+
+    // An account that exists already is used as it is, and installing again changes nothing.
+    let alpine = AlpineRoot::new(&key);
+    let passwd = alpine.read("/etc/passwd") + "fxsvc:x:480:480:kept:/var/lib/fx-svcd:/sbin/nologin\n";
+    let group = alpine.read("/etc/group") + "fxsvc:x:480:\n";
+    std::fs::write(alpine.path("/etc/passwd"), &passwd).unwrap();
+    std::fs::write(alpine.path("/etc/group"), &group).unwrap();
+    let printed = alpine.add(&apk);
+    assert!(printed.contains("Executing fx-static-1.0.0-r0.pre-install"), "{printed}");
+    assert_eq!(alpine.read("/etc/passwd"), passwd);
+    assert_eq!(alpine.read("/etc/group"), group);
+    assert!(alpine.path("/usr/bin/fx-svcd").exists());
+    // Reinstalling runs .pre-upgrade, which keeps the account as it is too.
+    let (ok, printed) = alpine.apk(&["fix", "--reinstall", "fx-static"], &[]);
+    assert!(ok && printed.contains("Executing fx-static-1.0.0-r0.pre-upgrade"), "{printed}");
+    assert_eq!(alpine.read("/etc/passwd"), passwd);
+    assert_eq!(alpine.read("/etc/group"), group);
 }
