@@ -54,6 +54,16 @@ fn local_name(path: &str) -> String {
     }
 }
 
+/// The files of a package and of its subpackages (the -openrc one), sorted by path: the recipe's
+/// `package()` installs them all and abuild splits them again.
+fn all_files(package: &Package) -> Vec<&PackageFile> {
+    let mut by_path = std::collections::BTreeMap::new();
+    for file in package.files.iter().chain(package.subpackages.iter().flat_map(|s| &s.files)) {
+        by_path.entry(file.path.as_str()).or_insert(file);
+    }
+    by_path.into_values().collect()
+}
+
 /// The recipe's files: (name, bytes, mode). `tarballs` are (arch, file name, sha512) per target.
 pub fn render(
     settings: &PkgbuildSettings,
@@ -66,14 +76,19 @@ pub fn render(
         .ok_or_else(|| Error::invalid("no package to write an APKBUILD for", "pass at least one --target"))?;
     let (pkgver, pkgrel) = split(package);
     let source_mode = settings.mode == PkgbuildMode::Source;
-    let rel = |kind: &str| package.relations.get(kind).cloned().unwrap_or_default();
+    // What abuild adds by itself (`cmd:` provides, the /bin/sh dependency of scripts) is left to it.
+    let rel = |kind: &str| -> Vec<String> {
+        let values = package.relations.get(kind).cloned().unwrap_or_default();
+        values.into_iter().filter(|v| !v.starts_with("cmd:") && v != "/bin/sh").collect()
+    };
+    let all = all_files(package);
     let mut depends = rel("depends");
     depends.extend(rel("conflicts").iter().map(|c| format!("!{c}")));
 
     // Local sources: OpenRC scripts always; in source mode also the files distpack generates.
-    let local: Vec<&PackageFile> = package
-        .files
+    let local: Vec<&PackageFile> = all
         .iter()
+        .copied()
         .filter(|f| f.path.starts_with(INITD) || (source_mode && matches!(f.source, Source::Generated { .. })))
         .collect();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -159,14 +174,14 @@ pub fn render(
 
     out += "\npackage() {\n";
     let from_dir = if source_mode { "$builddir" } else { "$srcdir" };
-    for file in &package.files {
+    for file in &all {
         let dest = format!("\"$pkgdir\"{}", dq(&file.path));
         let from = if file.path.starts_with(INITD) || (source_mode && matches!(file.source, Source::Generated { .. })) {
             format!("\"$srcdir\"/{}", dq(&local_name(&file.path)))
         } else {
             match (&file.source, source_mode) {
                 (Source::Directory, _) => {
-                    let parent_of_others = package.files.iter().any(|f| f.path.starts_with(&format!("{}/", file.path)));
+                    let parent_of_others = all.iter().any(|f| f.path.starts_with(&format!("{}/", file.path)));
                     if !(parent_of_others && file.mode == 0o755) {
                         out += &format!("\tinstall -dm{:04o} {dest}\n", file.mode);
                     }

@@ -22,20 +22,28 @@ fn openssl_key(dir: &Path) -> PathBuf {
     key
 }
 
+/// Build the .apk files of a manifest: the package first, then its subpackages (NAME-openrc).
+fn build_apks(manifest: &Path, out: &Path, key: &Path) -> Vec<PathBuf> {
+    let output = run(distpack()
+        .args(["build", "-f", "apk", "--no-build", "-m"])
+        .arg(manifest)
+        .arg("-o")
+        .arg(out)
+        .arg("--apk-key")
+        .arg(key));
+    text(&output.stdout).lines().map(PathBuf::from).filter(|p| p.extension().is_some_and(|e| e == "apk")).collect()
+}
+
+/// The package's own .apk (not its subpackages').
 fn build_apk(manifest: &Path, out: &Path, key: &Path) -> PathBuf {
-    PathBuf::from(
-        text(
-            &run(distpack()
-                .args(["build", "-f", "apk", "--no-build", "-m"])
-                .arg(manifest)
-                .arg("-o")
-                .arg(out)
-                .arg("--apk-key")
-                .arg(key))
-            .stdout,
-        )
-        .trim(),
-    )
+    build_apks(manifest, out, key).remove(0)
+}
+
+/// The NAME-openrc subpackage built beside NAME's .apk.
+fn openrc_apk(apk: &Path) -> PathBuf {
+    let name = apk.file_name().unwrap().to_string_lossy().into_owned();
+    let (pkgname, rest) = name.split_at(name.rfind('-').and_then(|r| name[..r].rfind('-')).unwrap());
+    apk.with_file_name(format!("{pkgname}-openrc{rest}"))
 }
 
 /// Each gzip member: (its compressed bytes, its decompressed bytes).
@@ -146,7 +154,8 @@ fn modes_and_owners_read_back_with_bsdtar() {
     let listing = text(&run(Command::new("bsdtar").arg("-tvf").arg(&apk)).stdout);
     let line = |name: &str| listing_line(&listing, name);
     assert!(line("usr/bin/healthd").starts_with("-rwxr-xr-x  0 root   root"), "{listing}");
-    assert!(line("etc/init.d/healthd").starts_with("-rwxr-xr-x  0 root   root"));
+    let openrc = text(&run(Command::new("bsdtar").arg("-tvf").arg(openrc_apk(&apk))).stdout);
+    assert!(listing_line(&openrc, "etc/init.d/healthd").starts_with("-rwxr-xr-x  0 root   root"), "{openrc}");
     assert!(line("etc/healthd/healthd.toml").starts_with("-rw-r--r--  0 root   root"));
 }
 
@@ -221,7 +230,7 @@ fn unsigned_apk_needs_an_explicit_flag() {
         .arg("-o")
         .arg(tmp.path()));
     assert!(text(&out.stderr).contains("UNSIGNED"), "{}", text(&out.stderr));
-    let apk = std::fs::read(text(&out.stdout).trim()).unwrap();
+    let apk = std::fs::read(text(&out.stdout).lines().next().unwrap()).unwrap();
     assert_eq!(members(&apk).len(), 2, "control and data only");
 }
 
@@ -238,7 +247,7 @@ fn openrc_scripts_pass_shellcheck_and_match_their_snapshots() {
     ];
     for (name, manifest, fixture) in cases {
         let manifest = fixture.as_ref().map(|f| f.manifest()).unwrap_or(manifest);
-        let apk = build_apk(&manifest, &tmp.path().join(name), &key);
+        let apk = openrc_apk(&build_apk(&manifest, &tmp.path().join(name), &key));
         let listing = text(&run(Command::new("bsdtar").arg("-tf").arg(&apk)).stdout);
         let script_name = listing
             .lines()
@@ -269,6 +278,10 @@ fn inspect_reads_the_apk_back() {
     assert_eq!(field("signature").as_deref(), Some("RSA.jane-5f1b2c3d.rsa.pub"));
     assert!(inspected["scripts"][".pre-install"].as_str().unwrap().contains("adduser -S -D -H"));
     let files = inspected["files"].as_array().unwrap();
+    assert!(!files.iter().any(|f| f["path"] == "/etc/init.d/healthd"), "{files:?}");
+    let openrc: serde_json::Value =
+        serde_json::from_slice(&run(distpack().args(["inspect", "--json"]).arg(openrc_apk(&apk))).stdout).unwrap();
+    let files = openrc["files"].as_array().unwrap();
     assert!(files.iter().any(|f| f["path"] == "/etc/init.d/healthd" && f["mode"] == "0755"), "{files:?}");
     assert!(!files.iter().any(|f| f["path"].as_str().unwrap().starts_with("/.")), "metadata is not listed as files");
 }
@@ -362,7 +375,9 @@ fn apkbuild_bin_recipe_sources_cleanly_and_its_package_function_installs_the_apk
     );
     let mut built: Vec<&str> = built.lines().collect();
     built.sort();
-    let listing = text(&run(Command::new("bsdtar").arg("-tvf").arg(&apk)).stdout);
+    // abuild splits the OpenRC script off again, as distpack does: both packages together.
+    let listing = text(&run(Command::new("bsdtar").arg("-tvf").arg(&apk)).stdout)
+        + &text(&run(Command::new("bsdtar").arg("-tvf").arg(openrc_apk(&apk))).stdout);
     let mut expected: Vec<String> = listing
         .lines()
         .filter(|l| l.starts_with('-'))
@@ -488,7 +503,7 @@ version = "1.36.1"
 summary = "Size optimized toolbox of many common UNIX utilities"
 maintainer = "Test <test@example.org>"
 license = "GPL-2.0-only"
-provides = ["/bin/sh", "cmd:sh"]
+provides = ["/bin/sh"]
 
 [package.scripts]
 post-install = "post-install"
@@ -553,7 +568,7 @@ fn apk_verify_says_ok_for_signed_untrusted_for_unsigned_and_refuses_a_changed_by
             .arg(tmp.path().join("unsigned")))
         .stdout,
     );
-    let (ok, printed) = apk_verify(&key, Path::new(unsigned.trim()));
+    let (ok, printed) = apk_verify(&key, Path::new(unsigned.lines().next().unwrap()));
     assert!(!ok && printed.contains("UNTRUSTED"), "{printed}");
 
     let bytes = std::fs::read(&apk).unwrap();
@@ -590,6 +605,7 @@ fn planned_files(manifest: &Path, name: &str) -> Vec<(String, String, String)> {
         .as_array()
         .unwrap()
         .iter()
+        .flat_map(|p| std::iter::once(p).chain(p["subpackages"].as_array().into_iter().flatten()))
         .find(|p| p["name"] == name)
         .unwrap_or_else(|| panic!("no package {name} in the plan"));
     package["files"]
@@ -723,8 +739,9 @@ fn apk_verify_accepts_the_example_distpack_itself_and_every_service_fixture() {
     let tmp = tempdir();
     let key = signing_key(tmp.path());
     for (label, manifest, _project) in alpine_cases() {
-        let apk = build_apk(&manifest, &tmp.path().join(&label), &key.key);
-        assert_verified(&key, &apk);
+        for apk in build_apks(&manifest, &tmp.path().join(&label), &key.key) {
+            assert_verified(&key, &apk);
+        }
     }
 }
 
@@ -737,14 +754,19 @@ fn apk_root_installs_the_example_distpack_itself_and_every_service_fixture_with_
     let mut without_scripts = 0;
     for (label, manifest, _project) in alpine_cases() {
         // Built first: distpack's own manifest generates files (completions) the plan then finds.
-        let apk = build_apk(&manifest, &tmp.path().join(&label), &key.key);
+        let apks = build_apks(&manifest, &tmp.path().join(&label), &key.key);
         let plan: serde_json::Value =
             serde_json::from_slice(&run(distpack().args(["plan", "--json", "-f", "apk", "-m"]).arg(&manifest)).stdout)
                 .unwrap();
         let package = &plan[0];
         let name = package["name"].as_str().unwrap();
+        let subpackages: Vec<&str> =
+            package["subpackages"].as_array().into_iter().flatten().map(|s| s["name"].as_str().unwrap()).collect();
+        assert_eq!(apks.len(), 1 + subpackages.len(), "{label}: {apks:?}");
         let alpine = AlpineRoot::new(&key);
-        let printed = alpine.add(&apk);
+        let files: Vec<&Path> = apks.iter().map(PathBuf::as_path).collect();
+        let (ok, printed) = alpine.apk(&["add"], &files);
+        assert!(ok, "{label}: {printed}");
         assert!(!printed.contains("WARNING") && !printed.contains("ERROR"), "{label}: {printed}");
         if package["scripts"].as_object().unwrap().is_empty() {
             without_scripts += 1;
@@ -753,12 +775,17 @@ fn apk_root_installs_the_example_distpack_itself_and_every_service_fixture_with_
             with_scripts += 1;
             assert!(printed.contains(&format!("Executing {name}-")), "{label}: {printed}");
         }
-        let planned = planned_files(&manifest, name);
-        let mut expected: Vec<String> = planned.iter().filter(|f| f.2 != "directory").map(|f| f.0.clone()).collect();
-        expected.sort();
-        assert_eq!(apk_contents(&alpine, name), expected, "{label}");
-        for (path, mode, _) in &planned {
-            assert_eq!(&installed_mode(&alpine, path), mode, "{label}: {path}");
+        let mut expected_all = Vec::new();
+        for name in std::iter::once(name).chain(subpackages.iter().copied()) {
+            let planned = planned_files(&manifest, name);
+            let mut expected: Vec<String> =
+                planned.iter().filter(|f| f.2 != "directory").map(|f| f.0.clone()).collect();
+            expected.sort();
+            assert_eq!(apk_contents(&alpine, name), expected, "{label}: {name}");
+            for (path, mode, _) in &planned {
+                assert_eq!(&installed_mode(&alpine, path), mode, "{label}: {path}");
+            }
+            expected_all.extend(expected);
         }
         let passwd = alpine.read("/etc/passwd");
         for user in package["services"]["users"].as_array().unwrap() {
@@ -767,9 +794,11 @@ fn apk_root_installs_the_example_distpack_itself_and_every_service_fixture_with_
         }
         let (ok, audit) = alpine.apk(&["audit"], &[]);
         assert!(ok && !audit.contains("usr/"), "{label}: apk audit:\n{audit}");
-        let (ok, printed) = alpine.apk(&["del", name], &[]);
+        let mut del = vec!["del", name];
+        del.extend(&subpackages);
+        let (ok, printed) = alpine.apk(&del, &[]);
         assert!(ok, "{label}: {printed}");
-        assert!(apk_contents_gone(&alpine, &expected), "{label}: apk del left files");
+        assert!(apk_contents_gone(&alpine, &expected_all), "{label}: apk del left files");
     }
     assert!(with_scripts > 0 && without_scripts > 0, "{with_scripts} with scripts, {without_scripts} without");
 }
@@ -828,4 +857,85 @@ fn apk_root_a_user_that_cannot_be_created_fails_the_install_and_an_existing_one_
     assert!(ok && printed.contains("Executing fx-static-1.0.0-r0.pre-upgrade"), "{printed}");
     assert_eq!(alpine.read("/etc/passwd"), passwd);
     assert_eq!(alpine.read("/etc/group"), group);
+}
+
+/// A signed apk repository, as Alpine lays one out: `DIR/ARCH/*.apk` and `DIR/ARCH/APKINDEX.tar.gz`
+/// made by `apk index` and signed by `abuild-sign`. Returns DIR, for `apk --repository DIR`.
+fn repository(dir: &Path, key: &SigningKey, apks: &[PathBuf]) -> PathBuf {
+    let arch_dir = dir.join("x86_64");
+    std::fs::create_dir_all(&arch_dir).unwrap();
+    for apk in apks {
+        std::fs::copy(apk, arch_dir.join(apk.file_name().unwrap())).unwrap();
+    }
+    let names: Vec<_> = apks.iter().map(|a| a.file_name().unwrap().to_owned()).collect();
+    run(alpine_tool("apk")
+        .args(["index", "--keys-dir"])
+        .arg(&key.keys_dir)
+        .args(["-o", "APKINDEX.tar.gz"])
+        .args(&names)
+        .current_dir(&arch_dir));
+    let path = format!("{}:{}", alpine_tools().display(), std::env::var("PATH").unwrap_or_default());
+    run(alpine_tool("abuild-sign")
+        .arg("-k")
+        .arg(&key.key)
+        .arg("APKINDEX.tar.gz")
+        .current_dir(&arch_dir)
+        .env("PATH", path));
+    dir.to_path_buf()
+}
+
+/// A stand-in for Alpine's openrc package: what `install_if = openrc NAME=VER` waits for.
+fn openrc_standin_apk(dir: &Path, key: &SigningKey) -> PathBuf {
+    let manifest = "[package]\nname = \"openrc\"\nversion = \"0.55.1\"\nsummary = \"OpenRC manages the services of the system\"\nmaintainer = \"Test <test@example.org>\"\nlicense = \"BSD-2-Clause\"\n\n[[files]]\nsrc = \"openrc-run\"\ndest = \"/sbin/openrc-run\"\nkind = \"binary\"\n";
+    let fx = Fixture::new(manifest, &[("openrc-run", "#!/bin/sh\nexit 0\n")]);
+    let apk = build_apk(&fx.manifest(), &dir.join("openrc-out"), &key.key);
+    std::fs::copy(&apk, dir.join("openrc-0.55.1-r0.apk")).unwrap();
+    dir.join("openrc-0.55.1-r0.apk")
+}
+
+#[test]
+#[ignore = "needs root: apk add runs the package scripts chrooted into the test root (ci/test runs it as root with --ignored)"]
+fn apk_root_the_openrc_subpackage_comes_with_openrc_and_commands_are_provided() {
+    let fx = Fixture::example_copy();
+    let manifest = fx.dir.path().join("packaging/distpack.toml");
+    let tmp = tempdir();
+    let key = signing_key(tmp.path());
+    let apks = build_apks(&manifest, &tmp.path().join("out"), &key.key);
+    let names: Vec<String> = apks.iter().map(|a| a.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, ["healthd-1.4.2-r0.apk", "healthd-openrc-1.4.2-r0.apk"]);
+    for apk in &apks {
+        assert_verified(&key, apk);
+    }
+    let mut all = apks.clone();
+    all.push(openrc_standin_apk(tmp.path(), &key));
+    let repo = repository(&tmp.path().join("repo"), &key, &all);
+    let repo = repo.to_str().unwrap();
+
+    // Without openrc, asking for the command installs healthd alone, with its /bin/sh dependency
+    // met by busybox.
+    let alpine = AlpineRoot::new(&key);
+    let (ok, printed) = alpine.apk(&["add", "--repository", repo, "cmd:healthd"], &[]);
+    assert!(ok, "{printed}");
+    assert!(printed.contains("Installing healthd (1.4.2-r0)") && !printed.contains("healthd-openrc"), "{printed}");
+    assert!(!alpine.path("/etc/init.d/healthd").exists());
+    let (_, depends) = alpine.apk(&["info", "-R", "healthd"], &[]);
+    assert!(depends.lines().any(|l| l == "/bin/sh"), "apk info -R healthd:\n{depends}");
+    let (_, provides) = alpine.apk(&["info", "-P", "healthd"], &[]);
+    assert!(provides.lines().any(|l| l == "cmd:healthd=1.4.2-r0"), "apk info -P healthd:\n{provides}");
+
+    // Installing openrc brings the init script in by install_if, as on Alpine.
+    let (ok, printed) = alpine.apk(&["add", "--repository", repo, "openrc"], &[]);
+    assert!(ok, "{printed}");
+    assert!(printed.contains("Installing healthd-openrc (1.4.2-r0)"), "{printed}");
+    assert_eq!(apk_contents(&alpine, "healthd-openrc"), ["etc/init.d/healthd"]);
+    assert_eq!(installed_mode(&alpine, "/etc/init.d/healthd"), "755");
+    assert!(alpine.read("/etc/init.d/healthd").starts_with("#!/sbin/openrc-run\n"));
+    let (ok, audit) = alpine.apk(&["audit"], &[]);
+    assert!(ok && !audit.contains("init.d"), "{audit}");
+
+    // Removing healthd (asked for as cmd:healthd) takes its OpenRC script with it.
+    let (ok, printed) = alpine.apk(&["del", "cmd:healthd"], &[]);
+    assert!(ok, "{printed}");
+    assert!(printed.contains("Purging healthd-openrc (1.4.2-r0)"), "{printed}");
+    assert!(!alpine.path("/etc/init.d/healthd").exists());
 }

@@ -190,7 +190,7 @@ fn pkginfo(package: &Package, datahash: &str) -> String {
     let size: u64 = package.files.iter().filter(|f| !matches!(f.source, Source::Directory)).map(|f| f.size).sum();
     line("size", &size.max(1).to_string());
     line("arch", &package.arch);
-    line("origin", &package.name);
+    line("origin", package.origin.as_deref().unwrap_or(&package.name));
     line("maintainer", &package.maintainer);
     if let Some(license) = &package.license {
         line("license", license);
@@ -204,11 +204,13 @@ fn pkginfo(package: &Package, datahash: &str) -> String {
     for value in package.relations.get("conflicts").into_iter().flatten() {
         line("depend", &format!("!{value}"));
     }
-    if package.scripts.keys().any(|k| k.starts_with(".pre") || k.starts_with(".post")) {
-        line("depend", "/bin/sh");
-    }
+    // The plan adds what abuild detects: `cmd:` provides, the /bin/sh dependency of scripts and
+    // a subpackage's install_if.
     for value in package.relations.get("provides").into_iter().flatten() {
         line("provides", value);
+    }
+    if let Some(install_if) = package.relations.get("install_if") {
+        line("install_if", &install_if.join(" "));
     }
     line("datahash", datahash);
     out
