@@ -939,3 +939,107 @@ fn apk_root_the_openrc_subpackage_comes_with_openrc_and_commands_are_provided() 
     assert!(printed.contains("Purging healthd-openrc (1.4.2-r0)"), "{printed}");
     assert!(!alpine.path("/etc/init.d/healthd").exists());
 }
+
+/// A service using what OpenRC can express (capabilities, limits, directory modes) and what it
+/// cannot (ProtectSystem=, a soft limit below the hard one).
+const HARDENED_UNIT: &str = "[Unit]
+Description=Hardened fixture
+
+[Service]
+ExecStart=/usr/bin/svc
+DynamicUser=yes
+AmbientCapabilities=CAP_NET_BIND_SERVICE
+CapabilityBoundingSet=CAP_NET_BIND_SERVICE
+LimitNOFILE=4096
+LimitCORE=infinity
+LimitMEMLOCK=4M
+LimitNPROC=100:200
+StateDirectory=svc
+StateDirectoryMode=0750
+LogsDirectory=svc
+LogsDirectoryMode=0700
+ProtectSystem=strict
+";
+
+fn hardened_fixture() -> Fixture {
+    Fixture::new(
+        &format!(
+            "{PACKAGE}\n[[files]]\nsrc = \"bin/svc\"\nkind = \"binary\"\n\n[[files]]\nsrc = \"units/svc.service\"\nkind = \"unit\"\n"
+        ),
+        &[("bin/svc", "#!/bin/sh\nexit 0\n"), ("units/svc.service", HARDENED_UNIT)],
+    )
+}
+
+#[test]
+fn openrc_carries_capabilities_limits_and_directory_modes_and_a002_names_only_the_rest() {
+    let fx = hardened_fixture();
+    let out = distpack().args(["check", "--json", "-f", "apk", "-m"]).arg(fx.manifest()).output().unwrap();
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut a002: Vec<String> = findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "A002")
+        .map(|f| f["message"].as_str().unwrap().split('=').next().unwrap().to_string())
+        .collect();
+    a002.sort();
+    assert_eq!(a002, ["LimitNPROC", "ProtectSystem"], "{findings:#}");
+
+    let tmp = tempdir();
+    let key = openssl_key(tmp.path());
+    let apk = openrc_apk(&build_apk(&fx.manifest(), &tmp.path().join("out"), &key));
+    let script = text(&run(Command::new("bsdtar").arg("-xOf").arg(&apk).arg("etc/init.d/svc")).stdout);
+    let path = tmp.path().join("svc.initd");
+    std::fs::write(&path, &script).unwrap();
+    run(Command::new("shellcheck").args(["-s", "sh", "-e", "SC2034"]).arg(&path));
+    let variable = |name: &str| {
+        script
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}=\"")))
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or_else(|| panic!("no {name}= in\n{script}"))
+            .to_string()
+    };
+
+    // The limits, as busybox ash (Alpine's /bin/sh, which runs openrc-run) applies rc_ulimit
+    // (values below this machine's hard limits, so that they can be set here).
+    let applied = run(alpine_tool("busybox")
+        .args(["sh", "-c", "ulimit $0 && ulimit -n && ulimit -c && ulimit -l"])
+        .arg(variable("rc_ulimit")));
+    assert_eq!(text(&applied.stdout), "4096\nunlimited\n4096\n");
+
+    // The capabilities in cap_iab(3) text: ambient CAP_NET_BIND_SERVICE, every other one dropped
+    // from the bounding set (apk_root_openrc_capabilities_are_what_libcap_reads applies them).
+    let iab = variable("capabilities");
+    assert!(iab.starts_with("^cap_net_bind_service,!cap_chown,!cap_dac_override,"), "{iab}");
+    assert_eq!(iab.matches('!').count(), 40, "{iab}");
+    assert!(!iab.contains("!cap_net_bind_service"), "{iab}");
+
+    // Each directory with its mode.
+    assert!(script.contains("checkpath --directory --owner svc:svc --mode 0750 \"/var/lib/svc\""), "{script}");
+    assert!(script.contains("checkpath --directory --owner svc:svc --mode 0700 \"/var/log/svc\""), "{script}");
+}
+
+#[test]
+#[ignore = "needs root: capsh --iab changes the bounding set, which takes CAP_SETPCAP (ci/test runs it as root with --ignored)"]
+fn apk_root_openrc_capabilities_are_what_libcap_reads() {
+    require_tool("capsh");
+    let fx = hardened_fixture();
+    let plan: serde_json::Value =
+        serde_json::from_slice(&run(distpack().args(["plan", "--json", "-f", "apk", "-m"]).arg(fx.manifest())).stdout)
+            .unwrap();
+    let openrc = &plan[0]["subpackages"][0];
+    assert_eq!(openrc["files"].as_array().unwrap().last().unwrap()["path"], "/etc/init.d/svc");
+    let tmp = tempdir();
+    let key = openssl_key(tmp.path());
+    let apk = openrc_apk(&build_apk(&fx.manifest(), &tmp.path().join("out"), &key));
+    let script = text(&run(Command::new("bsdtar").arg("-xOf").arg(&apk).arg("etc/init.d/svc")).stdout);
+    let iab = script.lines().find_map(|l| l.strip_prefix("capabilities=\"")).unwrap().trim_end_matches('"');
+    // libcap's cap_iab_from_text() reads it as supervise-daemon does, and the process gets exactly
+    // CAP_NET_BIND_SERVICE (bit 10) as ambient capability and bounding set.
+    let caps = run(Command::new("capsh").arg(format!("--iab={iab}")).args(["--", "-c", "cat /proc/self/status"]));
+    let status = text(&caps.stdout);
+    let field = |name: &str| status.lines().find_map(|l| l.strip_prefix(&format!("{name}:\t"))).unwrap().to_string();
+    assert_eq!(field("CapAmb"), "0000000000000400", "{iab}");
+    assert_eq!(field("CapBnd"), "0000000000000400", "{iab}");
+}
