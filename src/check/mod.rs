@@ -49,6 +49,9 @@ pub fn run(manifest: &LoadedManifest, packages: &[Package]) -> Vec<Finding> {
         findings.extend(manifest_rules(manifest, package));
         if package.format == crate::format::Format::Apk {
             findings.extend(openrc_rules(package));
+            if manifest.raw.apkbuild.is_some() {
+                findings.extend(apkbuild_rules(manifest, package));
+            }
         }
     }
     let ignored: Vec<&str> = manifest.raw.check.ignore.iter().map(|c| c.get_ref().as_str()).collect();
@@ -139,6 +142,52 @@ fn openrc_rules(package: &Package) -> Vec<Finding> {
                 help: "the service runs without it on Alpine; add the behaviour to the daemon or its OpenRC conf.d file if it matters".into(),
             });
         }
+    }
+    out
+}
+
+/// What `abuild validate` refuses in the APKBUILD (`default_validate` in abuild.in), said before
+/// the recipe is written: a missing `url` or `license`, a `pkgdesc` over 127 bytes.
+fn apkbuild_rules(manifest: &LoadedManifest, package: &Package) -> Vec<Finding> {
+    let file = manifest.path.display().to_string();
+    let line_of =
+        |span: Option<std::ops::Range<usize>>| span.map(|s| crate::plan::line_of(&manifest.text, s.start)).unwrap_or(1);
+    let fields = &manifest.raw.package;
+    let mut out = Vec::new();
+    let mut finding = |line: usize, message: String, help: &str| {
+        out.push(Finding {
+            code: "A003",
+            severity: Severity::Error,
+            file: file.clone(),
+            line,
+            message,
+            help: help.into(),
+        })
+    };
+    if package.homepage.is_none() {
+        finding(
+            1,
+            "the APKBUILD needs a url, and the manifest has no homepage: abuild refuses it (\"Missing url in APKBUILD\")".into(),
+            "set [package] homepage = \"https://…\" (or homepage in Cargo.toml)",
+        );
+    }
+    if package.license.is_none() {
+        finding(
+            1,
+            "the APKBUILD needs a license, and the manifest has none: abuild refuses it (\"Missing license in APKBUILD\")".into(),
+            "set [package] license = \"MIT\" (an SPDX expression), or license in Cargo.toml",
+        );
+    }
+    let pkgdesc = package.summary.split_whitespace().collect::<Vec<_>>().join(" ");
+    if pkgdesc.len() > 127 {
+        finding(
+            line_of(fields.summary.as_ref().map(|s| s.span())),
+            format!(
+                "the summary is {} bytes long; abuild refuses a pkgdesc over 127 (\"pkgdesc is too long\")",
+                pkgdesc.len()
+            ),
+            "shorten [package] summary (or set a shorter one in [apk] summary = \"…\")",
+        );
     }
     out
 }

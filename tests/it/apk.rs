@@ -286,34 +286,92 @@ fn inspect_reads_the_apk_back() {
     assert!(!files.iter().any(|f| f["path"].as_str().unwrap().starts_with("/.")), "metadata is not listed as files");
 }
 
-/// A copy of the example with an `[apkbuild]` table, built as a signed .apk plus its recipe.
-fn apkbuild_project(dir: &Path, mode: &str) -> (Fixture, PathBuf, PathBuf) {
+/// A copy of the example with an `[apkbuild]` table in `mode`, built for `targets` (an aarch64
+/// target gets a stand-in binary: packaging does not run it) as signed .apk files plus the recipe.
+/// In source mode the source archive is a tarball of the example's sources, its SHA-512 in the
+/// manifest. Returns the project, the output directory and the key.
+fn apkbuild_project(dir: &Path, mode: &str, targets: &[&str]) -> (Fixture, PathBuf, PathBuf) {
     let fx = Fixture::example_copy();
     let manifest = fx.dir.path().join("packaging/distpack.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap()
-        + &format!(
-            "\n[apkbuild]\nmode = \"{mode}\"\nsource-url = \"https://example.org/dl/{{name}}-{{version}}-{{arch}}.tar.gz\"\nsha512 = \"{}\"\n",
-            "0".repeat(128)
-        );
-    std::fs::write(&manifest, text).unwrap();
-    let key = openssl_key(dir);
     let out = fx.dir.path().join("out");
-    let artifacts = text_lines(
-        &run(distpack()
-            .args(["build", "-f", "apk", "--no-build", "-m"])
-            .arg(&manifest)
-            .arg("-o")
-            .arg(&out)
-            .arg("--apk-key")
-            .arg(&key))
-        .stdout,
+    std::fs::create_dir_all(&out).unwrap();
+    let mut table = format!(
+        "\n[apkbuild]\nmode = \"{mode}\"\nsource-url = \"https://example.org/dl/{{name}}-{{version}}-{{arch}}.tar.gz\"\n"
     );
-    let apk = artifacts.iter().find(|a| a.extension().is_some_and(|e| e == "apk")).unwrap().clone();
-    (fx, apk, out.join("healthd-apkbuild"))
+    if mode == "source" {
+        let archive = out.join("healthd-1.4.2.tar.gz");
+        run(Command::new("tar")
+            .arg("-czf")
+            .arg(&archive)
+            .args(["--transform", "s,^\\.,healthd-1.4.2,", "-C"])
+            .arg(repo().join("examples/healthd"))
+            .args(["./src", "./Cargo.toml", "./Cargo.lock"]));
+        let sum = text(&run(Command::new("sha512sum").arg(&archive)).stdout);
+        table += &format!("sha512 = \"{}\"\n", sum.split_whitespace().next().unwrap());
+    }
+    std::fs::write(&manifest, std::fs::read_to_string(&manifest).unwrap() + &table).unwrap();
+    for target in targets {
+        let bin = fx.dir.path().join(format!("target/{target}/release/healthd"));
+        if !bin.exists() {
+            std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+            std::fs::copy(fx.dir.path().join(format!("target/{}/release/healthd", host_triple())), &bin).unwrap();
+        }
+    }
+    let key = openssl_key(dir);
+    let mut cmd = distpack();
+    cmd.args(["build", "-f", "apk", "--no-build", "-m"]).arg(&manifest).arg("-o").arg(&out).arg("--apk-key").arg(&key);
+    for target in targets {
+        cmd.args(["--target", target]);
+    }
+    run(&mut cmd);
+    (fx, out, key)
 }
 
-fn text_lines(bytes: &[u8]) -> Vec<PathBuf> {
-    text(bytes).lines().map(PathBuf::from).collect()
+/// `abuild ARGS` in the recipe directory, as on an Alpine host: scratch SRCDEST (holding the
+/// downloads: the release tarballs distpack wrote, or the source archive), REPODEST and
+/// ABUILD_USERDIR, no users added to this machine, and `apk` asked about `apk_root` when given.
+fn abuild(recipe: &Path, out: &Path, args: &[&str], apk_root: Option<(&AlpineRoot, &Path)>) -> (bool, String) {
+    let scratch = out.join("abuild");
+    let srcdest = scratch.join("srcdest");
+    std::fs::create_dir_all(&srcdest).unwrap();
+    std::fs::create_dir_all(scratch.join("userdir")).unwrap();
+    for entry in std::fs::read_dir(out).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() && path.to_string_lossy().ends_with(".tar.gz") {
+            std::fs::copy(&path, srcdest.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let tools = alpine_tools();
+    let mut cmd = alpine_tool("abuild");
+    cmd.args(args)
+        .current_dir(recipe)
+        .env("PATH", format!("{}:{}", tools.display(), std::env::var("PATH").unwrap_or_default()))
+        .env("SRCDEST", &srcdest)
+        .env("REPODEST", scratch.join("repodest"))
+        .env("ABUILD_USERDIR", scratch.join("userdir"))
+        .env("ADDUSER", "true")
+        .env("ADDGROUP", "true")
+        .env("CBUILD", "x86_64");
+    if let Some((root, key)) = apk_root {
+        std::fs::write(scratch.join("userdir/abuild.conf"), format!("PACKAGER_PRIVKEY={}\n", key.display())).unwrap();
+        cmd.env(
+            "APK",
+            format!(
+                "{} --root {} --keys-dir {}",
+                tools.join("apk").display(),
+                root.root.display(),
+                root.keys_dir.display()
+            ),
+        );
+    }
+    let output = cmd.output().unwrap();
+    (output.status.success(), format!("{}{}", text(&output.stdout), text(&output.stderr)))
+}
+
+fn assert_abuild(recipe: &Path, out: &Path, command: &str) -> String {
+    let (ok, printed) = abuild(recipe, out, &["-F", command], None);
+    assert!(ok && !printed.contains("ERROR"), "abuild {command}:\n{printed}");
+    printed
 }
 
 fn shellcheck_apkbuild(recipe: &Path) {
@@ -325,74 +383,36 @@ fn shellcheck_apkbuild(recipe: &Path) {
 }
 
 #[test]
-fn apkbuild_bin_recipe_sources_cleanly_and_its_package_function_installs_the_apk_files() {
+fn apkbuild_bin_recipe_for_one_and_two_arches_passes_abuild_validate_and_verify() {
     let tmp = tempdir();
-    let (fx, apk, recipe) = apkbuild_project(tmp.path(), "bin");
-    shellcheck_apkbuild(&recipe);
-    let vars = text(&run(Command::new("sh").arg("-c").arg(". ./APKBUILD; printf '%s|%s|%s|%s|%s|%s\\n' \"$pkgname\" \"$pkgver\" \"$pkgrel\" \"$arch\" \"$install\" \"$source\"").current_dir(&recipe).env("CARCH", "x86_64")).stdout);
-    let fields: Vec<&str> = vars.trim().splitn(6, '|').collect();
-    assert_eq!(&fields[..4], ["healthd", "1.4.2", "0", "x86_64"], "{vars}");
-    for script in fields[4].split_whitespace() {
-        assert!(recipe.join(script).is_file(), "install file {script} missing");
+    for targets in [vec!["x86_64-unknown-linux-gnu"], vec!["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"]] {
+        let (_fx, out, _key) = apkbuild_project(tmp.path(), "bin", &targets);
+        let recipe = out.join("healthd-apkbuild");
+        shellcheck_apkbuild(&recipe);
+        let apkbuild = std::fs::read_to_string(recipe.join("APKBUILD")).unwrap();
+        assert!(!apkbuild.contains("=\"\"\n"), "an empty variable:\n{apkbuild}");
+        assert_abuild(&recipe, &out, "validate");
+        let verified = assert_abuild(&recipe, &out, "verify");
+        for arch in ["x86_64", "aarch64"].iter().take(targets.len()) {
+            assert!(verified.contains(&format!("healthd-1.4.2-alpine-{arch}.tar.gz: OK")), "{verified}");
+        }
+        assert!(verified.contains("healthd.initd: OK"), "{verified}");
+        // The checksums are those of the files: a changed download fails verify.
+        let arch = if targets.len() == 2 { "aarch64" } else { "x86_64" };
+        let download = out.join(format!("healthd-1.4.2-alpine-{arch}.tar.gz"));
+        let mut bytes = std::fs::read(&download).unwrap();
+        bytes.push(0);
+        std::fs::write(&download, bytes).unwrap();
+        let (ok, printed) = abuild(&recipe, &out, &["-F", "verify"], None);
+        assert!(!ok && printed.contains("FAILED"), "{printed}");
     }
-    assert!(
-        fields[5].starts_with("healthd-1.4.2-alpine-x86_64.tar.gz::https://example.org/dl/healthd-1.4.2-x86_64.tar.gz"),
-        "{vars}"
-    );
-
-    // sha512sums name real files with their real digests.
-    let tarball = fx.dir.path().join("out/healthd-1.4.2-alpine-x86_64.tar.gz");
-    let sums = text(
-        &run(Command::new("sh")
-            .arg("-c")
-            .arg(". ./APKBUILD; printf '%s' \"$sha512sums\"")
-            .current_dir(&recipe)
-            .env("CARCH", "x86_64"))
-        .stdout,
-    );
-    for line in sums.lines().filter(|l| !l.trim().is_empty()) {
-        let (sum, name) = line.split_once("  ").unwrap();
-        let file = if name.ends_with(".tar.gz") { tarball.clone() } else { recipe.join(name) };
-        let actual = text(&run(Command::new("sha512sum").arg(&file)).stdout);
-        assert!(actual.starts_with(sum), "{name}: {line}");
-    }
-
-    // Run package() as abuild would: srcdir holds the unpacked tarball and the local sources.
-    let srcdir = tmp.path().join("src");
-    let pkgdir = tmp.path().join("pkg");
-    std::fs::create_dir_all(&srcdir).unwrap();
-    run(Command::new("tar").arg("-xzf").arg(&tarball).arg("-C").arg(&srcdir));
-    std::fs::copy(recipe.join("healthd.initd"), srcdir.join("healthd.initd")).unwrap();
-    run(Command::new("sh")
-        .arg("-c")
-        .arg(". ./APKBUILD; set -e; package")
-        .current_dir(&recipe)
-        .env("srcdir", &srcdir)
-        .env("pkgdir", &pkgdir)
-        .env("CARCH", "x86_64"));
-    let built = text(
-        &run(Command::new("find").arg(".").args(["-type", "f", "-printf", "%m %P\\n"]).current_dir(&pkgdir)).stdout,
-    );
-    let mut built: Vec<&str> = built.lines().collect();
-    built.sort();
-    // abuild splits the OpenRC script off again, as distpack does: both packages together.
-    let listing = text(&run(Command::new("bsdtar").arg("-tvf").arg(&apk)).stdout)
-        + &text(&run(Command::new("bsdtar").arg("-tvf").arg(openrc_apk(&apk))).stdout);
-    let mut expected: Vec<String> = listing
-        .lines()
-        .filter(|l| l.starts_with('-'))
-        .map(|l| l.split_whitespace().collect::<Vec<_>>())
-        .filter(|c| !c.last().unwrap().starts_with('.'))
-        .map(|c| format!("{} {}", if c[0] == "-rwxr-xr-x" { "755" } else { "644" }, c.last().unwrap()))
-        .collect();
-    expected.sort();
-    assert_eq!(built, expected);
 }
 
 #[test]
-fn apkbuild_source_recipe_declares_the_cargo_build() {
+fn apkbuild_source_recipe_passes_abuild_validate_and_verify() {
     let tmp = tempdir();
-    let (_fx, _apk, recipe) = apkbuild_project(tmp.path(), "source");
+    let (_fx, out, _key) = apkbuild_project(tmp.path(), "source", &[]);
+    let recipe = out.join("healthd-apkbuild");
     shellcheck_apkbuild(&recipe);
     let apkbuild = std::fs::read_to_string(recipe.join("APKBUILD")).unwrap();
     for expected in [
@@ -401,11 +421,49 @@ fn apkbuild_source_recipe_declares_the_cargo_build() {
         "cargo build --frozen --release",
         "builddir=\"$srcdir/healthd-1.4.2\"",
         "\"$builddir\"/\"target/release/healthd\"",
-        "  healthd-1.4.2.tar.gz\n",
     ] {
         assert!(apkbuild.contains(expected), "missing `{expected}`:\n{apkbuild}");
     }
-    assert!(recipe.join("usr_share_man_man8_healthd.8.gz").is_file(), "generated files travel as local sources");
+    assert!(!apkbuild.contains("=\"\"\n"), "an empty variable:\n{apkbuild}");
+    assert_abuild(&recipe, &out, "validate");
+    let verified = assert_abuild(&recipe, &out, "verify");
+    assert!(verified.contains("healthd-1.4.2.tar.gz: OK"), "{verified}");
+    assert!(
+        verified.contains("usr_share_man_man8_healthd.8.gz: OK"),
+        "generated files travel as local sources:\n{verified}"
+    );
+}
+
+#[test]
+#[ignore = "needs root: abuild -F builds as root (no fakeroot here) and apk add chroots (ci/test runs it as root with --ignored)"]
+fn apk_root_abuild_builds_the_bin_recipe_into_packages_apk_accepts_with_distpacks_files() {
+    let tmp = tempdir();
+    let (_fx, out, key) = apkbuild_project(tmp.path(), "bin", &["x86_64-unknown-linux-gnu"]);
+    let recipe = out.join("healthd-apkbuild");
+    std::fs::create_dir_all(tmp.path().join("keys")).unwrap();
+    let signing = SigningKey { key: key.clone(), keys_dir: std::fs::canonicalize(tmp.path().join("keys")).unwrap() };
+    std::fs::copy(format!("{}.pub", key.display()), signing.keys_dir.join("jane-5f1b2c3d.rsa.pub")).unwrap();
+    // abuild asks apk about an Alpine root (busybox there provides /bin/sh).
+    let alpine = AlpineRoot::new(&signing);
+    let (ok, printed) = abuild(&recipe, &out, &["-F", "-d"], Some((&alpine, &key)));
+    assert!(ok, "abuild -F -d:\n{printed}");
+    let built = out.join("abuild/repodest/out/x86_64");
+    for name in ["healthd-1.4.2-r0.apk", "healthd-openrc-1.4.2-r0.apk"] {
+        let by_abuild = built.join(name);
+        assert_verified(&signing, &by_abuild);
+        // The same files, modes and owners as distpack's own package of that name.
+        let listing = |apk: &Path| -> Vec<String> {
+            let mut lines: Vec<String> = text(&run(Command::new("bsdtar").arg("-tvf").arg(apk)).stdout)
+                .lines()
+                .map(|l| l.split_whitespace().collect::<Vec<_>>())
+                .filter(|c| !c.last().unwrap().starts_with('.'))
+                .map(|c| format!("{} {} {} {}", c[0], c[2], c[3], c.last().unwrap()))
+                .collect();
+            lines.sort();
+            lines
+        };
+        assert_eq!(listing(&by_abuild), listing(&out.join("x86_64").join(name)), "{name}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1042,4 +1100,62 @@ fn apk_root_openrc_capabilities_are_what_libcap_reads() {
     let field = |name: &str| status.lines().find_map(|l| l.strip_prefix(&format!("{name}:\t"))).unwrap().to_string();
     assert_eq!(field("CapAmb"), "0000000000000400", "{iab}");
     assert_eq!(field("CapBnd"), "0000000000000400", "{iab}");
+}
+
+#[test]
+fn check_reports_what_abuild_validate_refuses_before_the_recipe_is_written() {
+    let tmp = tempdir();
+    let key = openssl_key(tmp.path());
+    let long = "x".repeat(128);
+    let ok_summary = "y".repeat(127);
+    // (what the manifest leaves out or overdoes, abuild's message; None: abuild accepts it)
+    let cases: [(&str, String, Option<&str>); 4] = [
+        ("no url", "license = \"MIT\"\nsummary = \"s\"\n".into(), Some("Missing url in APKBUILD")),
+        (
+            "no license",
+            "homepage = \"https://example.org\"\nsummary = \"s\"\n".into(),
+            Some("Missing license in APKBUILD"),
+        ),
+        (
+            "long pkgdesc",
+            format!("homepage = \"https://example.org\"\nlicense = \"MIT\"\nsummary = \"{long}\"\n"),
+            Some("pkgdesc is too long"),
+        ),
+        (
+            "127 bytes",
+            format!("homepage = \"https://example.org\"\nlicense = \"MIT\"\nsummary = \"{ok_summary}\"\n"),
+            None,
+        ),
+    ];
+    for (label, fields, refused) in cases {
+        let manifest = format!(
+            "[package]\nname = \"fx\"\nversion = \"1.0.0\"\nmaintainer = \"Test <test@example.org>\"\n{fields}\n[apkbuild]\nmode = \"bin\"\nsource-url = \"https://example.org/{{name}}-{{version}}-{{arch}}.tar.gz\"\n\n[[files]]\nsrc = \"fx\"\ndest = \"/usr/bin/fx\"\nkind = \"binary\"\n"
+        );
+        let fx = Fixture::new(&manifest, &[("fx", "#!/bin/sh\nexit 0\n")]);
+        let out = distpack().args(["check", "--json", "-f", "apk", "-m"]).arg(fx.manifest()).output().unwrap();
+        let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let a003: Vec<&serde_json::Value> =
+            findings.as_array().unwrap().iter().filter(|f| f["code"] == "A003").collect();
+        let dist = fx.dir.path().join("dist");
+        let mut build = distpack();
+        build.args(["build", "-f", "apk", "--no-build", "-m"]).arg(fx.manifest()).arg("-o").arg(&dist);
+        build.arg("--apk-key").arg(&key);
+        match refused {
+            Some(message) => {
+                assert_eq!(a003.len(), 1, "{label}: {findings:#}");
+                assert_eq!(a003[0]["severity"], "error", "{label}");
+                assert!(a003[0]["message"].as_str().unwrap().contains(message), "{label}: {findings:#}");
+                assert_eq!(build.output().unwrap().status.code(), Some(4), "{label}: build refuses it");
+                // abuild agrees: the recipe written anyway is refused for that reason.
+                run(build.arg("--allow-check-errors"));
+                let (ok, printed) = abuild(&dist.join("fx-apkbuild"), &dist, &["-F", "validate"], None);
+                assert!(!ok && printed.contains(message), "{label}: {printed}");
+            }
+            None => {
+                assert!(a003.is_empty(), "{label}: {findings:#}");
+                run(&mut build);
+                assert_abuild(&dist.join("fx-apkbuild"), &dist, "validate");
+            }
+        }
+    }
 }
