@@ -1159,3 +1159,95 @@ fn check_reports_what_abuild_validate_refuses_before_the_recipe_is_written() {
         }
     }
 }
+
+/// The A004 findings of `distpack check -f apk` for a manifest, and the exit code.
+fn a004(manifest: &Path, target: Option<&str>) -> (Vec<serde_json::Value>, Option<i32>) {
+    let mut cmd = distpack();
+    cmd.args(["check", "--json", "-f", "apk", "-m"]).arg(manifest);
+    if let Some(target) = target {
+        cmd.args(["--target", target]);
+    }
+    let out = cmd.output().unwrap();
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    (findings.as_array().unwrap().iter().filter(|f| f["code"] == "A004").cloned().collect(), out.status.code())
+}
+
+#[test]
+fn a_glibc_binary_in_an_apk_is_reported_and_refused_for_a_musl_target() {
+    require_tool("readelf");
+    let fx = Fixture::example_copy();
+    let manifest = fx.dir.path().join("packaging/distpack.toml");
+    let binary = fx.dir.path().join(format!("target/{}/release/healthd", host_triple()));
+    // What readelf says the example's binary asks for.
+    let headers = text(&run(Command::new("readelf").args(["-l", "-d", "-W"]).arg(&binary)).stdout);
+    let interpreter = headers
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("[Requesting program interpreter: "))
+        .and_then(|l| l.strip_suffix(']'))
+        .expect("readelf names the interpreter");
+    assert!(interpreter.contains("ld-linux"), "{headers}");
+
+    // A gnu build: a loud warning, in check and in build.
+    let (found, code) = a004(&manifest, None);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["severity"], "warning");
+    let message = found[0]["message"].as_str().unwrap();
+    assert!(message.contains("/usr/bin/healthd") && message.contains(interpreter), "{message}");
+    assert_eq!(code, Some(0));
+    let tmp = tempdir();
+    let key = openssl_key(tmp.path());
+    let built = run(distpack()
+        .args(["build", "-f", "apk", "--no-build", "-m"])
+        .arg(&manifest)
+        .arg("-o")
+        .arg(tmp.path().join("gnu"))
+        .arg("--apk-key")
+        .arg(&key));
+    assert!(text(&built.stderr).contains("warning[A004]"), "{}", text(&built.stderr));
+
+    // The same binary as the musl build: an error, and no package.
+    let musl = fx.dir.path().join("target/x86_64-unknown-linux-musl/release/healthd");
+    std::fs::create_dir_all(musl.parent().unwrap()).unwrap();
+    std::fs::copy(&binary, &musl).unwrap();
+    let (found, code) = a004(&manifest, Some("x86_64-unknown-linux-musl"));
+    assert_eq!(found.len(), 1, "{found:#?}");
+    assert_eq!(found[0]["severity"], "error");
+    assert_eq!(code, Some(4));
+    let refused = distpack()
+        .args(["build", "-f", "apk", "--no-build", "--target", "x86_64-unknown-linux-musl", "-m"])
+        .arg(&manifest)
+        .arg("-o")
+        .arg(tmp.path().join("musl"))
+        .arg("--apk-key")
+        .arg(&key)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(4), "{}", text(&refused.stderr));
+    assert!(text(&refused.stderr).contains("error[A004]"), "{}", text(&refused.stderr));
+
+    // A static binary (busybox, which readelf finds no interpreter in) is fine for musl.
+    let static_headers = text(&run(Command::new("readelf").arg("-l").arg(alpine_tools().join("busybox"))).stdout);
+    assert!(!static_headers.contains("program interpreter"), "{static_headers}");
+    std::fs::copy(alpine_tools().join("busybox"), &musl).unwrap();
+    assert_eq!(a004(&manifest, Some("x86_64-unknown-linux-musl")).0.len(), 0);
+
+    // With gcompat (Alpine's glibc compatibility layer) as a dependency, the gnu build is fine.
+    let text_of = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text_of.replace("[arch]\n", "[apk]\ndepends = [\"gcompat\"]\n\n[arch]\n")).unwrap();
+    assert_eq!(a004(&manifest, None).0.len(), 0);
+}
+
+#[test]
+#[ignore = "needs root: apk add and chroot into the test root (ci/test runs it as root with --ignored)"]
+fn apk_root_a_glibc_binary_does_not_start_on_alpine_as_a004_says() {
+    let fx = Fixture::example_copy();
+    let manifest = fx.dir.path().join("packaging/distpack.toml");
+    let tmp = tempdir();
+    let key = signing_key(tmp.path());
+    let alpine = AlpineRoot::new(&key);
+    alpine.add(&build_apk(&manifest, &tmp.path().join("out"), &key.key));
+    let started = Command::new("chroot").arg(&alpine.root).args(["/usr/bin/healthd", "--help"]).output().unwrap();
+    assert_eq!(started.status.code(), Some(127), "{}", text(&started.stderr));
+    // busybox, static, runs there.
+    run(Command::new("chroot").arg(&alpine.root).args(["/bin/busybox", "true"]));
+}
