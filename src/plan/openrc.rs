@@ -379,3 +379,39 @@ pub fn untranslated(unit: &UnitFile) -> Vec<(String, usize)> {
         .map(|e| (e.key.clone(), e.line))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_become_busybox_ulimit_arguments() {
+        assert_eq!(ulimit("LimitNOFILE", "65536").as_deref(), Some("-n 65536"));
+        assert_eq!(ulimit("LimitNOFILE", "4096:4096").as_deref(), Some("-n 4096"));
+        assert_eq!(ulimit("LimitNOFILE", "1024:4096"), None, "one ulimit call sets soft and hard alike");
+        assert_eq!(ulimit("LimitCORE", "infinity").as_deref(), Some("-c unlimited"));
+        assert_eq!(ulimit("LimitMEMLOCK", "64M").as_deref(), Some("-l 65536"), "KiB");
+        assert_eq!(ulimit("LimitFSIZE", "1K").as_deref(), Some("-f 2"), "512-byte blocks");
+        assert_eq!(ulimit("LimitNOFILE", "64K"), None, "a count takes no suffix");
+        assert_eq!(ulimit("LimitCPU", "1h"), None);
+        assert_eq!(ulimit("LimitRTTIME", "100"), None);
+    }
+
+    #[test]
+    fn capabilities_become_cap_iab_text() {
+        let unit = |body: &str| UnitFile::parse("a.service", &format!("[Service]\nExecStart=/bin/a\n{body}"));
+        assert_eq!(capabilities(&unit("")), Ok(None));
+        assert_eq!(
+            capabilities(&unit("AmbientCapabilities=CAP_NET_BIND_SERVICE cap_net_raw\n")),
+            Ok(Some("^cap_net_bind_service,^cap_net_raw".into()))
+        );
+        assert_eq!(
+            capabilities(&unit("CapabilityBoundingSet=~CAP_SYS_ADMIN\nCapabilityBoundingSet=~CAP_SYS_PTRACE\n")),
+            Ok(Some("!cap_sys_admin,!cap_sys_ptrace".into()))
+        );
+        assert_eq!(capabilities(&unit("CapabilityBoundingSet=CAP_NOT_A_CAP\n")), Err(()));
+        let untranslated =
+            untranslated(&unit("CapabilityBoundingSet=CAP_NOT_A_CAP\nLimitNOFILE=4096\nStateDirectoryMode=0750\n"));
+        assert_eq!(untranslated.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), ["CapabilityBoundingSet"]);
+    }
+}

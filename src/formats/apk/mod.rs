@@ -215,3 +215,33 @@ fn pkginfo(package: &Package, datahash: &str) -> String {
     line("datahash", datahash);
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pax_records_count_their_own_length() {
+        for value_len in 0..120 {
+            let record = pax_record("k", &"v".repeat(value_len));
+            let (len, _) = record.split_once(' ').unwrap();
+            assert_eq!(len.parse::<usize>().unwrap(), record.len(), "{record:?}");
+        }
+        let sha1 = "0".repeat(40);
+        assert_eq!(pax_record("APK-TOOLS.checksum.SHA1", &sha1), format!("68 APK-TOOLS.checksum.SHA1={sha1}\n"));
+    }
+
+    #[test]
+    fn pax_headers_are_named_like_gnu_tar_names_them() {
+        let mut builder = tar::Builder::new(Vec::new());
+        append_checksum(&mut builder, "/usr/bin/healthd", &"0".repeat(40), 0).unwrap();
+        append_checksum(&mut builder, "/top", &"0".repeat(40), 0).unwrap();
+        append_checksum(&mut builder, &format!("/{}", "d/".repeat(60) + "file"), &"0".repeat(40), 0).unwrap();
+        let bytes = builder.into_inner().unwrap();
+        let name = |at: usize| String::from_utf8_lossy(&bytes[at..at + 100]).trim_end_matches('\0').to_string();
+        assert_eq!(name(0), "usr/bin/PaxHeaders/healthd");
+        assert_eq!(name(1024), "./PaxHeaders/top");
+        assert_eq!(name(2048).len(), 100, "cut to the field");
+        assert_eq!(bytes[156], b'x');
+    }
+}
