@@ -1,5 +1,7 @@
-//! The .apk read back member by member (gzip, tar, PAX records), its signature checked with
-//! openssl, and the OpenRC scripts that replace systemd units on Alpine.
+//! Alpine packages judged by Alpine's own tools, built from ci/alpine-tools by ci/test: apk-tools
+//! 2.14.6 verifies, installs, upgrades, audits and removes them in a busybox root; abuild 3.14.1
+//! validates, verifies and builds the APKBUILD. Also the layout read back member by member (gzip,
+//! tar, PAX records) and the OpenRC scripts that replace systemd units.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -392,6 +394,7 @@ fn apkbuild_bin_recipe_for_one_and_two_arches_passes_abuild_validate_and_verify(
         let apkbuild = std::fs::read_to_string(recipe.join("APKBUILD")).unwrap();
         assert!(!apkbuild.contains("=\"\"\n"), "an empty variable:\n{apkbuild}");
         assert_abuild(&recipe, &out, "validate");
+        assert_abuild(&recipe, &out, "sanitycheck");
         let verified = assert_abuild(&recipe, &out, "verify");
         for arch in ["x86_64", "aarch64"].iter().take(targets.len()) {
             assert!(verified.contains(&format!("healthd-1.4.2-alpine-{arch}.tar.gz: OK")), "{verified}");
@@ -426,6 +429,7 @@ fn apkbuild_source_recipe_passes_abuild_validate_and_verify() {
     }
     assert!(!apkbuild.contains("=\"\"\n"), "an empty variable:\n{apkbuild}");
     assert_abuild(&recipe, &out, "validate");
+    assert_abuild(&recipe, &out, "sanitycheck");
     let verified = assert_abuild(&recipe, &out, "verify");
     assert!(verified.contains("healthd-1.4.2.tar.gz: OK"), "{verified}");
     assert!(
