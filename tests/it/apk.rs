@@ -995,10 +995,21 @@ fn apk_root_the_openrc_subpackage_comes_with_openrc_and_commands_are_provided() 
     let (ok, audit) = alpine.apk(&["audit"], &[]);
     assert!(ok && !audit.contains("init.d"), "{audit}");
 
+    // r1 in the repository: apk upgrade moves both packages, the subpackage following its install_if.
+    let text_of = |p: &Path| std::fs::read_to_string(p).unwrap();
+    std::fs::write(&manifest, text_of(&manifest).replace("release = 1", "release = 2")).unwrap();
+    let r1 = build_apks(&manifest, &tmp.path().join("out-r1"), &key.key);
+    repository(&tmp.path().join("repo"), &key, &r1);
+    let (ok, printed) = alpine.apk(&["upgrade", "--repository", repo], &[]);
+    assert!(ok, "{printed}");
+    for name in ["healthd", "healthd-openrc"] {
+        assert!(printed.contains(&format!("Upgrading {name} (1.4.2-r0 -> 1.4.2-r1)")), "{printed}");
+    }
+
     // Removing healthd (asked for as cmd:healthd) takes its OpenRC script with it.
     let (ok, printed) = alpine.apk(&["del", "cmd:healthd"], &[]);
     assert!(ok, "{printed}");
-    assert!(printed.contains("Purging healthd-openrc (1.4.2-r0)"), "{printed}");
+    assert!(printed.contains("Purging healthd-openrc (1.4.2-r1)"), "{printed}");
     assert!(!alpine.path("/etc/init.d/healthd").exists());
 }
 
