@@ -172,8 +172,12 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, progress: &Pr
     }
     let source_recipe = manifest.raw.pkgbuild.as_ref().is_some_and(|p| p.mode == crate::manifest::PkgbuildMode::Source);
     // A source recipe downloads no release tarball.
-    let writable: Vec<&Package> =
-        packages.iter().filter(|p| !(p.format == Format::Pkgbuild && source_recipe)).collect();
+    // A subpackage (apk's NAME-openrc) is written beside the package it was split from.
+    let writable: Vec<&Package> = packages
+        .iter()
+        .filter(|p| !(p.format == Format::Pkgbuild && source_recipe))
+        .flat_map(|p| std::iter::once(p).chain(&p.subpackages))
+        .collect();
     // Formats and targets are independent: write them side by side (each compressor also uses
     // every core, so the pool only needs to keep the cores busy between compression phases).
     let written: Vec<Result<Artifact>> =

@@ -17,9 +17,16 @@ pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     Ok(())
 }
 
+/// Write `name` in `dir` through a temporary file renamed into place. `name` may name a
+/// subdirectory (`x86_64/foo-1.0-r0.apk`, where Alpine puts each architecture's packages), which
+/// is created.
 pub fn write_atomically(dir: &Path, name: &str, write: impl FnOnce(&mut File) -> Result<()>) -> Result<PathBuf> {
-    fs::create_dir_all(dir).io("cannot create output directory", dir)?;
     let final_path = dir.join(name);
+    let (dir, name) = match (final_path.parent(), final_path.file_name()) {
+        (Some(parent), Some(file)) => (parent, file.to_string_lossy().into_owned()),
+        _ => (dir, name.to_string()),
+    };
+    fs::create_dir_all(dir).io("cannot create output directory", dir)?;
     let mut temp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")

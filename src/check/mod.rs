@@ -49,6 +49,10 @@ pub fn run(manifest: &LoadedManifest, packages: &[Package]) -> Vec<Finding> {
         findings.extend(manifest_rules(manifest, package));
         if package.format == crate::format::Format::Apk {
             findings.extend(openrc_rules(package));
+            if manifest.raw.apkbuild.is_some() {
+                findings.extend(apkbuild_rules(manifest, package));
+            }
+            findings.extend(musl_rules(manifest, package));
         }
     }
     let ignored: Vec<&str> = manifest.raw.check.ignore.iter().map(|c| c.get_ref().as_str()).collect();
@@ -139,6 +143,100 @@ fn openrc_rules(package: &Package) -> Vec<Finding> {
                 help: "the service runs without it on Alpine; add the behaviour to the daemon or its OpenRC conf.d file if it matters".into(),
             });
         }
+    }
+    out
+}
+
+/// What `abuild validate` refuses in the APKBUILD (`default_validate` in abuild.in), said before
+/// the recipe is written: a missing `url` or `license`, a `pkgdesc` over 127 bytes.
+fn apkbuild_rules(manifest: &LoadedManifest, package: &Package) -> Vec<Finding> {
+    let file = manifest.path.display().to_string();
+    let line_of =
+        |span: Option<std::ops::Range<usize>>| span.map(|s| crate::plan::line_of(&manifest.text, s.start)).unwrap_or(1);
+    let fields = &manifest.raw.package;
+    let mut out = Vec::new();
+    let mut finding = |line: usize, message: String, help: &str| {
+        out.push(Finding {
+            code: "A003",
+            severity: Severity::Error,
+            file: file.clone(),
+            line,
+            message,
+            help: help.into(),
+        })
+    };
+    if package.homepage.is_none() {
+        finding(
+            1,
+            "the APKBUILD needs a url, and the manifest has no homepage: abuild refuses it (\"Missing url in APKBUILD\")".into(),
+            "set [package] homepage = \"https://…\" (or homepage in Cargo.toml)",
+        );
+    }
+    if package.license.is_none() {
+        finding(
+            1,
+            "the APKBUILD needs a license, and the manifest has none: abuild refuses it (\"Missing license in APKBUILD\")".into(),
+            "set [package] license = \"MIT\" (an SPDX expression), or license in Cargo.toml",
+        );
+    }
+    let pkgdesc = package.summary.split_whitespace().collect::<Vec<_>>().join(" ");
+    if pkgdesc.len() > 127 {
+        finding(
+            line_of(fields.summary.as_ref().map(|s| s.span())),
+            format!(
+                "the summary is {} bytes long; abuild refuses a pkgdesc over 127 (\"pkgdesc is too long\")",
+                pkgdesc.len()
+            ),
+            "shorten [package] summary (or set a shorter one in [apk] summary = \"…\")",
+        );
+    }
+    out
+}
+
+/// Alpine is a musl system: a binary that needs glibc (its `ld-linux` loader, `libc.so.6`) does not
+/// start there ("not found" for a file that exists). An error when the target is musl (the wrong
+/// binary was picked up), a warning otherwise; none when the package depends on gcompat, Alpine's
+/// glibc compatibility layer.
+fn musl_rules(manifest: &LoadedManifest, package: &Package) -> Vec<Finding> {
+    let depends = package.relations.get("depends").cloned().unwrap_or_default();
+    if depends.iter().any(|d| d.split(['<', '>', '=', '~']).next() == Some("gcompat")) {
+        return Vec::new();
+    }
+    let musl_target = package.target.contains("musl");
+    let mut out = Vec::new();
+    for file in &package.files {
+        let Source::File { path } = &file.source else { continue };
+        if file.mode & 0o111 == 0 && file.kind != FileKind::Binary {
+            continue;
+        }
+        let Some(why) = scan::elf_linking(path).and_then(|l| l.glibc()) else { continue };
+        let line = manifest
+            .raw
+            .files
+            .iter()
+            .find(|e| {
+                let e = e.get_ref();
+                e.dest.as_ref().is_some_and(|d| d.get_ref() == &file.path)
+                    || e.src.as_ref().is_some_and(|s| {
+                        path.file_name().is_some_and(|n| s.get_ref().rsplit('/').next() == Some(&*n.to_string_lossy()))
+                    })
+            })
+            .map(|e| crate::plan::line_of(&manifest.text, e.span().start))
+            .unwrap_or(1);
+        out.push(Finding {
+            code: "A004",
+            severity: if musl_target { Severity::Error } else { Severity::Warning },
+            file: manifest.path.display().to_string(),
+            line,
+            message: format!(
+                "{} in the .apk for {} needs glibc ({why}): it does not start on Alpine, which has musl",
+                file.path, package.target
+            ),
+            help: format!(
+                "build it for a musl target (--target {}-unknown-linux-musl) or statically, or add [apk] depends = [\"gcompat\"]",
+                package.target.split('-').next().unwrap_or("x86_64")
+            ),
+        });
     }
     out
 }

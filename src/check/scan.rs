@@ -54,3 +54,64 @@ mod tests {
         assert_eq!(contains(&path, &[b"NOTIFY_SOCKET", b"jemalloc"]), [true, false]);
     }
 }
+
+/// How an ELF file is linked: its program interpreter (PT_INTERP) and the libraries it needs
+/// (DT_NEEDED). None when the file is not ELF or cannot be read; the file is read lazily, in the
+/// parts the headers point at.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ElfLinking {
+    pub interpreter: Option<String>,
+    pub needed: Vec<String>,
+}
+
+pub fn elf_linking(path: &Path) -> Option<ElfLinking> {
+    use object::elf::{FileHeader32, FileHeader64};
+    let file = File::open(path).ok()?;
+    let cache = object::ReadCache::new(file);
+    match object::FileKind::parse(&cache).ok()? {
+        object::FileKind::Elf32 => linking::<FileHeader32<object::Endianness>, _>(&cache),
+        object::FileKind::Elf64 => linking::<FileHeader64<object::Endianness>, _>(&cache),
+        _ => None,
+    }
+}
+
+fn linking<'data, Elf, R>(data: R) -> Option<ElfLinking>
+where
+    Elf: object::read::elf::FileHeader<Endian = object::Endianness>,
+    R: object::ReadRef<'data>,
+{
+    use object::read::elf::{ElfFile, ProgramHeader};
+    let file = ElfFile::<Elf, R>::parse(data).ok()?;
+    let endian = file.endian();
+    let interpreter = file
+        .elf_program_headers()
+        .iter()
+        .find_map(|ph| ph.interpreter(endian, data).ok().flatten())
+        .map(|bytes| String::from_utf8_lossy(bytes).into_owned());
+    let table = file.elf_dynamic_table().ok()?;
+    let needed = table
+        .iter()
+        .filter(|d| d.tag == object::elf::DT_NEEDED)
+        .filter_map(|d| table.string(d).ok())
+        .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+        .collect();
+    Some(ElfLinking { interpreter, needed })
+}
+
+impl ElfLinking {
+    /// What in the linking needs glibc (its dynamic loader `ld-linux*`, `libc.so.6` and the other
+    /// glibc sonames), which musl systems such as Alpine do not have.
+    pub fn glibc(&self) -> Option<String> {
+        const GLIBC_SONAMES: [&str; 5] = ["libc.so.6", "libm.so.6", "libpthread.so.0", "libdl.so.2", "librt.so.1"];
+        if let Some(interp) = &self.interpreter {
+            let name = interp.rsplit('/').next().unwrap_or(interp);
+            if name.starts_with("ld-linux") || name == "ld64.so.1" || name == "ld64.so.2" {
+                return Some(format!("its interpreter is {interp}"));
+            }
+        }
+        self.needed
+            .iter()
+            .find(|n| GLIBC_SONAMES.contains(&n.as_str()) || n.starts_with("ld-linux"))
+            .map(|n| format!("it needs {n}"))
+    }
+}

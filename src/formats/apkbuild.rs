@@ -1,7 +1,6 @@
 //! The aports recipe beside the .apk: an APKBUILD, the install scripts and one `NAME.initd` per
 //! OpenRC service, in `bin` mode (install from a release tarball per architecture) or `source`
-//! mode (build with cargo). abuild does not run on the machines distpack is tested on, so the
-//! recipe is kept to plain POSIX sh that the tests source and whose `package()` they run.
+//! mode (build with cargo). The tests hand it to abuild itself (`abuild validate`, `verify`).
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -25,10 +24,15 @@ fn split(package: &Package) -> (String, String) {
     }
 }
 
-/// The release tarball of a `bin` recipe: the files as installed, without the OpenRC scripts
-/// (the recipe ships those itself, so the -openrc subpackage can take them).
+/// The release tarball of a `bin` recipe: the files as installed under one directory named like
+/// the tarball (abuild unpacks every architecture's tarball into the same $srcdir), without the
+/// OpenRC scripts (the recipe ships those itself, so the -openrc subpackage can take them).
 pub fn tarball_name(package: &Package) -> String {
-    format!("{}-{}-alpine-{}.tar.gz", package.name, split(package).0, package.arch)
+    format!("{}.tar.gz", tarball_dir(&package.name, &split(package).0, &package.arch))
+}
+
+fn tarball_dir(name: &str, pkgver: &str, arch: &str) -> String {
+    format!("{name}-{pkgver}-alpine-{arch}")
 }
 
 pub fn write_tarball(package: &Package, out_dir: &Path) -> Result<(PathBuf, String)> {
@@ -38,8 +42,20 @@ pub fn write_tarball(package: &Package, out_dir: &Path) -> Result<(PathBuf, Stri
         };
         let gz = flate2::GzBuilder::new().mtime(0).write(BufWriter::new(out), flate2::Compression::best());
         let mut builder = tar::Builder::new(gz);
+        let top = format!("/{}", tarball_dir(&package.name, &split(package).0, &package.arch));
+        let top_dir = PackageFile {
+            path: top.clone(),
+            kind: crate::manifest::FileKind::Dir,
+            mode: 0o755,
+            owner: "root".into(),
+            group: "root".into(),
+            size: 0,
+            source: Source::Directory,
+        };
+        tarball::append(&mut builder, &top_dir, package.mtime, false, false)?;
         for file in package.files.iter().filter(|f| !f.path.starts_with(INITD)) {
-            tarball::append(&mut builder, file, package.mtime, false, false)?;
+            let inside = PackageFile { path: format!("{top}{}", file.path), ..file.clone() };
+            tarball::append(&mut builder, &inside, package.mtime, false, false)?;
         }
         builder.into_inner().and_then(|gz| gz.finish()).and_then(|mut w| w.flush()).map_err(io_err)
     })?;
@@ -54,6 +70,16 @@ fn local_name(path: &str) -> String {
     }
 }
 
+/// The files of a package and of its subpackages (the -openrc one), sorted by path: the recipe's
+/// `package()` installs them all and abuild splits them again.
+fn all_files(package: &Package) -> Vec<&PackageFile> {
+    let mut by_path = std::collections::BTreeMap::new();
+    for file in package.files.iter().chain(package.subpackages.iter().flat_map(|s| &s.files)) {
+        by_path.entry(file.path.as_str()).or_insert(file);
+    }
+    by_path.into_values().collect()
+}
+
 /// The recipe's files: (name, bytes, mode). `tarballs` are (arch, file name, sha512) per target.
 pub fn render(
     settings: &PkgbuildSettings,
@@ -66,14 +92,19 @@ pub fn render(
         .ok_or_else(|| Error::invalid("no package to write an APKBUILD for", "pass at least one --target"))?;
     let (pkgver, pkgrel) = split(package);
     let source_mode = settings.mode == PkgbuildMode::Source;
-    let rel = |kind: &str| package.relations.get(kind).cloned().unwrap_or_default();
+    // What abuild adds by itself (`cmd:` provides, the /bin/sh dependency of scripts) is left to it.
+    let rel = |kind: &str| -> Vec<String> {
+        let values = package.relations.get(kind).cloned().unwrap_or_default();
+        values.into_iter().filter(|v| !v.starts_with("cmd:") && v != "/bin/sh").collect()
+    };
+    let all = all_files(package);
     let mut depends = rel("depends");
     depends.extend(rel("conflicts").iter().map(|c| format!("!{c}")));
 
     // Local sources: OpenRC scripts always; in source mode also the files distpack generates.
-    let local: Vec<&PackageFile> = package
-        .files
+    let local: Vec<&PackageFile> = all
         .iter()
+        .copied()
         .filter(|f| f.path.starts_with(INITD) || (source_mode && matches!(f.source, Source::Generated { .. })))
         .collect();
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
@@ -94,7 +125,12 @@ pub fn render(
         package.maintainer,
         env!("CARGO_PKG_VERSION")
     );
-    let mut var = |key: &str, value: &str| out.push_str(&format!("{key}={}\n", dq(value)));
+    // abuild's own template leaves empty variables out too.
+    let mut var = |key: &str, value: &str| {
+        if !value.is_empty() {
+            out.push_str(&format!("{key}={}\n", dq(value)))
+        }
+    };
     var("pkgname", &package.name);
     var("pkgver", &pkgver);
     var("pkgrel", &pkgrel);
@@ -136,37 +172,36 @@ pub fn render(
             sums.insert(0, (sum.clone(), format!("{}-{pkgver}.tar.gz", package.name)));
         }
     } else {
-        out += "\ncase \"$CARCH\" in\n";
-        for (arch, _, _) in tarballs {
+        // Every architecture's tarball is a source with its checksum, as aports list per-arch
+        // downloads: abuild checks that source= and sha512sums= name the same files. Each unpacks
+        // into its own directory; the build uses $CARCH's.
+        let mut source = String::new();
+        for (arch, name, _) in tarballs {
             let url = settings
                 .source_url
                 .get_ref()
                 .replace("{version}", &pkgver)
                 .replace("{name}", &package.name)
                 .replace("{arch}", arch);
-            out += &format!("\t{arch}) _release={} ;;\n", dq(&url));
+            source += &format!("\n\t{name}::{url}");
         }
-        out += "esac\n";
-        out += &format!(
-            "source=\"$pkgname-$pkgver-alpine-$CARCH.tar.gz::$_release{}\n\t\"\n",
-            locals.replace('"', "\\\"")
-        );
-        out += "builddir=\"$srcdir\"\n";
+        out += &format!("source={}\n", dq(&format!("{source}{locals}\n\t")));
+        out += "builddir=\"$srcdir/$pkgname-$pkgver-alpine-$CARCH\"\n";
         for (_, name, sum) in tarballs.iter().rev() {
             sums.insert(0, (sum.clone(), name.clone()));
         }
     }
 
     out += "\npackage() {\n";
-    let from_dir = if source_mode { "$builddir" } else { "$srcdir" };
-    for file in &package.files {
+    let from_dir = "$builddir";
+    for file in &all {
         let dest = format!("\"$pkgdir\"{}", dq(&file.path));
         let from = if file.path.starts_with(INITD) || (source_mode && matches!(file.source, Source::Generated { .. })) {
             format!("\"$srcdir\"/{}", dq(&local_name(&file.path)))
         } else {
             match (&file.source, source_mode) {
                 (Source::Directory, _) => {
-                    let parent_of_others = package.files.iter().any(|f| f.path.starts_with(&format!("{}/", file.path)));
+                    let parent_of_others = all.iter().any(|f| f.path.starts_with(&format!("{}/", file.path)));
                     if !(parent_of_others && file.mode == 0o755) {
                         out += &format!("\tinstall -dm{:04o} {dest}\n", file.mode);
                     }

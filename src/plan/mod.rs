@@ -2,6 +2,7 @@
 //! path checked and every script rendered. Writers read a `Package` and nothing else.
 
 pub mod addon;
+mod alpine;
 mod debian;
 mod files;
 pub(crate) use files::line_of;
@@ -65,6 +66,12 @@ pub struct Package {
     /// The add-on bundle's identity and metadata (the `addon` format only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub addon: Option<addon::Addon>,
+    /// The package this one was split from (apk's `origin`), for a subpackage.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub origin: Option<String>,
+    /// Packages split off this one and written beside it (apk: `NAME-openrc`, as abuild splits).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subpackages: Vec<Package>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -258,17 +265,31 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         compression_level,
         mtime: ctx.mtime,
         addon,
+        origin: None,
+        subpackages: Vec::new(),
     };
+    let mut openrc = None;
     match format {
         Format::Deb => debian::add_docs(&mut package, &package_files.license_texts),
         Format::Rpm | Format::Arch | Format::Pkgbuild => {}
-        Format::Apk => openrc::replace_units(&mut package),
+        Format::Apk => {
+            openrc::replace_units(&mut package);
+            openrc = alpine::split_openrc(&mut package);
+        }
         // A bundle is flat and holds exactly the entries it names.
         Format::Addon => return Ok(package),
     }
     add_service_files(&mut package);
     package.scripts = scripts::render(&package, &hooks)?;
     files::add_parent_dirs(&mut package.files, format != Format::Rpm);
+    if format == Format::Apk {
+        alpine::add_automatic_relations(&mut package);
+        if let Some(mut sub) = openrc {
+            files::add_parent_dirs(&mut sub.files, true);
+            alpine::add_automatic_relations(&mut sub);
+            package.subpackages.push(sub);
+        }
+    }
     Ok(package)
 }
 

@@ -1,5 +1,6 @@
 //! `distpack build` as CI runs it: every enabled format at once, `--json`, and `cargo distpack`.
 
+use std::path::Path;
 use std::process::Command;
 
 use crate::support::*;
@@ -183,4 +184,71 @@ fn before_package_commands_make_inputs_and_a_failing_one_names_its_line() {
     let err = text(&failed.stderr);
     assert!(err.contains("[build] before-package command `exit 3`"), "{err}");
     assert!(err.contains("distpack.toml:"), "{err}");
+}
+
+#[test]
+fn two_targets_write_distinct_files_for_every_format_and_sha256sums_checks() {
+    require_tool("sha256sum");
+    let fx = Fixture::example_copy();
+    // A stand-in for the aarch64 build: packaging does not execute the binary.
+    let host_bin = fx.dir.path().join(format!("target/{}/release/healthd", host_triple()));
+    let arm_bin = fx.dir.path().join("target/aarch64-unknown-linux-gnu/release/healthd");
+    std::fs::create_dir_all(arm_bin.parent().unwrap()).unwrap();
+    std::fs::copy(&host_bin, &arm_bin).unwrap();
+    let manifest = fx.dir.path().join("packaging/distpack.toml");
+    let with_apkbuild = std::fs::read_to_string(&manifest).unwrap()
+        + "\n[apkbuild]\nmode = \"bin\"\nsource-url = \"https://example.org/dl/{name}-{version}-{arch}.tar.gz\"\n";
+    std::fs::write(&manifest, with_apkbuild).unwrap();
+    run(distpack().args(["keygen", "--rsa", "apk"]).current_dir(fx.dir.path()));
+    let dist = fx.dir.path().join("dist");
+    let output = run(distpack()
+        .args(["build", "-f", "deb,rpm,arch,pkgbuild,apk,addon", "--no-build", "--json"])
+        .args(["--target", "x86_64-unknown-linux-gnu", "--target", "aarch64-unknown-linux-gnu", "-m"])
+        .arg(&manifest)
+        .arg("--apk-key")
+        .arg(fx.dir.path().join("apk.rsa"))
+        .arg("-o")
+        .arg(&dist));
+    let artifacts: Vec<serde_json::Value> =
+        text(&output.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let mut paths: Vec<String> = artifacts.iter().map(|a| a["path"].as_str().unwrap().to_string()).collect();
+    for format in ["deb", "rpm", "arch", "pkgbuild", "apk", "addon"] {
+        let archs: Vec<&str> =
+            artifacts.iter().filter(|a| a["format"] == format).map(|a| a["arch"].as_str().unwrap()).collect();
+        assert!(archs.len() >= 2, "{format}: {archs:?}");
+    }
+    paths.sort();
+    let count = paths.len();
+    paths.dedup();
+    assert_eq!(paths.len(), count, "two artifacts of one build share a path: {paths:#?}");
+    for path in &paths {
+        assert!(Path::new(path).is_file(), "{path}");
+    }
+    let apks: Vec<&str> =
+        paths.iter().filter(|p| p.ends_with(".apk")).map(|p| p.strip_prefix(dist.to_str().unwrap()).unwrap()).collect();
+    assert_eq!(
+        apks,
+        [
+            "/aarch64/healthd-1.4.2-r0.apk",
+            "/aarch64/healthd-openrc-1.4.2-r0.apk",
+            "/x86_64/healthd-1.4.2-r0.apk",
+            "/x86_64/healthd-openrc-1.4.2-r0.apk"
+        ]
+    );
+
+    // SHA256SUMS names every artifact once, and sha256sum agrees with it.
+    let sums = std::fs::read_to_string(dist.join("SHA256SUMS")).unwrap();
+    let mut names: Vec<&str> = sums.lines().map(|l| l.split_once("  ").unwrap().1).collect();
+    names.sort();
+    let listed = names.len();
+    names.dedup();
+    assert_eq!(names.len(), listed, "SHA256SUMS lists a name twice:\n{sums}");
+    assert_eq!(listed, count, "SHA256SUMS:\n{sums}");
+    let checked = run(Command::new("sha256sum").args(["-c", "--strict", "SHA256SUMS"]).current_dir(&dist));
+    assert_eq!(
+        text(&checked.stdout).lines().filter(|l| l.ends_with(": OK")).count(),
+        count,
+        "{}",
+        text(&checked.stdout)
+    );
 }

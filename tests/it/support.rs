@@ -229,3 +229,31 @@ pub fn require_host_install() {
         "this test runs dpkg -i on this machine: it needs root and DISTPACK_HOST_INSTALL=1 (ci/test)"
     );
 }
+
+/// The bin directory of Alpine's own tools (`apk`, `busybox`, `abuild`, …), which
+/// `ci/alpine-tools/build-alpine-tools` builds from the sources beside it. `ci/test` builds them
+/// (cached) and exports the directory as DISTPACK_ALPINE_TOOLS; without it, the script's default
+/// cache directory. Missing tools are a failure, never a skip.
+pub fn alpine_tools() -> PathBuf {
+    let dir = std::env::var_os("DISTPACK_ALPINE_TOOLS").map(PathBuf::from).unwrap_or_else(|| {
+        let cache = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache"));
+        cache.join("alpine-tools/2.14.6-3.14.1-1.36.1/bin")
+    });
+    for tool in ["apk", "busybox", "abuild"] {
+        assert!(
+            dir.join(tool).is_file(),
+            "Alpine's `{tool}` is not in {}: run ci/test, which builds apk-tools, busybox and abuild with \
+             ci/alpine-tools/build-alpine-tools and exports DISTPACK_ALPINE_TOOLS (or run that script and set \
+             DISTPACK_ALPINE_TOOLS to the bin directory under the directory it prints)",
+            dir.display()
+        );
+    }
+    dir
+}
+
+/// One of Alpine's tools (`apk`, `abuild`, …), from `alpine_tools()`.
+pub fn alpine_tool(name: &str) -> Command {
+    Command::new(alpine_tools().join(name))
+}

@@ -21,8 +21,10 @@ use crate::plan::{Package, Source};
 pub struct Apk;
 
 impl Packager for Apk {
+    /// Where abuild puts it in a repository: `ARCH/NAME-VER-rREL.apk`. The name alone carries no
+    /// architecture, so each target's package goes in its own directory.
     fn file_name(&self, package: &Package) -> String {
-        format!("{}-{}.apk", package.name, package.version)
+        format!("{}/{}-{}.apk", package.arch, package.name, package.version)
     }
 
     /// Digests are hashed in a first pass, then the files are archived.
@@ -43,7 +45,7 @@ impl Packager for Apk {
             let mut builder = tar::Builder::new(gzip(hashing));
             for (file, sha1) in package.files.iter().zip(&sha1s) {
                 if let Some(sha1) = sha1 {
-                    builder.append_pax_extensions([("APK-TOOLS.checksum.SHA1", sha1.as_bytes())]).map_err(io_err)?;
+                    append_checksum(&mut builder, &file.path, sha1, package.mtime).map_err(io_err)?;
                 }
                 tarball::append(&mut builder, file, package.mtime, false, false)?;
             }
@@ -87,6 +89,46 @@ impl Packager for Apk {
         w.flush().map_err(io_err)?;
         Ok(())
     }
+}
+
+/// The PAX extended header that precedes a file: its one record is `APK-TOOLS.checksum.SHA1`.
+///
+/// It must have a name. apk 2.14's tar parser takes any header whose name starts with NUL for the
+/// end of the archive, then reads the PAX payload as the next header and refuses the package
+/// ("package file format error"). abuild's GNU tar names them `DIR/PaxHeaders/FILE`
+/// (`--pax-option=exthdr.name=%d/PaxHeaders/%f`); so does this.
+fn append_checksum<W: Write>(builder: &mut tar::Builder<W>, path: &str, sha1: &str, mtime: u64) -> io::Result<()> {
+    let key = "APK-TOOLS.checksum.SHA1";
+    let record = pax_record(key, sha1);
+    let mut h = tar::Header::new_ustar();
+    let rel = path.trim_start_matches('/');
+    let (dir, base) = rel.rsplit_once('/').unwrap_or((".", rel));
+    let name = format!("{dir}/PaxHeaders/{base}");
+    // GNU tar cuts an over-long name to the 100 bytes of the field; apk only needs it non-empty.
+    let field = &mut h.as_old_mut().name;
+    let mut len = name.len().min(field.len());
+    while !name.is_char_boundary(len) {
+        len -= 1;
+    }
+    field[..len].copy_from_slice(&name.as_bytes()[..len]);
+    h.set_mode(0o644);
+    h.set_uid(0);
+    h.set_gid(0);
+    h.set_mtime(mtime);
+    h.set_size(record.len() as u64);
+    h.set_entry_type(tar::EntryType::XHeader);
+    h.set_cksum();
+    builder.append(&h, record.as_bytes())
+}
+
+/// One PAX record, `"<len> <key>=<value>\n"`, where `len` counts the whole record, itself included.
+fn pax_record(key: &str, value: &str) -> String {
+    let rest = key.len() + value.len() + 3;
+    let mut len = rest + 1;
+    while len != rest + len.to_string().len() {
+        len = rest + len.to_string().len();
+    }
+    format!("{len} {key}={value}\n")
 }
 
 /// `gzip -n -9`, as abuild compresses each member.
@@ -148,7 +190,7 @@ fn pkginfo(package: &Package, datahash: &str) -> String {
     let size: u64 = package.files.iter().filter(|f| !matches!(f.source, Source::Directory)).map(|f| f.size).sum();
     line("size", &size.max(1).to_string());
     line("arch", &package.arch);
-    line("origin", &package.name);
+    line("origin", package.origin.as_deref().unwrap_or(&package.name));
     line("maintainer", &package.maintainer);
     if let Some(license) = &package.license {
         line("license", license);
@@ -162,12 +204,44 @@ fn pkginfo(package: &Package, datahash: &str) -> String {
     for value in package.relations.get("conflicts").into_iter().flatten() {
         line("depend", &format!("!{value}"));
     }
-    if package.scripts.keys().any(|k| k.starts_with(".pre") || k.starts_with(".post")) {
-        line("depend", "/bin/sh");
-    }
+    // The plan adds what abuild detects: `cmd:` provides, the /bin/sh dependency of scripts and
+    // a subpackage's install_if.
     for value in package.relations.get("provides").into_iter().flatten() {
         line("provides", value);
     }
+    if let Some(install_if) = package.relations.get("install_if") {
+        line("install_if", &install_if.join(" "));
+    }
     line("datahash", datahash);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pax_records_count_their_own_length() {
+        for value_len in 0..120 {
+            let record = pax_record("k", &"v".repeat(value_len));
+            let (len, _) = record.split_once(' ').unwrap();
+            assert_eq!(len.parse::<usize>().unwrap(), record.len(), "{record:?}");
+        }
+        let sha1 = "0".repeat(40);
+        assert_eq!(pax_record("APK-TOOLS.checksum.SHA1", &sha1), format!("68 APK-TOOLS.checksum.SHA1={sha1}\n"));
+    }
+
+    #[test]
+    fn pax_headers_are_named_like_gnu_tar_names_them() {
+        let mut builder = tar::Builder::new(Vec::new());
+        append_checksum(&mut builder, "/usr/bin/healthd", &"0".repeat(40), 0).unwrap();
+        append_checksum(&mut builder, "/top", &"0".repeat(40), 0).unwrap();
+        append_checksum(&mut builder, &format!("/{}", "d/".repeat(60) + "file"), &"0".repeat(40), 0).unwrap();
+        let bytes = builder.into_inner().unwrap();
+        let name = |at: usize| String::from_utf8_lossy(&bytes[at..at + 100]).trim_end_matches('\0').to_string();
+        assert_eq!(name(0), "usr/bin/PaxHeaders/healthd");
+        assert_eq!(name(1024), "./PaxHeaders/top");
+        assert_eq!(name(2048).len(), 100, "cut to the field");
+        assert_eq!(bytes[156], b'x');
+    }
 }

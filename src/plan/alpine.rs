@@ -1,0 +1,73 @@
+//! What abuild does to every package it builds, done in the plan so that the .apk and `plan --json`
+//! agree (`alpinelinux/abuild:abuild.in`): the OpenRC scripts go into a `NAME-openrc` subpackage
+//! that apk installs by itself when openrc is installed (`default_openrc`); each command in
+//! `/bin`, `/sbin`, `/usr/bin` or `/usr/sbin` is provided as `cmd:NAME=VERSION`
+//! (`prepare_command_provides`); a package with `#!/bin/sh` scripts depends on `/bin/sh`.
+
+use std::collections::BTreeMap;
+
+use super::{Package, Source};
+
+const OPENRC_DIRS: [&str; 2] = ["/etc/init.d/", "/etc/conf.d/"];
+
+/// Move the OpenRC scripts and their conf.d files into `NAME-openrc`, with
+/// `install_if = openrc NAME=VERSION`, as abuild's `default_openrc` does. None when there are none.
+pub(super) fn split_openrc(package: &mut Package) -> Option<Package> {
+    let (moved, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut package.files)
+        .into_iter()
+        .partition(|f| OPENRC_DIRS.iter().any(|dir| f.path.starts_with(dir)));
+    package.files = kept;
+    if moved.is_empty() {
+        return None;
+    }
+    let mut sub = package.clone();
+    sub.name = format!("{}-openrc", package.name);
+    sub.summary = format!("{} (OpenRC init scripts)", package.summary);
+    sub.description = sub.summary.clone();
+    sub.files = moved;
+    sub.scripts = BTreeMap::new();
+    sub.services = Default::default();
+    sub.relations =
+        BTreeMap::from([("install_if".to_string(), vec![format!("openrc {}={}", package.name, package.version)])]);
+    sub.origin = Some(package.name.clone());
+    Some(sub)
+}
+
+/// `provides = cmd:NAME=VERSION` for every command, and `depend = /bin/sh` when the package has
+/// scripts run by /bin/sh (not for busybox itself, nor when it already depends on /bin/sh or busybox).
+pub(super) fn add_automatic_relations(package: &mut Package) {
+    let mut commands: Vec<String> = package
+        .files
+        .iter()
+        .filter(|f| match &f.source {
+            Source::Symlink { .. } => true,
+            Source::File { .. } | Source::Generated { .. } => f.mode & 0o111 != 0,
+            Source::Directory => false,
+        })
+        .filter_map(|f| {
+            let (dir, name) = f.path.rsplit_once('/')?;
+            (["/bin", "/sbin", "/usr/bin", "/usr/sbin"].contains(&dir) && !name.contains('@'))
+                .then(|| format!("cmd:{name}={}", package.version))
+        })
+        .collect();
+    commands.sort();
+    commands.dedup();
+    // apk refuses a package that provides one name both with and without a version.
+    let name_of = |p: &str| p.split(['<', '>', '=', '~']).next().unwrap_or(p).to_string();
+    let provides = package.relations.entry("provides".into()).or_default();
+    for command in commands {
+        if !provides.iter().any(|p| name_of(p) == name_of(&command)) {
+            provides.push(command);
+        }
+    }
+    if provides.is_empty() {
+        package.relations.remove("provides");
+    }
+
+    let shell_scripts = package.scripts.values().any(|s| s.starts_with("#!/bin/sh"));
+    let depends = package.relations.get("depends").cloned().unwrap_or_default();
+    let has = |name: &str| depends.iter().any(|d| d.split(['<', '>', '=', '~']).next() == Some(name));
+    if shell_scripts && package.name != "busybox" && !has("busybox") && !has("/bin/sh") {
+        package.relations.entry("depends".into()).or_default().push("/bin/sh".into());
+    }
+}
