@@ -436,6 +436,9 @@ pub fn run(cli: Cli) -> Result<()> {
             for path in crate::init::init(&dir, &profile, force)? {
                 println!("{}", path.display());
             }
+            eprintln!(
+                "distpack: next, `distpack check` (builds with cargo and checks the units), then `distpack build` (packages into dist/)"
+            );
         }
         Command::Completions { shell: Some(shell), .. } => {
             print!("{}", String::from_utf8_lossy(&completions(shell)));

@@ -59,3 +59,45 @@ fn init_names_the_profiles_when_one_is_unknown() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("network-service, package-manager, raw-socket-agent"), "{}", text(&out.stderr));
 }
+
+/// `cargo new x && cd x && distpack init && distpack check && distpack build`, with no hand edit:
+/// the maintainer comes from git's configuration, the summary from the crate's name, and `check`
+/// builds the binary as `build` does.
+#[test]
+fn a_new_cargo_project_is_packaged_after_init_with_no_hand_edit() {
+    let home = tempdir();
+    let gitconfig = home.path().join("gitconfig");
+    std::fs::write(&gitconfig, "[user]\n\tname = Dev Eloper\n\temail = dev@example.org\n").unwrap();
+    let in_dir = |dir: &std::path::Path, program: &str, args: &[&str]| {
+        let mut cmd = if program == "distpack" { distpack() } else { Command::new(program) };
+        cmd.args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", &gitconfig)
+            .env("CARGO_TARGET_DIR", dir.join("elsewhere"));
+        cmd
+    };
+    run(&mut in_dir(home.path(), "cargo", &["new", "--quiet", "--vcs", "none", "newsvc"]));
+    let project = home.path().join("newsvc");
+    let init = run(&mut in_dir(&project, "distpack", &["init"]));
+    assert!(text(&init.stderr).contains("next, `distpack check`"), "{}", text(&init.stderr));
+    let check = run(&mut in_dir(&project, "distpack", &["check"]));
+    assert!(text(&check.stderr).contains("0 error(s)"), "{}", text(&check.stderr));
+    let built = run(&mut in_dir(&project, "distpack", &["build", "-f", "deb"]));
+    let deb = project.join(text(&built.stdout).trim());
+    let info = text(&run(Command::new("dpkg-deb").arg("--info").arg(&deb)).stdout);
+    assert!(info.contains("Maintainer: Dev Eloper <dev@example.org>") && info.contains("newsvc service"), "{info}");
+    let listing = text(&run(Command::new("dpkg-deb").arg("--contents").arg(&deb)).stdout);
+    assert!(listing.contains(" usr/bin/newsvc\n") && listing.contains("newsvc.service"), "{listing}");
+
+    // Without a name for the maintainer anywhere, init leaves the line for check to ask about.
+    let other = tempdir();
+    run(&mut in_dir(other.path(), "cargo", &["new", "--quiet", "--vcs", "none", "anon"]));
+    let anon = other.path().join("anon");
+    let mut init = in_dir(&anon, "distpack", &["init"]);
+    init.env("GIT_CONFIG_GLOBAL", "/dev/null").env_remove("DEBFULLNAME").env_remove("DEBEMAIL").env_remove("EMAIL");
+    run(&mut init);
+    let check =
+        in_dir(&anon, "distpack", &["check", "--no-build"]).env("GIT_CONFIG_GLOBAL", "/dev/null").output().unwrap();
+    assert_eq!(check.status.code(), Some(3));
+    assert!(text(&check.stderr).contains("no `maintainer`"), "{}", text(&check.stderr));
+}
