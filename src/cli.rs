@@ -248,7 +248,11 @@ pub struct Select {
 
 impl Select {
     fn options(&self) -> Options {
-        Options { manifest: self.manifest.clone(), formats: self.format.clone(), targets: self.target.clone() }
+        Options {
+            manifest: crate::manifest::discover(&self.manifest),
+            formats: self.format.clone(),
+            targets: self.target.clone(),
+        }
     }
 }
 
@@ -351,14 +355,15 @@ pub fn run(cli: Cli) -> Result<()> {
                 println!("{}", to_json(&packages)?);
             } else {
                 for p in &packages {
+                    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
                     println!(
-                        "{} {} {} {} ({} files, {} scripts)",
+                        "{} {} {} {} ({}, {})",
                         p.format,
                         p.name,
                         p.version,
                         p.arch,
-                        p.files.len(),
-                        p.scripts.len()
+                        count(p.files.len(), "file"),
+                        count(p.scripts.len(), "script")
                     );
                 }
             }

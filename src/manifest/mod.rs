@@ -20,6 +20,21 @@ use crate::error::{Error, IoContext, ManifestError, ManifestErrors, Result};
 /// Where `distpack` looks for the manifest when `-m` is not given.
 pub const DEFAULT_PATH: &str = "packaging/distpack.toml";
 
+/// The manifest a command means: `path` as given, except that the default
+/// `packaging/distpack.toml`, when it is not in the current directory, is looked for in the
+/// nearest directory above (as cargo finds Cargo.toml), so commands work from any subdirectory.
+pub fn discover(path: &Path) -> PathBuf {
+    if path != Path::new(DEFAULT_PATH) || path.exists() {
+        return path.to_path_buf();
+    }
+    let Ok(cwd) = std::env::current_dir() else { return path.to_path_buf() };
+    cwd.ancestors()
+        .skip(1)
+        .map(|dir| dir.join(DEFAULT_PATH))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| path.to_path_buf())
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct Manifest {

@@ -101,3 +101,20 @@ fn a_new_cargo_project_is_packaged_after_init_with_no_hand_edit() {
     assert_eq!(check.status.code(), Some(3));
     assert!(text(&check.stderr).contains("no `maintainer`"), "{}", text(&check.stderr));
 }
+
+/// Like cargo with Cargo.toml, every command finds packaging/distpack.toml from a subdirectory.
+#[test]
+fn commands_find_the_manifest_from_a_subdirectory() {
+    // Without a Cargo.toml above it, paths are relative to the manifest's directory.
+    let fx = Fixture::new("", &[("src/lib.rs", ""), ("packaging/notes.txt", "notes\n")]);
+    std::fs::create_dir_all(fx.dir.path().join("packaging")).unwrap();
+    std::fs::write(
+        fx.dir.path().join("packaging/distpack.toml"),
+        format!("{PACKAGE}\n[[files]]\nsrc = \"notes.txt\"\nkind = \"data\"\n"),
+    )
+    .unwrap();
+    let out = run(distpack().args(["plan", "-f", "deb"]).current_dir(fx.dir.path().join("src")));
+    let said = text(&out.stdout);
+    assert!(said.starts_with("deb fixture 1.0.0-1 "), "{said}");
+    assert!(said.trim_end().ends_with("files, 0 scripts)"), "{said}");
+}
