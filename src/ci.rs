@@ -9,6 +9,7 @@ use handlebars::Handlebars;
 use serde::Serialize;
 
 use crate::error::{Error, IoContext, Result};
+use crate::format::Format;
 use crate::manifest::{self, CrossTool, LoadedManifest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -46,6 +47,36 @@ impl Provider {
 }
 
 pub const DEFAULT_TARGETS: [&str; 2] = ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"];
+
+/// Everything the workflow runs from elsewhere, pinned: actions by commit (a tag can be moved),
+/// tools by version, so a release builds the same way until this file is regenerated.
+#[derive(Serialize)]
+struct Pins {
+    checkout: &'static str,
+    upload_artifact: &'static str,
+    download_artifact: &'static str,
+    rust_cache: &'static str,
+    rust: &'static str,
+    ziglang: &'static str,
+    cargo_zigbuild: &'static str,
+    cross: &'static str,
+}
+
+const PINS: Pins = Pins {
+    checkout: "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2",
+    upload_artifact: "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02 # v4.6.2",
+    download_artifact: "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0",
+    rust_cache: "Swatinem/rust-cache@9d47c6ad4b02e050fd481d890b2ea34778fd09d6 # v2.7.8",
+    rust: "1.95.0",
+    ziglang: "0.17.1",
+    cargo_zigbuild: "0.24.1",
+    cross: "0.2.5",
+};
+
+/// The AUR's host key (fingerprint SHA256:RFzBCUItH9LZS0cKB5UE6ceAYhBD5C8GeOBip8Z11+4, as the Arch
+/// wiki publishes it): pinned, so the push never trusts whatever answers on first use.
+pub const AUR_HOST_KEY: &str =
+    "aur.archlinux.org ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEuBKrPzbawxA/k2g6NcyV5jmqwJ2s+zpgZGZ7tpLIcN";
 pub const DEFAULT_INSTALL: &str = "cargo install --locked distpack";
 /// The hosted runners' own target: built with plain cargo, every other one with the cross tool.
 const RUNNER_TARGET: &str = "x86_64-unknown-linux-gnu";
@@ -66,7 +97,13 @@ struct Context {
     formats: String,
     apk: bool,
     addon: bool,
+    rpm: bool,
     aur: Option<Aur>,
+    pins: Pins,
+    /// On a tag, a missing signing secret fails the job.
+    require_signatures: bool,
+    /// `distpack ci generate PROVIDER --check` with this manifest: the workflow checks itself.
+    check_command: String,
 }
 
 #[derive(Serialize)]
@@ -74,6 +111,9 @@ struct MatrixTarget {
     triple: String,
     /// The cargo command that builds for it.
     build: &'static str,
+    /// ` -f …` when this target builds only some formats: the .apk from a musl build (a glibc
+    /// binary cannot start on Alpine), everything else from the gnu build of the same architecture.
+    formats: String,
 }
 
 #[derive(Serialize)]
@@ -81,6 +121,7 @@ struct Aur {
     url: String,
     /// bin mode: the recipe downloads the release tarballs the build jobs upload.
     bin: bool,
+    host_key: String,
 }
 
 /// The workflow for `provider`, from the manifest.
@@ -275,6 +316,7 @@ fn context(m: &LoadedManifest, provider: Provider) -> Result<Context> {
             Some(name) => Some(Aur {
                 url: format!("ssh://aur@aur.archlinux.org/{name}.git"),
                 bin: m.raw.pkgbuild.as_ref().is_some_and(|p| p.mode == manifest::PkgbuildMode::Bin),
+                host_key: String::new(),
             }),
             None => {
                 errors.push(m.error(
@@ -288,6 +330,18 @@ fn context(m: &LoadedManifest, provider: Provider) -> Result<Context> {
         },
         false => None,
     };
+    if let Some(key) = &ci.aur_host_key {
+        let value = key.get_ref().trim();
+        let fields: Vec<&str> = value.split_whitespace().collect();
+        if fields.len() != 3 || value.contains(['\'', '\n', '"', '\\']) {
+            errors.push(m.error(
+                key.span(),
+                "`aur-host-key` is not one known_hosts line",
+                "here",
+                format!("write `HOST TYPE KEY`, e.g. \"{AUR_HOST_KEY}\""),
+            ));
+        }
+    }
     if !errors.is_empty() {
         return Err(m.errors(errors));
     }
@@ -301,27 +355,72 @@ fn context(m: &LoadedManifest, provider: Provider) -> Result<Context> {
         CrossTool::Zigbuild => "cargo zigbuild",
         CrossTool::Cross => "cross build",
     };
-    let targets: Vec<MatrixTarget> = targets
-        .into_iter()
-        .map(|triple| {
-            let build = if triple == RUNNER_TARGET { "cargo build" } else { cross };
-            MatrixTarget { triple, build }
-        })
-        .collect();
+    let formats = crate::build::enabled_formats(m);
+    let targets = matrix(targets, &formats, cross);
+    // AUR release tarballs come from one build per architecture: the gnu one where both exist.
+    let recipe_targets: Vec<&MatrixTarget> = targets.iter().filter(|t| t.formats != " -f apk").collect();
+    let aur = aur.map(|a| Aur {
+        host_key: ci
+            .aur_host_key
+            .as_ref()
+            .map(|k| k.get_ref().trim().to_string())
+            .unwrap_or_else(|| AUR_HOST_KEY.into()),
+        ..a
+    });
+    let uses_cross = targets.iter().any(|t| t.build == "cross build");
+    if uses_cross && provider != Provider::Github {
+        return Err(m.errors(vec![m.error(
+            0..0,
+            format!("`cross = \"cross\"` needs Docker, which the {} runner image does not have", provider.name()),
+            "cross",
+            "set [ci] cross = \"zigbuild\" (the default): zig links for other architectures without a container",
+        )]));
+    }
     Ok(Context {
+        check_command: format!("{command} --check"),
         command,
         manifest: sh_word(&manifest_path),
         manifest_display: manifest_path,
-        target_args: targets.iter().map(|t| format!(" --target {}", t.triple)).collect(),
+        target_args: recipe_targets.iter().map(|t| format!(" --target {}", t.triple)).collect(),
         zigbuild: targets.iter().any(|t| t.build == "cargo zigbuild"),
-        cross: targets.iter().any(|t| t.build == "cross build"),
+        cross: uses_cross,
         targets,
         install,
-        formats: crate::build::enabled_formats(m).iter().map(|f| f.name()).collect::<Vec<_>>().join(", "),
+        formats: formats.iter().map(|f| f.name()).collect::<Vec<_>>().join(", "),
         apk: m.raw.apk.is_some(),
         addon: m.raw.addon.is_some(),
+        rpm: formats.contains(&Format::Rpm),
         aur,
+        pins: PINS,
+        require_signatures: !ci.allow_unsigned,
     })
+}
+
+/// The build matrix. With an .apk to build, each gnu target gets a musl sibling of the same
+/// architecture that builds only the .apk, and the gnu target builds every other format.
+fn matrix(triples: Vec<String>, formats: &[Format], cross: &'static str) -> Vec<MatrixTarget> {
+    let build = |triple: &str| if triple == RUNNER_TARGET { "cargo build" } else { cross };
+    let others: Vec<&str> = formats.iter().filter(|f| **f != Format::Apk).map(|f| f.name()).collect();
+    let apk = formats.contains(&Format::Apk);
+    let musl_of =
+        |triple: &str| triple.replace("-linux-gnueabihf", "-linux-musleabihf").replace("-linux-gnu", "-linux-musl");
+    let mut out: Vec<MatrixTarget> = Vec::new();
+    for triple in &triples {
+        let gnu = triple.contains("-linux-gnu");
+        let sibling = if gnu { musl_of(triple) } else { triple.replace("-linux-musl", "-linux-gnu") };
+        let pair = apk && triples.contains(&sibling);
+        let formats = match (apk, gnu, pair) {
+            (false, _, _) => String::new(),
+            (true, true, _) => format!(" -f {}", others.join(",")),
+            (true, false, true) => " -f apk".to_string(),
+            (true, false, false) => String::new(),
+        };
+        out.push(MatrixTarget { triple: triple.clone(), build: build(triple), formats });
+        if apk && gnu && !pair {
+            out.push(MatrixTarget { triple: sibling, build: cross, formats: " -f apk".to_string() });
+        }
+    }
+    out
 }
 
 /// The PKGBUILD's package name, as `plan` resolves it: `[arch]` over `[package]` over Cargo.toml.

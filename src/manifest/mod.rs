@@ -244,6 +244,12 @@ pub struct CiSettings {
     pub cross: CrossTool,
     /// Publish the PKGBUILD to the AUR on tags (default: when there is a `[pkgbuild]` table).
     pub aur: Option<Spanned<bool>>,
+    /// Let a release go out with what no key signed (default false: on a tag, a missing signing
+    /// secret fails the job).
+    #[serde(default)]
+    pub allow_unsigned: bool,
+    /// The AUR's SSH host key, as a known_hosts line (default: the key the AUR publishes).
+    pub aur_host_key: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]

