@@ -106,8 +106,7 @@ fn assert_actions_workflow(workflow: &str, provider: &str, upload_action: &str) 
 
     // The example has [pkgbuild]: its recipe goes to the AUR on tags, once the release exists.
     let aur = &doc["jobs"]["aur"];
-    let first = if provider == "github" { "release" } else { "build" };
-    assert_eq!(str_of(&aur["needs"], "needs"), first);
+    assert_eq!(str_of(&aur["needs"], "needs"), "release");
     assert!(str_of(&aur["if"], "if").contains("refs/tags/v"));
     assert_in_order(
         &step_names(aur),
@@ -180,6 +179,22 @@ fn a_tag_creates_a_signed_release_with_pinned_actions_before_the_aur_push() {
             workflow.contains("distpack ci generate github") && workflow.contains("--check\n"),
             "the workflow checks itself"
         );
+
+        // GitLab and Forgejo release the same way, through their own APIs.
+        let gitlab = parse(&generate("gitlab", &manifest));
+        assert_eq!(str_of(&gitlab["release"]["stage"], "stage"), "release");
+        let script = str_of(&gitlab["release"]["script"][0], "script");
+        assert!(
+            script.contains("/releases") && script.contains("packages/generic") && script.contains("sha256sum"),
+            "{script}"
+        );
+        let forgejo = parse(&generate("forgejo", &manifest));
+        let create = str_of(&step(&forgejo["jobs"]["release"], "Create the release")["run"], "run");
+        assert!(create.contains("/api/v1/repos/") && create.contains("/assets"), "{create}");
+        if !gitlab["aur"].is_badvalue() {
+            assert!(list(&gitlab["aur"]["needs"], "needs").iter().any(|n| n.as_str() == Some("release")));
+            assert_eq!(str_of(&forgejo["jobs"]["aur"]["needs"], "needs"), "release");
+        }
     }
 }
 
