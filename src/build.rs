@@ -91,6 +91,10 @@ pub fn plan(options: &Options) -> Result<Vec<Package>> {
 }
 
 fn resolve_all(manifest: &LoadedManifest, options: &Options) -> Result<Vec<Package>> {
+    let unknown = check::unknown_ignored_codes(manifest);
+    if !unknown.is_empty() {
+        return Err(manifest.errors(unknown));
+    }
     let ctx = Context { mtime: crate::epoch::source_date_epoch(&manifest.root)? };
     let mut packages = Vec::new();
     for target in targets(options)? {

@@ -61,6 +61,37 @@ pub fn run(manifest: &LoadedManifest, packages: &[Package]) -> Vec<Finding> {
     out
 }
 
+/// Every code a finding can have; `[check] ignore` takes only these.
+pub const CODES: [&str; 22] = [
+    "U000", "U001", "U002", "U003", "U004", "U005", "U006", "U007", "U008", "U009", "U010", "U011", "U012", "U013",
+    "U014", "U015", "M001", "M002", "A001", "A002", "A003", "A004",
+];
+
+/// `[check] ignore` entries that name no code: each an error at its line, with the closest code.
+pub fn unknown_ignored_codes(manifest: &LoadedManifest) -> Vec<crate::error::ManifestError> {
+    manifest
+        .raw
+        .check
+        .ignore
+        .iter()
+        .filter(|code| !CODES.contains(&code.get_ref().as_str()))
+        .map(|code| {
+            // Codes are short: one edit away is a typo (U02, U0002, u002).
+            let written = code.get_ref().to_uppercase();
+            let close = CODES
+                .iter()
+                .copied()
+                .min_by_key(|c| strsim::levenshtein(&written, c))
+                .filter(|c| strsim::levenshtein(&written, c) <= 1);
+            let help = match close {
+                Some(close) => format!("did you mean `{close}`? The codes are listed in docs/manifest.md"),
+                None => "use a code that `distpack check` reports (listed in docs/manifest.md)".to_string(),
+            };
+            manifest.error(code.span(), format!("`{}` is not a check code", code.get_ref()), "unknown code", help)
+        })
+        .collect()
+}
+
 pub fn has_errors(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)
 }

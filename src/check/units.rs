@@ -125,6 +125,7 @@ pub fn check(package: &Package) -> Vec<Finding> {
         protect_home(&mut ctx);
         exec_paths(&mut ctx);
         static_user(&mut ctx);
+        dynamic_user_name(&mut ctx);
         notify(&mut ctx);
         read_write_paths(&mut ctx);
         sandbox_vs_binary(&mut ctx);
@@ -256,6 +257,22 @@ fn static_user(ctx: &mut Ctx) {
             "declare it ([[users]] name = \"...\") to choose its home, shell and groups, or use DynamicUser=yes and no user is needed",
         );
     }
+}
+
+/// systemd.exec(5): with DynamicUser=yes, User= only names the dynamic user, and if a user of that
+/// name already exists on the system, systemd runs the service as that static user instead.
+fn dynamic_user_name(ctx: &mut Ctx) {
+    if !ctx.file.is_true("Service", "DynamicUser") {
+        return;
+    }
+    let Some(entry) = ctx.file.get("Service", "User").filter(|e| !e.value.is_empty()).cloned() else { return };
+    ctx.push(
+        "U015",
+        Severity::Warning,
+        entry.line,
+        format!("User={} with DynamicUser=yes: where a user {} exists, systemd runs the service as that static user, not a dynamic one", entry.value, entry.value),
+        "remove User= to get a fresh dynamic user (named after the unit), or drop DynamicUser=yes and declare the user in [[users]]",
+    );
 }
 
 fn notify(ctx: &mut Ctx) {

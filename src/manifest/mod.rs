@@ -543,6 +543,9 @@ impl Manifest {
 /// Turn serde's wording into a message and a help line a user can act on.
 fn explain_toml_error(message: &str) -> (String, String) {
     let first = message.lines().next().unwrap_or(message).trim().to_string();
+    if let Some(suggestion) = did_you_mean(&first) {
+        return (first, format!("did you mean `{suggestion}`?"));
+    }
     let help = if first.starts_with("unknown field") {
         "remove the key or fix its spelling; the keys this table accepts are listed above and in docs/manifest.md"
     } else if first.starts_with("unknown variant") {
@@ -555,6 +558,24 @@ fn explain_toml_error(message: &str) -> (String, String) {
         "see docs/manifest.md for the manifest syntax"
     };
     (first, help.to_string())
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`" (and "unknown variant"), the
+/// expected name closest to what was written, when one is close.
+fn did_you_mean(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `").or_else(|| message.strip_prefix("unknown variant `"))?;
+    let (written, expected) = rest.split_once('`')?;
+    let names = expected.split('`').skip(1).step_by(2);
+    closest(written, names)
+}
+
+/// The candidate closest to `written` (case-insensitive), if it is close enough to be a typo.
+pub fn closest<'a>(written: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    candidates
+        .map(|c| (strsim::jaro_winkler(&written.to_lowercase(), &c.to_lowercase()), c))
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c.to_string())
 }
 
 /// Relation kinds, in the order the control file lists them.

@@ -259,3 +259,60 @@ fn build_refuses_check_errors_unless_allowed() {
         "{artifacts}"
     );
 }
+
+#[test]
+fn misspelled_keys_values_and_codes_get_a_suggestion() {
+    for (table, said) in [
+        ("[deb]\nnmae = \"x\"\n", "did you mean `name`?"),
+        ("[[files]]\nsrc = \"a\"\nkind = \"binry\"\n", "did you mean `binary`?"),
+        ("[check]\nignore = [\"U02\"]\n", "did you mean `U002`?"),
+        ("[check]\nignore = [\"U999\"]\n", "`U999` is not a check code"),
+    ] {
+        let fx = Fixture::new(&format!("{PACKAGE}{table}"), &[("a", "")]);
+        let out = distpack().args(["plan", "-f", "deb", "-m"]).arg(fx.manifest()).output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{table}");
+        assert!(text(&out.stderr).contains(said), "{table}: {}", text(&out.stderr));
+    }
+}
+
+#[test]
+fn user_with_dynamic_user_is_reported() {
+    let fx = Fixture::new(
+        &format!("{PACKAGE}\n[[files]]\nsrc = \"kv.service\"\nkind = \"unit\"\n"),
+        &[("kv.service", "[Service]\nExecStart=/bin/true\nDynamicUser=yes\nUser=kv\n")],
+    );
+    let out = distpack().args(["check", "--json", "-f", "deb", "-m"]).arg(fx.manifest()).output().unwrap();
+    let findings: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let u015: Vec<_> = findings.as_array().unwrap().iter().filter(|f| f["code"] == "U015").collect();
+    assert_eq!(u015.len(), 1, "{findings}");
+    assert_eq!(u015[0]["line"], 4);
+}
+
+/// Every code `check` can report is documented in docs/manifest.md's table, and the table
+/// documents nothing else.
+#[test]
+fn the_documented_check_codes_are_the_codes() {
+    let docs = std::fs::read_to_string(repo().join("docs/manifest.md")).unwrap();
+    let documented: Vec<&str> = docs
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split_once(" |").map(|(code, _)| code))
+        .filter(|c| c.len() == 4 && c[1..].chars().all(|d| d.is_ascii_digit()) && "UMA".contains(&c[..1]))
+        .collect();
+    assert_eq!(documented, distpack::check::CODES);
+    // And every code in the source is in the list.
+    let mut used = Vec::new();
+    for dir in ["src/check", "src/plan"] {
+        for entry in std::fs::read_dir(repo().join(dir)).unwrap() {
+            let source = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
+            for piece in source.split('"').skip(1).step_by(2) {
+                if piece.len() == 4 && "UMA".contains(&piece[..1]) && piece[1..].chars().all(|d| d.is_ascii_digit()) {
+                    used.push(piece.to_string());
+                }
+            }
+        }
+    }
+    for code in used {
+        assert!(distpack::check::CODES.contains(&code.as_str()), "{code} is reported but not in check::CODES");
+    }
+}
