@@ -8,6 +8,7 @@ mod build;
 mod checks;
 mod ci;
 mod deb;
+mod docs;
 mod errors;
 mod files;
 mod import;
