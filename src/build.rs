@@ -109,7 +109,7 @@ fn resolve_all(manifest: &LoadedManifest, options: &Options) -> Result<Vec<Packa
 /// run first: what they generate is checked like any other input.
 pub fn check(options: &Options, no_build: bool) -> Result<Vec<Finding>> {
     let manifest = manifest::load(&options.manifest)?;
-    let log = |m: &str| eprintln!("distpack: {m}");
+    let log = crate::progress::info;
     if !no_build && manifest.is_cargo_project() {
         for target in targets(options)? {
             cargo_build(&manifest, &target, &log)?;
@@ -321,6 +321,8 @@ fn cargo_build(manifest: &LoadedManifest, target: &Target, log: &dyn Fn(&str)) -
         .arg(manifest.root.join("target"))
         .arg("--manifest-path")
         .arg(&cargo_toml)
+        .args(crate::progress::verbose().then_some("--verbose"))
+        .args(crate::progress::quiet().then_some("--quiet"))
         .stdout(std::process::Stdio::inherit())
         .status()
         .map_err(|e| {

@@ -20,6 +20,12 @@ use crate::format::Format;
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print only errors and check findings
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Also print the commands distpack runs (cargo, before-package hooks) and cargo's own detail
+    #[arg(short, long, global = true, conflicts_with = "quiet")]
+    pub verbose: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -285,7 +291,8 @@ pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
 }
 
 pub fn run(cli: Cli) -> Result<()> {
-    let log = |message: &str| eprintln!("distpack: {message}");
+    crate::progress::set_level(cli.quiet, cli.verbose);
+    let log = crate::progress::info;
     match cli.command {
         Command::Build {
             select,
@@ -343,7 +350,7 @@ pub fn run(cli: Cli) -> Result<()> {
                 for finding in &findings {
                     eprintln!("{}", finding.render());
                 }
-                eprintln!("distpack: {errors} error(s), {} warning(s)", findings.len() - errors);
+                crate::progress::info(&format!("{errors} error(s), {} warning(s)", findings.len() - errors));
             }
             if errors > 0 {
                 return Err(Error::Check { count: errors });
@@ -441,8 +448,8 @@ pub fn run(cli: Cli) -> Result<()> {
             for path in crate::init::init(&dir, &profile, force)? {
                 println!("{}", path.display());
             }
-            eprintln!(
-                "distpack: next, `distpack check` (builds with cargo and checks the units), then `distpack build` (packages into dist/)"
+            crate::progress::info(
+                "next, `distpack check` (builds with cargo and checks the units), then `distpack build` (packages into dist/)",
             );
         }
         Command::Completions { shell: Some(shell), .. } => {

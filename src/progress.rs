@@ -20,6 +20,39 @@ pub fn add_bytes(bytes: u64) {
     });
 }
 
+/// How much `-q`/`-v` asked for: 0 quiet (errors and findings only), 1 normal, 2 verbose.
+static LEVEL: std::sync::atomic::AtomicU8 = std::sync::atomic::AtomicU8::new(1);
+
+pub fn set_level(quiet: bool, verbose: bool) {
+    let level = if quiet {
+        0
+    } else if verbose {
+        2
+    } else {
+        1
+    };
+    LEVEL.store(level, std::sync::atomic::Ordering::Relaxed);
+}
+
+fn level() -> u8 {
+    LEVEL.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+pub fn verbose() -> bool {
+    level() >= 2
+}
+
+pub fn quiet() -> bool {
+    level() == 0
+}
+
+/// An informational line on stderr, unless `-q`.
+pub fn info(message: &str) {
+    if level() >= 1 {
+        eprintln!("distpack: {message}");
+    }
+}
+
 pub struct Progress {
     bars: Option<MultiProgress>,
 }
@@ -30,7 +63,7 @@ impl Progress {
         use std::io::IsTerminal;
         let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
         Progress {
-            bars: (std::io::stderr().is_terminal() && !dumb)
+            bars: (std::io::stderr().is_terminal() && !dumb && level() >= 1)
                 .then(|| MultiProgress::with_draw_target(ProgressDrawTarget::stderr())),
         }
     }
@@ -41,6 +74,9 @@ impl Progress {
     }
 
     pub fn log(&self, message: &str) {
+        if level() == 0 {
+            return;
+        }
         let line = format!("distpack: {message}");
         match &self.bars {
             Some(bars) => {

@@ -252,3 +252,22 @@ fn two_targets_write_distinct_files_for_every_format_and_sha256sums_checks() {
         text(&checked.stdout)
     );
 }
+
+#[test]
+fn quiet_prints_only_the_artifacts() {
+    let fx =
+        Fixture::new(&format!("{PACKAGE}\n[[files]]\nsrc = \"notes.txt\"\nkind = \"doc\"\n"), &[("notes.txt", "n\n")]);
+    let out = run(distpack()
+        .args(["-q", "build", "-f", "deb,rpm", "--no-build", "-m"])
+        .arg(fx.manifest())
+        .arg("-o")
+        .arg(fx.dir.path().join("dist")));
+    assert_eq!(text(&out.stderr), "", "-q prints nothing but errors");
+    assert_eq!(text(&out.stdout).lines().count(), 2, "{}", text(&out.stdout));
+    let loud = run(distpack()
+        .args(["build", "-f", "deb", "--no-build", "-m"])
+        .arg(fx.manifest())
+        .arg("-o")
+        .arg(fx.dir.path().join("dist2")));
+    assert!(text(&loud.stderr).contains("distpack: wrote"), "{}", text(&loud.stderr));
+}
