@@ -65,6 +65,7 @@ pub enum Command {
     /// Sign files with a minisign key: FILE.minisig, whose trusted comment binds an add-on bundle's
     /// id, version, os, arch and SHA-256 (or any other file's name and SHA-256)
     Sign {
+        /// The files to sign (each gets FILE.minisig beside it)
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// minisign secret key; an encrypted key's password is read from DISTPACK_MINISIGN_PASSWORD
@@ -79,6 +80,7 @@ pub enum Command {
     /// Exit codes: 0 valid · 5 signature missing, invalid or bound to another id/version/os/arch ·
     /// 6 contents refused · 2 usage (unreadable public key, bad options)
     Verify {
+        /// The add-on bundle (ID-VERSION-OS-ARCH.tar.gz); its .minisig is read from beside it
         bundle: PathBuf,
         /// minisign public key: a .pub file or its base64 line
         #[arg(long, value_name = "KEY")]
@@ -180,6 +182,9 @@ pub enum Command {
     },
     /// Print shell completions (bash, zsh, fish), or write all three into --out-dir
     Completions {
+        /// The shell to print completions for. To install: bash, `distpack completions bash >
+        /// ~/.local/share/bash-completion/completions/distpack`; zsh, `_distpack` into a directory
+        /// of $fpath; fish, `distpack completions fish > ~/.config/fish/completions/distpack.fish`
         #[arg(required_unless_present = "out_dir")]
         shell: Option<clap_complete::Shell>,
         /// Write distpack.bash, _distpack and distpack.fish into this directory
@@ -188,6 +193,7 @@ pub enum Command {
     },
     /// Print the manual page (roff), or write distpack.1 (and cargo-distpack.1) into --out-dir
     Man {
+        /// Write distpack.1 and cargo-distpack.1 into this directory instead of printing
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
     },
@@ -214,6 +220,7 @@ pub enum Command {
     },
     /// Show the metadata, scripts and files of a package
     Inspect {
+        /// A .deb, .rpm, .pkg.tar.zst, .apk or add-on bundle
         file: PathBuf,
         /// Print JSON instead of text
         #[arg(long)]
@@ -226,6 +233,7 @@ pub enum CiCommand {
     /// Write .github/workflows/distpack.yml, .gitlab-ci.yml or .forgejo/workflows/distpack.yml
     /// under the project root, from the manifest and its [ci] table
     Generate {
+        /// Where the workflow runs
         provider: crate::ci::Provider,
         /// Manifest path
         #[arg(short, long, default_value = crate::manifest::DEFAULT_PATH)]
@@ -321,6 +329,12 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Aur { select, repo, push, no_build } => {
             let mut options = select.options();
+            if options.formats.iter().any(|f| *f != Format::Pkgbuild) {
+                return Err(Error::usage(
+                    "`distpack aur` publishes the PKGBUILD only; -f names other formats",
+                    "drop -f (or pass -f pkgbuild); build the other formats with `distpack build`",
+                ));
+            }
             options.formats = vec![Format::Pkgbuild];
             let scratch = tempfile::tempdir().map_err(|source| Error::Io {
                 action: "cannot create a temporary directory",
@@ -590,4 +604,31 @@ fn escape(text: &str) -> String {
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value)
         .map_err(|e| Error::invalid(format!("cannot serialise JSON: {e}"), "this is a bug in distpack"))
+}
+
+#[cfg(test)]
+mod help_tests {
+    use clap::CommandFactory;
+
+    /// `--help` explains every argument of every command.
+    #[test]
+    fn every_argument_has_help() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let builtin = matches!(arg.get_id().as_str(), "help" | "version");
+                if !builtin && arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} {}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() && sub.get_name() != "help" {
+                    missing.push(format!("{path} {} (no about)", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "distpack", &mut missing);
+        assert_eq!(missing, Vec::<String>::new(), "arguments without help text");
+    }
 }
