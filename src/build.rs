@@ -99,7 +99,14 @@ fn resolve_all(manifest: &LoadedManifest, options: &Options) -> Result<Vec<Packa
     let mut packages = Vec::new();
     for target in targets(options)? {
         for format in formats(options, manifest) {
-            packages.push(plan::resolve(manifest, format, &target, &ctx)?);
+            let package = plan::resolve(manifest, format, &target, &ctx)?;
+            // An architecture-independent package is the same for every target: built once.
+            let built = packages.iter().any(|p: &Package| {
+                p.format == package.format && p.arch == package.arch && plan::is_independent_arch(&package.arch)
+            });
+            if !built {
+                packages.push(package);
+            }
         }
     }
     Ok(packages)

@@ -137,10 +137,18 @@ pub(super) fn resolve(
                     }
                 };
                 let is_glob = pattern.contains(['*', '?', '[']);
+                // A glob keeps each match's path below its fixed prefix (`web/**/*` puts
+                // web/js/app.js at DEST/js/app.js), as cargo-deb does: trees stay trees.
+                let fixed = r.manifest.root.join(glob_prefix(&pattern));
                 for (path, size) in sources {
                     let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+                    let below = path
+                        .strip_prefix(&fixed)
+                        .map(|p| p.to_string_lossy().into_owned())
+                        .unwrap_or(file_name.clone());
                     let (dest, dest_span) = match &dest {
-                        Some((d, s)) if d.ends_with('/') || is_glob => {
+                        Some((d, s)) if is_glob => (format!("{}/{below}", d.trim_end_matches('/')), s.clone()),
+                        Some((d, s)) if d.ends_with('/') => {
                             (format!("{}/{file_name}", d.trim_end_matches('/')), s.clone())
                         }
                         Some((d, s)) => (d.clone(), s.clone()),
@@ -364,6 +372,14 @@ pub(super) fn expand(text: &str, vars: &[(&str, &str)]) -> Result<String, String
     Ok(out)
 }
 
+/// The directories of a glob before its first component with a wildcard: `web/**/*.js` → `web`.
+fn glob_prefix(pattern: &str) -> String {
+    let components: Vec<&str> = pattern.split('/').collect();
+    let fixed = components.iter().take_while(|c| !c.contains(['*', '?', '['])).count();
+    // The last component names files, never a directory to keep.
+    components[..fixed.min(components.len().saturating_sub(1))].join("/")
+}
+
 /// The files a `src` names: one existing file, or every file a glob matches (sorted).
 pub(super) fn sources(root: &Path, pattern: &str) -> Result<Vec<(std::path::PathBuf, u64)>, (String, String)> {
     let full = root.join(pattern);
@@ -484,6 +500,15 @@ mod tests {
         );
         assert!(expand("{nope}", &vars).unwrap_err().contains("unknown placeholder"));
         assert!(expand("{target", &vars).is_err());
+    }
+
+    #[test]
+    fn globs_keep_the_path_below_their_fixed_prefix() {
+        assert_eq!(glob_prefix("web/**/*"), "web");
+        assert_eq!(glob_prefix("units/*.service"), "units");
+        assert_eq!(glob_prefix("a/b/c?.txt"), "a/b");
+        assert_eq!(glob_prefix("*.md"), "");
+        assert_eq!(glob_prefix("target/*/release/x"), "target");
     }
 
     #[test]

@@ -243,7 +243,7 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
     let mut package = Package {
         format,
         target: target.triple.clone(),
-        arch: target.arch_for(format).to_string(),
+        arch: architecture(format, target, &package_files.files),
         name: package_name.clone(),
         version: version.unwrap_or_default(),
         upstream_version: upstream_version.clone(),
@@ -291,6 +291,32 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         }
     }
     Ok(package)
+}
+
+/// The package's architecture: the target's, or the format's word for "any machine" (`all`,
+/// `noarch`, `any`) when nothing in the payload is an ELF file, as dpkg-gencontrol, rpmbuild's
+/// `BuildArch: noarch` and makepkg's `arch=(any)` would have it. The AUR recipe and add-on bundles
+/// stay per architecture: their downloads and agents are.
+fn architecture(format: Format, target: &Target, files: &[PackageFile]) -> String {
+    let independent = match format {
+        Format::Deb => "all",
+        Format::Rpm | Format::Apk => "noarch",
+        Format::Arch => "any",
+        Format::Pkgbuild | Format::Addon => return target.arch_for(format).to_string(),
+    };
+    let has_elf = files.iter().any(|f| matches!(&f.source, Source::File { path } if is_elf(path)));
+    if has_elf { target.arch_for(format).to_string() } else { independent.to_string() }
+}
+
+fn is_elf(path: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == *b"\x7fELF"
+}
+
+/// Whether `arch` is a format's word for "any machine".
+pub fn is_independent_arch(arch: &str) -> bool {
+    matches!(arch, "all" | "noarch" | "any")
 }
 
 /// sysusers.d and tmpfiles.d files for static users and `[[directories]]` (not for Alpine, which

@@ -97,3 +97,49 @@ fn deb_table_replaces_package_values() {
     assert_eq!(plan[0]["name"], "fixture-deb");
     assert_eq!(plan[0]["relations"]["depends"], serde_json::json!(["libc6 (>= 2.36)", "a | b (<< 2)"]));
 }
+
+/// Web assets as a tree, in a package with no ELF file: every format installs the tree and calls
+/// the package architecture-independent, each in its own word, built once for two targets.
+#[test]
+fn a_glob_keeps_the_tree_and_a_data_only_package_is_architecture_independent() {
+    let fx = Fixture::new(
+        &format!("{PACKAGE}\n[[files]]\nsrc = \"web/**/*\"\ndest = \"/usr/share/webby/\"\nkind = \"data\"\n"),
+        &[("web/index.html", "<p>top</p>\n"), ("web/js/index.html", "<p>js</p>\n"), ("web/js/app.js", "app()\n")],
+    );
+    let out = fx.dir.path().join("dist");
+    let built = run(distpack()
+        .args([
+            "build",
+            "-f",
+            "deb,rpm,arch",
+            "--no-build",
+            "--target",
+            "x86_64-unknown-linux-gnu",
+            "--target",
+            "aarch64-unknown-linux-gnu",
+            "-m",
+        ])
+        .arg(fx.manifest())
+        .arg("-o")
+        .arg(&out));
+    let paths: Vec<String> = text(&built.stdout).lines().map(str::to_string).collect();
+    assert_eq!(paths.len(), 3, "one package per format for both targets: {paths:?}");
+    let deb = paths.iter().find(|p| p.ends_with(".deb")).unwrap();
+    assert!(deb.ends_with("_all.deb"), "{deb}");
+    assert_eq!(text(&run(Command::new("dpkg-deb").args(["-f", deb, "Architecture"])).stdout).trim(), "all");
+    let listing = text(&run(Command::new("dpkg-deb").arg("-c").arg(deb)).stdout);
+    for file in ["usr/share/webby/index.html", "usr/share/webby/js/index.html", "usr/share/webby/js/app.js"] {
+        assert!(listing.lines().any(|l| l.ends_with(file)), "{file} not in\n{listing}");
+    }
+    let rpm = paths.iter().find(|p| p.ends_with(".rpm")).unwrap();
+    assert_eq!(text(&run(Command::new("rpm").args(["-qp", "--qf", "%{ARCH}", rpm])).stdout), "noarch");
+    let files = text(&run(Command::new("rpm").args(["-qlp", rpm])).stdout);
+    assert!(files.lines().any(|l| l == "/usr/share/webby/js/index.html"), "{files}");
+    let root = tempdir();
+    run(Command::new("rpm").args(["-i", "--nodeps", "--noscripts", "--root"]).arg(root.path()).arg(rpm));
+    let arch = paths.iter().find(|p| p.ends_with(".pkg.tar.zst")).unwrap();
+    let info = text(&run(Command::new("pacman").args(["-Qip", arch])).stdout);
+    assert!(info.lines().any(|l| l.starts_with("Architecture") && l.trim_end().ends_with("any")), "{info}");
+    let sums = run(Command::new("sha256sum").args(["-c", "--strict", "SHA256SUMS"]).current_dir(&out));
+    assert_eq!(text(&sums.stdout).lines().count(), 3, "{}", text(&sums.stdout));
+}
