@@ -296,13 +296,14 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
 /// The package's architecture: the target's, or the format's word for "any machine" (`all`,
 /// `noarch`, `any`) when nothing in the payload is an ELF file, as dpkg-gencontrol, rpmbuild's
 /// `BuildArch: noarch` and makepkg's `arch=(any)` would have it. The AUR recipe and add-on bundles
-/// stay per architecture: their downloads and agents are.
+/// stay per architecture (their downloads and agents are), and so does the .apk: Alpine keeps even
+/// noarch packages in each architecture's repository directory, where distpack writes it.
 fn architecture(format: Format, target: &Target, files: &[PackageFile]) -> String {
     let independent = match format {
         Format::Deb => "all",
-        Format::Rpm | Format::Apk => "noarch",
+        Format::Rpm => "noarch",
         Format::Arch => "any",
-        Format::Pkgbuild | Format::Addon => return target.arch_for(format).to_string(),
+        Format::Apk | Format::Pkgbuild | Format::Addon => return target.arch_for(format).to_string(),
     };
     let has_elf = files.iter().any(|f| matches!(&f.source, Source::File { path } if is_elf(path)));
     if has_elf { target.arch_for(format).to_string() } else { independent.to_string() }
