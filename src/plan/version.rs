@@ -110,6 +110,18 @@ fn apk(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, Stri
         return Err("apk versions have no epoch".into());
     }
     let (base, pre) = upstream.split_once('-').map(|(b, p)| (b, Some(p))).unwrap_or((upstream, None));
+    // A version already in apk's own syntax keeps its suffixes: `1.12.0_pre0`, `2.1_rc1_p2`.
+    let (base, own_suffixes) = base.split_once('_').map(|(b, s)| (b, Some(s))).unwrap_or((base, None));
+    if let Some(suffixes) = own_suffixes {
+        for suffix in suffixes.split('_') {
+            let word = suffix.trim_end_matches(|c: char| c.is_ascii_digit());
+            if !APK_SUFFIXES.contains(&word) {
+                return Err(format!(
+                    "`_{suffix}` is not one of apk's suffixes (alpha, beta, pre, rc, cvs, svn, git, hg, p)"
+                ));
+            }
+        }
+    }
     if !base.split('.').all(|part| {
         !part.is_empty()
             && part.trim_end_matches(|c: char| c.is_ascii_lowercase()).chars().all(|c| c.is_ascii_digit())
@@ -124,7 +136,7 @@ fn apk(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, Stri
         Some(pre) => {
             let word: String = pre.chars().take_while(|c| c.is_ascii_alphabetic()).collect();
             let number: String = pre[word.len()..].chars().filter(|c| c.is_ascii_digit()).collect();
-            if !["alpha", "beta", "pre", "rc", "cvs", "svn", "git", "hg", "p"].contains(&word.as_str()) {
+            if !APK_SUFFIXES.contains(&word.as_str()) {
                 return Err(format!("the pre-release `{pre}` is not one of apk's suffixes (alpha, beta, pre, rc, …)"));
             }
             format!("_{word}{number}")
@@ -132,8 +144,12 @@ fn apk(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, Stri
     };
     let rel: u32 =
         release.parse().map_err(|_| format!("the apk release must be a number, and release is `{release}`"))?;
-    Ok(format!("{base}{suffix}-r{}", rel.saturating_sub(1)))
+    let own = own_suffixes.map(|s| format!("_{s}")).unwrap_or_default();
+    Ok(format!("{base}{own}{suffix}-r{}", rel.saturating_sub(1)))
 }
+
+/// apk-tools' version suffixes, in its order (apk_version.c).
+const APK_SUFFIXES: [&str; 9] = ["alpha", "beta", "pre", "rc", "cvs", "svn", "git", "hg", "p"];
 
 #[cfg(test)]
 mod tests {
@@ -154,6 +170,9 @@ mod tests {
         assert_eq!(map(Format::Apk, "1.4.2", None, "1").unwrap(), "1.4.2-r0");
         assert_eq!(map(Format::Apk, "1.4.2-rc.1", None, "3").unwrap(), "1.4.2_rc1-r2");
         assert!(map(Format::Apk, "1.4.2-nightly", None, "1").unwrap_err().contains("suffixes"));
+        assert_eq!(map(Format::Apk, "1.12.0_pre0", None, "1").unwrap(), "1.12.0_pre0-r0");
+        assert_eq!(map(Format::Apk, "2.1_rc1_p2", None, "2").unwrap(), "2.1_rc1_p2-r1");
+        assert!(map(Format::Apk, "1.0_nope", None, "1").unwrap_err().contains("suffixes"));
         assert!(map(Format::Apk, "1.4", Some(1), "1").unwrap_err().contains("epoch"));
     }
 

@@ -1266,3 +1266,27 @@ fn apk_root_a_glibc_binary_does_not_start_on_alpine_as_a004_says() {
     // busybox, static, runs there.
     run(Command::new("chroot").arg(&alpine.root).args(["/bin/busybox", "true"]));
 }
+
+/// Versions already in apk's syntax (`1.12.0_pre0`) pass through, and apk-tools itself reads every
+/// mapped version as valid and orders the pre-release first.
+#[test]
+fn apk_reads_every_mapped_version_as_valid() {
+    let apk = alpine_tools().join("apk");
+    let mut mapped = Vec::new();
+    for version in ["1.12.0_pre0", "1.4.2-rc.1", "2.1_rc1_p2", "1.12.0"] {
+        let fx = Fixture::new(
+            &format!(
+                "[package]\nname = \"v\"\nversion = \"{version}\"\nsummary = \"s\"\nmaintainer = \"T <t@example.org>\"\nlicense = \"MIT\"\n"
+            ),
+            &[],
+        );
+        let plan = run(distpack().args(["plan", "--json", "-f", "apk", "-m"]).arg(fx.manifest()));
+        let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+        mapped.push(plan[0]["version"].as_str().unwrap().to_string());
+    }
+    assert_eq!(mapped, ["1.12.0_pre0-r0", "1.4.2_rc1-r0", "2.1_rc1_p2-r0", "1.12.0-r0"]);
+    let check = Command::new(&apk).arg("version").arg("-c").args(&mapped).output().unwrap();
+    assert!(check.status.success() && check.stdout.is_empty(), "apk version -c: {}", text(&check.stdout));
+    let order = text(&run(Command::new(&apk).args(["version", "-t", &mapped[0], &mapped[3]])).stdout);
+    assert_eq!(order.trim(), "<", "a _pre sorts before its release");
+}
