@@ -158,7 +158,12 @@ pub fn render(
 
     let locals: String = local.iter().map(|f| format!("\n\t{}", local_name(&f.path))).collect();
     if source_mode {
-        let url = settings.source_url.get_ref().replace("{version}", &pkgver).replace("{name}", &package.name);
+        let url = settings
+            .source_url
+            .get_ref()
+            .replace("{version}", &pkgver)
+            .replace("{upstream}", &package.upstream_version)
+            .replace("{name}", &package.name);
         out += &format!("source={}\n", dq(&format!("{}-{pkgver}.tar.gz::{url}{locals}\n\t", package.name)));
         let dir = settings
             .source_dir
@@ -181,6 +186,7 @@ pub fn render(
                 .source_url
                 .get_ref()
                 .replace("{version}", &pkgver)
+                .replace("{upstream}", &package.upstream_version)
                 .replace("{name}", &package.name)
                 .replace("{arch}", arch);
             source += &format!("\n\t{name}::{url}");

@@ -187,3 +187,17 @@ fn aur_commits_exactly_the_recipe_into_a_new_repository() {
         text(&refused.stderr)
     );
 }
+
+/// `{upstream}` is the version as the project tags it; `{version}` is pkgver, which makepkg
+/// allows no `-` in.
+#[test]
+fn source_url_names_the_tag_with_upstream() {
+    let fx = Fixture::new(
+        "[package]\nname = \"tagged\"\nversion = \"2.0.0-alpha.1\"\nsummary = \"s\"\nmaintainer = \"T <t@example.org>\"\nlicense = \"MIT\"\n\n[pkgbuild]\nsource-url = \"https://example.org/v{upstream}/{name}-{version}-{arch}.tar.gz\"\n\n[[files]]\nsrc = \"notes.txt\"\nkind = \"doc\"\n",
+        &[("notes.txt", "n\n")],
+    );
+    let out = fx.dir.path().join("dist");
+    run(distpack().args(["build", "-f", "pkgbuild", "--no-build", "-m"]).arg(fx.manifest()).arg("-o").arg(&out));
+    let srcinfo = std::fs::read_to_string(out.join("tagged-pkgbuild/.SRCINFO")).unwrap();
+    assert!(srcinfo.contains("https://example.org/v2.0.0-alpha.1/tagged-2.0.0alpha.1-x86_64.tar.gz"), "{srcinfo}");
+}

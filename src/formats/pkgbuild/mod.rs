@@ -76,7 +76,11 @@ fn one_line(text: &str) -> String {
 }
 
 fn expand(template: &str, package: &Package, pkgver: &str, arch: &str) -> String {
-    template.replace("{version}", pkgver).replace("{name}", &package.name).replace("{arch}", arch)
+    template
+        .replace("{version}", pkgver)
+        .replace("{upstream}", &package.upstream_version)
+        .replace("{name}", &package.name)
+        .replace("{arch}", arch)
 }
 
 /// One attribute: its key and values (one for a variable, any number for an array).
