@@ -294,3 +294,23 @@ fn every_rpm_compression_installs_and_relations_map_to_rpm_tags() {
         }
     }
 }
+
+/// A long description is wrapped for rpm, so rpmlint finds no description-line-too-long.
+#[test]
+fn rpmlint_accepts_a_long_description() {
+    require_tool("rpmlint");
+    let long = "This service does a great many things for a great many people, and this one sentence says so at length without a break.";
+    let fx = Fixture::new(
+        &format!("{PACKAGE}description = \"{long}\"\n\n[[files]]\nsrc = \"notes.txt\"\nkind = \"doc\"\n"),
+        &[("notes.txt", "n\n")],
+    );
+    let out = fx.dir.path().join("dist");
+    let rpm = text(
+        &run(distpack().args(["build", "-f", "rpm", "--no-build", "-m"]).arg(fx.manifest()).arg("-o").arg(&out)).stdout,
+    );
+    let home = tempdir();
+    let report = text(&Command::new("rpmlint").arg(rpm.trim()).env("HOME", home.path()).output().unwrap().stdout);
+    assert!(!report.contains("description-line-too-long"), "{report}");
+    let description = text(&run(Command::new("rpm").args(["-qp", "--qf", "%{DESCRIPTION}", rpm.trim()])).stdout);
+    assert_eq!(description.split_whitespace().collect::<Vec<_>>(), long.split_whitespace().collect::<Vec<_>>());
+}

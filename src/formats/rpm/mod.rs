@@ -252,7 +252,7 @@ fn main_header(package: &Package, payload: &Payload) -> Header {
         h.int32(EPOCH, &[e]);
     }
     h.i18n(SUMMARY, package.summary.lines().next().unwrap_or(""));
-    h.i18n(DESCRIPTION, package.description.trim());
+    h.i18n(DESCRIPTION, &wrap(package.description.trim(), 79));
     h.int32(BUILDTIME, &[package.mtime as u32]);
     h.string(BUILDHOST, "distpack");
     let total: u64 = package.files.iter().filter(|f| !matches!(f.source, Source::Directory)).map(|f| f.size).sum();
@@ -427,4 +427,38 @@ fn main_header(package: &Package, payload: &Payload) -> Header {
     h.int32(PAYLOADDIGESTALGO, &[8]);
     h.strings(PAYLOADDIGESTALT, std::slice::from_ref(&payload.uncompressed_sha256));
     h
+}
+
+/// `text` with every line longer than `width` broken at spaces, as rpmlint asks
+/// (description-line-too-long); lines with no space to break at, such as URLs, stay whole.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut current = String::new();
+        for word in line.split(' ') {
+            if !current.is_empty() && current.len() + 1 + word.len() > width {
+                out.push(std::mem::take(&mut current));
+            }
+            if !current.is_empty() {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push(current);
+    }
+    out.join("\n")
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    #[test]
+    fn long_lines_break_at_spaces() {
+        let long = "word ".repeat(30);
+        let wrapped = super::wrap(long.trim(), 79);
+        assert!(wrapped.lines().all(|l| l.len() <= 79), "{wrapped}");
+        assert_eq!(wrapped.split_whitespace().count(), 30);
+        assert_eq!(super::wrap("a\n\nb", 79), "a\n\nb");
+        let url = "https://example.org/".to_string() + &"x".repeat(90);
+        assert_eq!(super::wrap(&url, 79), url);
+    }
 }
