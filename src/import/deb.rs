@@ -29,7 +29,7 @@ pub(super) fn read(krate: &Crate, t: &toml::Table, notes: &mut Notes) -> Side {
     for (key, value) in t {
         let text = value.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
         match key.as_str() {
-            "name" | "maintainer" | "section" | "priority" => {
+            "name" | "maintainer" | "section" | "priority" | "copyright" => {
                 if let Some(v) = text {
                     side.fields.insert(field(key), Value::Str(v));
                 }
@@ -82,11 +82,6 @@ pub(super) fn read(krate: &Crate, t: &toml::Table, notes: &mut Notes) -> Side {
                     "distpack writes no {} field; use depends (or conflicts for breaks) if that is close enough",
                     title(key)
                 ),
-            ),
-            "copyright" => notes.add(
-                key,
-                "distpack's copyright file says `Copyright: YEAR MAINTAINER`; to keep this text, install your own \
-                 copyright file: [[files]] kind = \"doc\", dest = \"/usr/share/doc/NAME/copyright\"",
             ),
             "license-file" => license_file(value, &mut side, notes),
             "assets" => {}

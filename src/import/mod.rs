@@ -42,7 +42,7 @@ enum Value {
 }
 
 /// The keys of `[package]`, in the order they are written.
-const FIELD_ORDER: [&str; 18] = [
+const FIELD_ORDER: [&str; 19] = [
     "name",
     "version",
     "release",
@@ -52,6 +52,7 @@ const FIELD_ORDER: [&str; 18] = [
     "license",
     "homepage",
     "maintainer",
+    "copyright",
     "vendor",
     "section",
     "priority",

@@ -275,6 +275,8 @@ pub struct Fields {
     pub license: Option<Spanned<String>>,
     pub homepage: Option<Spanned<String>>,
     pub maintainer: Option<Spanned<String>>,
+    /// The copyright notice (`2019-2026 Jane Doe`), for the Debian copyright file.
+    pub copyright: Option<Spanned<String>>,
     pub vendor: Option<Spanned<String>>,
     pub section: Option<Spanned<String>>,
     pub priority: Option<Spanned<String>>,
@@ -305,6 +307,7 @@ impl Fields {
             license,
             homepage,
             maintainer,
+            copyright,
             vendor,
             section,
             priority,

@@ -64,7 +64,8 @@ fn copyright(package: &Package, license_texts: &[String]) -> String {
     }
     // lintian wants a year in the notice; the build's own date is the best the manifest gives.
     let year = rfc2822(package.mtime).split_whitespace().nth(3).unwrap_or("1970").to_string();
-    out += &format!("\nFiles: *\nCopyright: {year} {}\nLicense: {dep5_expression}\n", package.maintainer);
+    let notice = package.copyright.clone().unwrap_or_else(|| format!("{year} {}", package.maintainer));
+    out += &format!("\nFiles: *\nCopyright: {notice}\nLicense: {dep5_expression}\n");
 
     let unshipped: Vec<&&str> = ids.iter().filter(|id| common_license_file(id).is_none()).collect();
     for id in &ids {

@@ -49,6 +49,8 @@ pub struct Package {
     pub license: Option<String>,
     pub homepage: Option<String>,
     pub maintainer: String,
+    /// The copyright notice; without one, the year of the build and the maintainer.
+    pub copyright: Option<String>,
     pub vendor: Option<String>,
     pub section: String,
     pub priority: String,
@@ -254,6 +256,7 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         license: text(&fields.license).or(cargo.license),
         homepage: text(&fields.homepage).or(cargo.homepage),
         maintainer: maintainer.map(|m| m.0).unwrap_or_default(),
+        copyright: text(&fields.copyright),
         vendor: text(&fields.vendor),
         section: text(&fields.section).unwrap_or_else(|| "misc".into()),
         priority: text(&fields.priority).unwrap_or_else(|| "optional".into()),

@@ -211,3 +211,18 @@ fn user_hooks_run_at_their_lifecycle_events() {
     assert_eq!(ran("purge").as_deref(), Some("purge"));
     let _ = std::fs::remove_dir_all("/run/distpack-hooks");
 }
+
+#[test]
+fn the_copyright_notice_comes_from_the_manifest() {
+    let fx = Fixture::new(
+        &format!(
+            "{PACKAGE}copyright = \"2019-2026 The Fixture Authors\"\n\n[[files]]\nsrc = \"notes.txt\"\nkind = \"doc\"\n"
+        ),
+        &[("notes.txt", "n\n")],
+    );
+    let deb = fx.build();
+    let tmp = tempdir();
+    run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(tmp.path()));
+    let copyright = std::fs::read_to_string(tmp.path().join("usr/share/doc/fixture/copyright")).unwrap();
+    assert!(copyright.contains("\nCopyright: 2019-2026 The Fixture Authors\n"), "{copyright}");
+}
