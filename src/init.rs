@@ -28,10 +28,13 @@ pub fn init(dir: &Path, profile_name: &str, force: bool) -> Result<Vec<PathBuf>>
     let cargo_toml = dir.join("Cargo.toml");
     let cargo = crate::manifest::read_cargo_toml(&cargo_toml)?;
     let name = cargo.name.ok_or_else(|| {
-        Error::invalid(
-            format!("{} has no [package] name", cargo_toml.display()),
-            "run distpack init in the directory of a cargo package",
-        )
+        let members = workspace_members_with_binaries(&cargo_toml);
+        let help = if members.is_empty() {
+            "run distpack init in the directory of a cargo package".to_string()
+        } else {
+            format!("this is a workspace: run distpack init in the member to package, one of: {}", members.join(", "))
+        };
+        Error::invalid(format!("{} has no [package] name", cargo_toml.display()), help)
     })?;
     let unit_path = dir.join("units").join(format!("{name}.service"));
     let manifest_path = dir.join(crate::manifest::DEFAULT_PATH);
@@ -100,14 +103,7 @@ kind = "unit"
 /// The crate's binaries, as cargo sees them (`[[bin]]` tables, `src/main.rs`, `src/bin/*`); the
 /// package name alone when cargo cannot be asked.
 fn binaries(cargo_toml: &Path, name: &str) -> Vec<String> {
-    let output = std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["metadata", "--no-deps", "--format-version", "1", "--offline", "--manifest-path"])
-        .arg(cargo_toml)
-        .output();
-    let Some(output) = output.ok().filter(|o| o.status.success()) else { return vec![name.to_string()] };
-    let Ok(metadata) = serde_json::from_slice::<serde_json::Value>(&output.stdout) else {
-        return vec![name.to_string()];
-    };
+    let Some(metadata) = cargo_metadata(cargo_toml) else { return vec![name.to_string()] };
     let absolute = std::path::absolute(cargo_toml).unwrap_or_else(|_| cargo_toml.to_path_buf());
     let ours = metadata["packages"].as_array().into_iter().flatten().find(|p| {
         p["manifest_path"]
@@ -123,6 +119,43 @@ fn binaries(cargo_toml: &Path, name: &str) -> Vec<String> {
         .collect();
     bins.sort();
     if bins.is_empty() { vec![name.to_string()] } else { bins }
+}
+
+/// A workspace's members that build binaries, as directories relative to the workspace root.
+fn workspace_members_with_binaries(cargo_toml: &Path) -> Vec<String> {
+    let Some(metadata) = cargo_metadata(cargo_toml) else { return Vec::new() };
+    let dir = cargo_toml.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let root = std::fs::canonicalize(dir).ok();
+    let builds_binaries = |p: &&serde_json::Value| {
+        p["targets"].as_array().is_some_and(|targets| {
+            targets.iter().any(|t| t["kind"].as_array().is_some_and(|kinds| kinds.iter().any(|k| k == "bin")))
+        })
+    };
+    let mut members: Vec<String> = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(builds_binaries)
+        .filter_map(|p| p["manifest_path"].as_str())
+        .filter_map(|m| Path::new(m).parent().map(Path::to_path_buf))
+        .map(|member| {
+            let relative = root.as_ref().and_then(|r| member.strip_prefix(r).ok()).map(Path::to_path_buf);
+            relative.unwrap_or(member).display().to_string()
+        })
+        .collect();
+    members.sort();
+    members
+}
+
+/// `cargo metadata --no-deps` for a Cargo.toml, offline; `None` when cargo cannot answer.
+fn cargo_metadata(cargo_toml: &Path) -> Option<serde_json::Value> {
+    let output = std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+        .args(["metadata", "--no-deps", "--format-version", "1", "--offline", "--manifest-path"])
+        .arg(cargo_toml)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    serde_json::from_slice(&output.stdout).ok()
 }
 
 /// The binary the unit runs: the one named after the package, else one that looks like a daemon

@@ -118,3 +118,22 @@ fn commands_find_the_manifest_from_a_subdirectory() {
     assert!(said.starts_with("deb fixture 1.0.0-1 "), "{said}");
     assert!(said.trim_end().ends_with("files, 0 scripts)"), "{said}");
 }
+
+/// At a workspace root, init names the members it could package.
+#[test]
+fn init_at_a_workspace_root_names_the_members_with_binaries() {
+    let fx = Fixture::new("", &[("Cargo.toml", "[workspace]\nmembers = [\"crates/*\"]\nresolver = \"2\"\n")]);
+    run(Command::new("cargo")
+        .args(["new", "--quiet", "--vcs", "none", "crates/ntp-daemon"])
+        .current_dir(fx.dir.path()));
+    run(Command::new("cargo")
+        .args(["new", "--quiet", "--vcs", "none", "--lib", "crates/ntp-proto"])
+        .current_dir(fx.dir.path()));
+    let out = distpack().arg("init").current_dir(fx.dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = text(&out.stderr);
+    assert!(
+        said.contains("this is a workspace") && said.contains("crates/ntp-daemon") && !said.contains("ntp-proto"),
+        "{said}"
+    );
+}
