@@ -8,6 +8,17 @@ use crate::support::*;
 
 const BIN: &str = "#!/bin/sh\nexec sleep infinity\n";
 
+/// The daemon and its unit, as most fixtures here install them.
+const KVD: &str = "
+[[files]]
+src = \"bin/kvd\"
+kind = \"binary\"
+
+[[files]]
+src = \"units/kvd.service\"
+kind = \"unit\"
+";
+
 /// Build `format` for the fixture without cargo; the artifact's path.
 pub(crate) fn build(fx: &Fixture, format: &str) -> PathBuf {
     let out = fx.dir.path().join("dist");
@@ -31,15 +42,7 @@ fn refused(fx: &Fixture, needles: &[&str]) -> String {
 fn kanidm_like() -> Fixture {
     Fixture::new(
         &format!(
-            "{PACKAGE}
-[[files]]
-src = \"bin/kvd\"
-kind = \"binary\"
-
-[[files]]
-src = \"units/kvd.service\"
-kind = \"unit\"
-
+            "{PACKAGE}{KVD}
 [[files]]
 src = \"packaging/kvd.sysusers\"
 dest = \"/usr/lib/sysusers.d/kvd.conf\"
@@ -295,15 +298,7 @@ fn lib_destinations_install_beside_the_filesystem_package_with_pacman() {
 pub(crate) fn arch_group_config() -> Fixture {
     Fixture::new(
         &format!(
-            "{PACKAGE}
-[[files]]
-src = \"bin/kvd\"
-kind = \"binary\"
-
-[[files]]
-src = \"units/kvd.service\"
-kind = \"unit\"
-
+            "{PACKAGE}{KVD}
 [[files]]
 src = \"kvd.toml\"
 dest = \"/etc/kvd/kvd.toml\"
