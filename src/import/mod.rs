@@ -114,6 +114,16 @@ enum Tool {
     Rpm,
 }
 
+impl Tool {
+    /// The distpack format of the tool's package.
+    fn format(self) -> &'static str {
+        match self {
+            Tool::Deb => "deb",
+            Tool::Rpm => "rpm",
+        }
+    }
+}
+
 /// What the converters need to know about the crate besides their own table.
 struct Crate<'a> {
     dir: &'a Path,
@@ -266,6 +276,8 @@ struct FileOut {
     group: Option<String>,
     target: Option<String>,
     allow_special_modes: bool,
+    /// The one format that gets the entry, when only one of the tools shipped it.
+    only: Option<&'static str>,
 }
 
 fn merge(deb: Option<Side>, rpm: Option<Side>, krate: &Crate, notes: &mut Vec<Note>) -> Merged {
@@ -319,6 +331,7 @@ fn merge_files(deb: Vec<Asset>, rpm: Vec<Asset>, both: bool, rpm_name: &str, not
         |a: &Asset| if a.glob { format!("{}\0{}", a.src.as_deref().unwrap_or(""), a.dest) } else { a.dest.clone() };
     let mut rpm: Vec<Option<Asset>> = rpm.into_iter().map(Some).collect();
     let mut merged = Vec::new();
+    let mut one_sided = Vec::new();
     for d in deb {
         let k = key(&d);
         // cargo-deb's license-file has no destination: it matches the rpm asset that installs it
@@ -342,40 +355,32 @@ fn merge_files(deb: Vec<Asset>, rpm: Vec<Asset>, both: bool, rpm_name: &str, not
                 merged.push(d);
             }
             None => {
-                if both {
-                    note_one_sided(&d, notes);
-                }
+                one_sided.push(merged.len());
                 merged.push(d);
             }
         }
     }
     for r in rpm.into_iter().flatten() {
-        if both {
-            note_one_sided(&r, notes);
-        }
+        one_sided.push(merged.len());
         merged.push(r);
     }
-    merged.iter().map(|a| file_entry(a, notes)).collect()
+    merged
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let entry = file_entry(a, notes);
+            // A file only one tool ships stays in that format's package.
+            match both && one_sided.contains(&i) {
+                true => FileOut { only: Some(a.tool.format()), ..entry },
+                false => entry,
+            }
+        })
+        .collect()
 }
 
 /// Where distpack's .rpm installs a `license` file without `dest`.
 fn license_dest(name: &str, src: &str) -> String {
     format!("/usr/share/licenses/{name}/{}", file_name(src))
-}
-
-fn note_one_sided(a: &Asset, notes: &mut Vec<Note>) {
-    let other = match a.tool {
-        Tool::Deb => "cargo-generate-rpm's .rpm",
-        Tool::Rpm => "cargo-deb's .deb",
-    };
-    let what = if a.dest.is_empty() { a.src.clone().unwrap_or_default() } else { a.dest.clone() };
-    notes.push(Note {
-        key: a.origin.clone(),
-        message: format!(
-            "`{what}` is not in {other}; distpack has one [[files]] list, so both packages now install it \
-             (remove the entry if that package must not have it)"
-        ),
-    });
 }
 
 /// The asset both tools install at the same path: cargo-deb's source and mode win where they
@@ -432,6 +437,7 @@ fn file_entry(a: &Asset, notes: &mut Vec<Note>) -> FileOut {
         group: a.group.clone().filter(|g| g != "root"),
         target: None,
         allow_special_modes: false,
+        only: None,
     };
     if let Some(target) = &a.link {
         return FileOut { kind: FileKind::Symlink, target: Some(target.clone()), ..base };
