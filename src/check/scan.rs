@@ -62,6 +62,12 @@ mod tests {
 pub struct ElfLinking {
     pub interpreter: Option<String>,
     pub needed: Vec<String>,
+    /// A 64-bit ELF (rpm marks its sonames `(64bit)`).
+    pub is_64: bool,
+    /// DT_SONAME: what a shared library provides.
+    pub soname: Option<String>,
+    /// (library, version) of every symbol version the file needs (`libc.so.6`, `GLIBC_2.34`).
+    pub versions: Vec<(String, String)>,
 }
 
 pub fn elf_linking(path: &Path) -> Option<ElfLinking> {
@@ -88,14 +94,48 @@ where
         .iter()
         .find_map(|ph| ph.interpreter(endian, data).ok().flatten())
         .map(|bytes| String::from_utf8_lossy(bytes).into_owned());
-    let table = file.elf_dynamic_table().ok()?;
-    let needed = table
-        .iter()
-        .filter(|d| d.tag == object::elf::DT_NEEDED)
-        .filter_map(|d| table.string(d).ok())
-        .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
-        .collect();
-    Some(ElfLinking { interpreter, needed })
+    let is_64 = file.elf_header().is_class_64();
+    let Ok(table) = file.elf_dynamic_table() else {
+        // No dynamic section: a static executable needs nothing.
+        return Some(ElfLinking { interpreter, is_64, ..ElfLinking::default() });
+    };
+    let strings_of = |tag: object::elf::DynamicTag| -> Vec<String> {
+        table
+            .iter()
+            .filter(|d| d.tag == tag)
+            .filter_map(|d| table.string(d).ok())
+            .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
+            .collect()
+    };
+    let needed = strings_of(object::elf::DT_NEEDED);
+    let soname = strings_of(object::elf::DT_SONAME).into_iter().next();
+    Some(ElfLinking { interpreter, needed, is_64, soname, versions: version_needs::<Elf, R>(&file, data) })
+}
+
+/// The GNU version requirements (SHT_GNU_VERNEED): each needed library with the versions it must
+/// provide. Empty when the file has none or they cannot be read.
+fn version_needs<'data, Elf, R>(file: &object::read::elf::ElfFile<'data, Elf, R>, data: R) -> Vec<(String, String)>
+where
+    Elf: object::read::elf::FileHeader<Endian = object::Endianness>,
+    R: object::ReadRef<'data>,
+{
+    let endian = file.endian();
+    let sections = file.elf_section_table();
+    let Ok(Some((mut needs, link))) = sections.gnu_verneed(endian, data) else { return Vec::new() };
+    let Ok(strings) = sections.strings(endian, data, link) else { return Vec::new() };
+    let mut out = Vec::new();
+    while let Ok(Some((need, mut auxes))) = needs.next() {
+        let Ok(library) = need.file(endian, strings) else { continue };
+        while let Ok(Some(aux)) = auxes.next() {
+            if let Ok(version) = aux.name(endian, strings) {
+                out.push((
+                    String::from_utf8_lossy(library).into_owned(),
+                    String::from_utf8_lossy(version).into_owned(),
+                ));
+            }
+        }
+    }
+    out
 }
 
 impl ElfLinking {
