@@ -474,3 +474,131 @@ fn u004_follows_linked_libraries_and_shell_wrappers() {
     let list = check_package(&[("demo.service", script)], &[("/usr/bin/demo", SH)]);
     assert_eq!(with_code(&list, "U004"), [("warning".to_string(), 2)], "{list:#?}");
 }
+
+#[test]
+fn u005_paths_that_exist_when_the_service_starts_are_not_errors() {
+    // libvirtd-style: a sibling unit's RuntimeDirectory=, /var/run/X for RuntimeDirectory=X, the
+    // kernel's /proc and /sys, systemd's /run/systemd, a `-` path systemd skips when missing.
+    let main: &[u8] = b"[Service]\nExecStart=/usr/bin/demo\nRuntimeDirectory=demo\nReadWritePaths=/var/run/demo /proc/sys/net /sys/fs/cgroup /run/systemd/journal -/srv/maybe\nReadWritePaths=/var/lib/demo-helper /var/spool\n";
+    let helper: &[u8] = b"[Service]\nExecStart=/usr/bin/demo --helper\nStateDirectory=demo-helper\n";
+    let list = check_package(&[("demo.service", main), ("demo-helper.service", helper)], &[("/usr/bin/demo", SH)]);
+    assert_eq!(with_code(&list, "U005"), [], "{list:#?}");
+    // A path nothing creates is still an error (226/NAMESPACE).
+    let missing: &[u8] = b"[Service]\nExecStart=/usr/bin/demo\nReadWritePaths=/var/lib/elsewhere\n";
+    let list = check_package(&[("demo.service", missing)], &[("/usr/bin/demo", SH)]);
+    assert_eq!(with_code(&list, "U005"), [("error".to_string(), 3)], "{list:#?}");
+}
+
+#[test]
+fn u006_u007_u008_follow_systemd_exec() {
+    // systemd.exec(5) names JITs, executable stacks and trampolines; redis ships
+    // MemoryDenyWriteExecute=yes with jemalloc and runs.
+    let mdwe: &[u8] = b"[Service]\nExecStart=/usr/bin/demo\nMemoryDenyWriteExecute=yes\n";
+    let jemalloc: &[u8] = b"#!/bin/sh\n# links libjemalloc.so.2\n";
+    assert_eq!(with_code(&check_package(&[("d.service", mdwe)], &[("/usr/bin/demo", jemalloc)]), "U006"), []);
+    let jit: &[u8] = b"#!/bin/sh\n# embeds cranelift\n";
+    assert_eq!(
+        with_code(&check_package(&[("d.service", mdwe)], &[("/usr/bin/demo", jit)]), "U006"),
+        [("warning".to_string(), 3)]
+    );
+
+    // setrlimit is in @resources, and @system-service includes @resources; @privileged has no
+    // setrlimit (`systemd-analyze syscall-filter @privileged`).
+    let tokio: &[u8] = b"#!/bin/sh\n# built on tokio\n";
+    let u007 = |filter: &str| {
+        let unit = format!("[Service]\nExecStart=/usr/bin/demo\n{filter}");
+        with_code(&check_package(&[("d.service", unit.as_bytes())], &[("/usr/bin/demo", tokio)]), "U007")
+    };
+    assert_eq!(u007("SystemCallFilter=@system-service @resources\n"), [], "an allow list that names @resources");
+    assert_eq!(u007("SystemCallFilter=@system-service\n"), [], "@system-service includes @resources");
+    assert_eq!(u007("SystemCallFilter=~@privileged\n"), [], "@privileged does not hold setrlimit");
+    assert_eq!(u007("SystemCallFilter=~@privileged @resources\n"), [("warning".to_string(), 3)]);
+    assert_eq!(u007("SystemCallFilter=@basic-io @network-io\n"), [("warning".to_string(), 3)], "allow list without it");
+    assert_eq!(u007("SystemCallFilter=~@resources\nSystemCallFilter=setrlimit @resources\n"), [], "allowed again");
+
+    // Raw sockets and CAP_SYS_ADMIN need no device nodes: U008 is retired.
+    let caps: &[u8] =
+        b"[Service]\nExecStart=/usr/bin/demo\nAmbientCapabilities=CAP_NET_RAW CAP_SYS_ADMIN\nPrivateDevices=yes\n";
+    assert_eq!(with_code(&check_package(&[("d.service", caps)], &[("/usr/bin/demo", SH)]), "U008"), []);
+}
+
+#[test]
+fn u012_only_where_the_default_start_limit_never_stops_the_loop() {
+    // DefaultStartLimitIntervalSec=10s, DefaultStartLimitBurst=5, RestartSec= default 100ms.
+    let u012 = |service: &str, unit_section: &str| {
+        let unit = format!("[Unit]\n{unit_section}[Service]\nExecStart=/usr/bin/demo\nRestart=on-failure\n{service}");
+        with_code(&check_package(&[("d.service", unit.as_bytes())], &[("/usr/bin/demo", SH)]), "U012")
+    };
+    assert_eq!(u012("", ""), [], "RestartSec unset: 100ms, stopped after 5 starts");
+    assert_eq!(u012("RestartSec=2\n", ""), [], "4 × 2s fit in 10s");
+    assert_eq!(u012("RestartSec=500ms\n", ""), []);
+    assert_eq!(u012("RestartSec=5s\n", "StartLimitInterval=60\n"), [], "legacy StartLimitInterval= in [Unit]");
+    assert_eq!(u012("RestartSec=5s\n", "StartLimitIntervalSec=60\n"), []);
+    assert_eq!(u012("RestartSec=5s\n", ""), [("warning".to_string(), 4)]);
+    assert_eq!(u012("RestartSec=1min 30s\n", ""), [("warning".to_string(), 4)]);
+}
+
+/// `distpack plan --json` for a package of `units`, and its exit code and stderr.
+fn plan(units: &[(&str, &[u8])]) -> (Option<i32>, Value, String) {
+    let mut manifest = PACKAGE.to_string();
+    let fixture = Fixture::new("", &[]);
+    std::fs::create_dir_all(fixture.dir.path().join("units")).unwrap();
+    for (name, content) in units {
+        manifest += &format!("\n[[files]]\nsrc = \"units/{name}\"\nkind = \"unit\"\n");
+        std::fs::write(fixture.dir.path().join(format!("units/{name}")), content).unwrap();
+    }
+    std::fs::write(fixture.manifest(), manifest).unwrap();
+    let out = distpack().args(["plan", "--json", "-f", "deb", "-m"]).arg(fixture.manifest()).output().unwrap();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (out.status.code(), json, text(&out.stderr))
+}
+
+#[test]
+fn u003_users_every_system_has_and_template_users_are_not_provisioned() {
+    let units: &[(&str, &[u8])] = &[
+        ("mailer.service", b"[Service]\nExecStart=/bin/true\nUser=mail\n"),
+        ("pg_dump@.service", b"[Service]\nExecStart=/bin/true\nUser=%i\n"),
+        ("own.service", b"[Service]\nExecStart=/bin/true\nUser=own\n"),
+    ];
+    let (code, json, stderr) = plan(units);
+    assert_eq!(code, Some(0), "User=%i in a template is accepted: {stderr}");
+    let mut users = Vec::new();
+    fn collect(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(map) => {
+                if let Some(Value::Array(list)) = map.get("users") {
+                    out.extend(list.iter().filter_map(|u| u["name"].as_str()).map(str::to_string));
+                }
+                map.values().for_each(|v| collect(v, out));
+            }
+            Value::Array(list) => list.iter().for_each(|v| collect(v, out)),
+            _ => {}
+        }
+    }
+    collect(&json, &mut users);
+    users.dedup();
+    assert_eq!(users, ["own"], "only the package's own user is provisioned: {json:#}");
+    let list = check_package(units, &[]);
+    assert_eq!(with_code(&list, "U003"), [("warning".to_string(), 3)], "{list:#?}");
+    assert_eq!(list.iter().find(|f| f["code"] == "U003").unwrap()["file"], "units/own.service");
+}
+
+#[test]
+fn unit_errors_name_the_unit_file_and_line_and_the_text_is_read_as_systemd_reads_it() {
+    // An invalid User= is an error about the unit's line, not distpack.toml:1:1.
+    let (code, _, stderr) = plan(&[("bad.service", b"[Unit]\nDescription=x\n[Service]\nUser=Bad.Name\n")]);
+    assert_eq!(code, Some(3), "{stderr}");
+    assert!(stderr.contains("bad.service:4:"), "the error points at the unit line: {stderr}");
+    assert!(!stderr.contains("distpack.toml:1:1"), "{stderr}");
+
+    // Bytes that are not UTF-8: systemd ignores that line ("not UTF-8 clean"), the rest counts.
+    let latin1: &[u8] = b"[Unit]\nDescription=Caf\xe9\n[Service]\nExecStart=/usr/bin/demo\n";
+    let list = check_package(&[("latin1.service", latin1)], &[("/usr/bin/demo", SH)]);
+    assert_eq!(with_code(&list, "U000"), [("warning".to_string(), 2)], "{list:#?}");
+    assert_eq!(with_code(&list, "U002"), [], "ExecStart= after the bad line is read: {list:#?}");
+
+    // A UTF-8 byte order mark is skipped, as systemd does: no U000, and [Service] is seen.
+    let bom: &[u8] = b"\xef\xbb\xbf[Unit]\nDescription=x\n[Service]\nExecStart=/usr/bin/demo\nRestart=always\n";
+    let list = check_package(&[("bom.service", bom)], &[("/usr/bin/demo", SH)]);
+    assert_eq!(list, Vec::<Value>::new(), "a BOM changes nothing");
+}
