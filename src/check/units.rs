@@ -171,6 +171,7 @@ pub fn check(package: &Package) -> Vec<Finding> {
         ip_address_allow(&mut ctx);
         working_directory(&mut ctx);
         restart_limits(&mut ctx);
+        deprecated(&mut ctx);
         out.extend(ctx.out);
     }
     out
@@ -693,4 +694,42 @@ fn restart_limits(ctx: &mut Ctx) {
         format!("Restart={} with RestartSec={delay}s and no StartLimitBurst=/StartLimitIntervalSec=: the default limit (5 starts in 10s) is never reached, so a service that cannot start restarts forever", entry.value),
         "add StartLimitBurst=5 and StartLimitIntervalSec= longer than 5 × RestartSec to [Unit]",
     );
+}
+
+/// Settings systemd 252 itself warns about when it loads the unit (`systemd-analyze verify` prints
+/// the same): KillMode=none (systemd.kill(5): deprecated), MemoryLimit= (systemd.resource-control(5):
+/// replaced by MemoryMax=), StandardOutput=/StandardError=syslog (systemd.exec(5): obsolete, read as
+/// journal).
+fn deprecated(ctx: &mut Ctx) {
+    if let Some(e) = ctx.file.get("Service", "KillMode").filter(|e| e.value == "none").cloned() {
+        ctx.push(
+            "U016",
+            Severity::Warning,
+            e.line,
+            "KillMode=none: systemd warns that it is unsafe and deprecated (processes outlive the service, and support will be removed)".into(),
+            "use KillMode=mixed or control-group (the default)",
+        );
+    }
+    for section in ["Service", "Slice", "Scope"] {
+        if let Some(e) = ctx.file.get(section, "MemoryLimit").cloned() {
+            ctx.push(
+                "U016",
+                Severity::Warning,
+                e.line,
+                "MemoryLimit= is deprecated: systemd warns and will drop it".into(),
+                "write MemoryMax= (same value) instead",
+            );
+        }
+    }
+    for key in ["StandardOutput", "StandardError"] {
+        if let Some(e) = ctx.file.get("Service", key).filter(|e| e.value.starts_with("syslog")).cloned() {
+            ctx.push(
+                "U016",
+                Severity::Warning,
+                e.line,
+                format!("{key}={} is obsolete: systemd reads it as journal (and warns)", e.value),
+                "remove the line (journal is the default; the journal forwards to syslog where one runs)",
+            );
+        }
+    }
 }

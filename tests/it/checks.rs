@@ -602,3 +602,17 @@ fn unit_errors_name_the_unit_file_and_line_and_the_text_is_read_as_systemd_reads
     let list = check_package(&[("bom.service", bom)], &[("/usr/bin/demo", SH)]);
     assert_eq!(list, Vec::<Value>::new(), "a BOM changes nothing");
 }
+
+#[test]
+fn u016_settings_systemd_warns_are_deprecated() {
+    // systemd-analyze verify (252) warns on each of these lines; so does check.
+    let unit: &[u8] = b"[Service]\nExecStart=/usr/bin/demo\nMemoryLimit=1G\nStandardOutput=syslog\nKillMode=none\n";
+    let list = check_package(&[("old.service", unit)], &[("/usr/bin/demo", SH)]);
+    assert_eq!(
+        with_code(&list, "U016"),
+        [("warning".to_string(), 3), ("warning".to_string(), 4), ("warning".to_string(), 5)],
+        "{list:#?}"
+    );
+    let modern: &[u8] = b"[Service]\nExecStart=/usr/bin/demo\nMemoryMax=1G\nKillMode=mixed\n";
+    assert_eq!(with_code(&check_package(&[("new.service", modern)], &[("/usr/bin/demo", SH)]), "U016"), []);
+}
