@@ -179,6 +179,19 @@ pub fn check(package: &Package) -> Vec<Finding> {
 
 fn syntax(ctx: &mut Ctx) {
     for (line, reason) in ctx.file.syntax_errors.clone() {
+        // systemd 252 logs "String is not UTF-8 clean, ignoring assignment", then fails to load
+        // the whole unit ("Failed to load configuration: Invalid argument"; systemd-analyze
+        // verify shows both). In a comment such bytes are harmless (comments are never read).
+        if reason == crate::unit::NOT_UTF8 {
+            ctx.push(
+                "U000",
+                Severity::Error,
+                line,
+                "this assignment is not valid UTF-8: systemd refuses to load the unit (\"Failed to load configuration: Invalid argument\")".into(),
+                "save the unit as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
+            );
+            continue;
+        }
         ctx.push(
             "U000",
             Severity::Warning,

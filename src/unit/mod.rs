@@ -4,6 +4,9 @@
 
 use std::path::Path;
 
+/// The `syntax_errors` reason for a line that is not UTF-8.
+pub const NOT_UTF8: &str = "the line is not valid UTF-8";
+
 /// A parsed unit file. Values keep their line numbers (1-based).
 #[derive(Debug, Clone)]
 pub struct UnitFile {
@@ -91,7 +94,7 @@ impl UnitFile {
             // `read` turns bytes that are not UTF-8 into U+FFFD; systemd ignores such a line
             // ("Line is not UTF-8 valid, ignoring").
             if line.contains('\u{fffd}') {
-                unit.syntax_errors.push((line_no, "the line is not valid UTF-8".to_string()));
+                unit.syntax_errors.push((line_no, NOT_UTF8.to_string()));
                 continue;
             }
             // A trailing backslash joins the next line with a space; comment lines in between are skipped.

@@ -591,10 +591,13 @@ fn unit_errors_name_the_unit_file_and_line_and_the_text_is_read_as_systemd_reads
     assert!(stderr.contains("bad.service:4:"), "the error points at the unit line: {stderr}");
     assert!(!stderr.contains("distpack.toml:1:1"), "{stderr}");
 
-    // Bytes that are not UTF-8: systemd ignores that line ("not UTF-8 clean"), the rest counts.
-    let latin1: &[u8] = b"[Unit]\nDescription=Caf\xe9\n[Service]\nExecStart=/usr/bin/demo\n";
+    // Bytes that are not UTF-8 in an assignment: systemd 252 logs "String is not UTF-8 clean,
+    // ignoring assignment" and then refuses the unit ("Failed to load configuration: Invalid
+    // argument"), so an error at that line of the unit; in a comment they are harmless.
+    let latin1: &[u8] = b"# Caf\xe9\n[Unit]\nDescription=Caf\xe9\n[Service]\nExecStart=/usr/bin/demo\n";
     let list = check_package(&[("latin1.service", latin1)], &[("/usr/bin/demo", SH)]);
-    assert_eq!(with_code(&list, "U000"), [("warning".to_string(), 2)], "{list:#?}");
+    assert_eq!(with_code(&list, "U000"), [("error".to_string(), 3)], "{list:#?}");
+    assert_eq!(list[0]["file"], "units/latin1.service");
     assert_eq!(with_code(&list, "U002"), [], "ExecStart= after the bad line is read: {list:#?}");
 
     // A UTF-8 byte order mark is skipped, as systemd does: no U000, and [Service] is seen.
