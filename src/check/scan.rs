@@ -33,6 +33,12 @@ pub fn contains(path: &Path, needles: &[&[u8]]) -> Vec<bool> {
     found
 }
 
+/// An ELF file (by its magic number).
+pub fn is_elf(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"\x7fELF"
+}
+
 /// ELF or `#!`: something the kernel can execute.
 pub fn is_executable_format(path: &Path) -> bool {
     let mut magic = [0u8; 4];

@@ -4,7 +4,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 use super::{Finding, Severity, scan};
+use crate::manifest::FileKind;
 use crate::plan::services::{SYSTEM_USERS, ServiceUnit};
+use crate::plan::system_paths::canonical;
 use crate::plan::{Package, PackageFile, Source};
 use crate::unit::UnitFile;
 
@@ -54,6 +56,23 @@ const STANDARD_COMMANDS: &[&str] = &[
     "udevadm",
     "su",
     "sudo",
+    // Essential or priority-important on Debian, in Fedora's and Arch's base: coreutils,
+    // debianutils, dpkg, procps, systemd.
+    "sync",
+    "mkfifo",
+    "id",
+    "date",
+    "chroot",
+    "nohup",
+    "run-parts",
+    "start-stop-daemon",
+    "pkill",
+    "pgrep",
+    "busctl",
+    "journalctl",
+    "loginctl",
+    "systemd-run",
+    "systemd-cat",
 ];
 /// Directories that exist on every system: a unit may name them in ReadWritePaths=.
 const STANDARD_DIRS: &[&str] = &[
@@ -102,8 +121,27 @@ impl<'a> Ctx<'a> {
         });
     }
 
+    /// The package file at `path`, where merged /usr (Debian 12, Fedora, Arch) makes `/bin/x` and
+    /// `/usr/bin/x` one file.
     fn shipped(&self, path: &str) -> Option<&'a PackageFile> {
-        self.package.files.iter().find(|f| f.path == path)
+        let format = self.package.format;
+        let wanted = canonical(format, path);
+        self.package.files.iter().find(|f| f.path == path).or_else(|| {
+            self.package.files.iter().find(|f| f.kind != FileKind::Dir && canonical(format, &f.path) == wanted)
+        })
+    }
+
+    /// Whether a `Condition*=` in [Unit] makes the unit skip (not fail) when `path` is missing:
+    /// ConditionFileIsExecutable=, ConditionPathExists=, ConditionFileNotEmpty= naming it, neither
+    /// negated (`!`) nor one of several triggering conditions (`|`).
+    fn guarded(&self, path: &str) -> bool {
+        let format = self.package.format;
+        let wanted = canonical(format, path);
+        ["ConditionFileIsExecutable", "ConditionPathExists", "ConditionFileNotEmpty"].iter().any(|key| {
+            self.file.list("Unit", key).iter().any(|(value, _)| {
+                !value.starts_with(['!', '|']) && canonical(format, value.trim_matches('"')) == wanted
+            })
+        })
     }
 
     /// The on-disk source of the binary `ExecStart=` runs, when the package ships it.
@@ -133,6 +171,7 @@ pub fn check(package: &Package) -> Vec<Finding> {
         ip_address_allow(&mut ctx);
         working_directory(&mut ctx);
         restart_limits(&mut ctx);
+        deprecated(&mut ctx);
         out.extend(ctx.out);
     }
     out
@@ -140,6 +179,19 @@ pub fn check(package: &Package) -> Vec<Finding> {
 
 fn syntax(ctx: &mut Ctx) {
     for (line, reason) in ctx.file.syntax_errors.clone() {
+        // systemd 252 logs "String is not UTF-8 clean, ignoring assignment", then fails to load
+        // the whole unit ("Failed to load configuration: Invalid argument"; systemd-analyze
+        // verify shows both). In a comment such bytes are harmless (comments are never read).
+        if reason == crate::unit::NOT_UTF8 {
+            ctx.push(
+                "U000",
+                Severity::Error,
+                line,
+                "this assignment is not valid UTF-8: systemd refuses to load the unit (\"Failed to load configuration: Invalid argument\")".into(),
+                "save the unit as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)",
+            );
+            continue;
+        }
         ctx.push(
             "U000",
             Severity::Warning,
@@ -195,6 +247,25 @@ fn protect_home(ctx: &mut Ctx) {
 
 fn exec_paths(ctx: &mut Ctx) {
     for exec in ctx.file.exec_lines() {
+        // systemd.service(5) knows the prefixes `@ - : + ! !!`; anything else makes the line
+        // invalid, and systemd refuses to start the unit ("Unit configuration has fatal error").
+        if exec.prefixes.contains('|') {
+            ctx.push(
+                "U002",
+                Severity::Error,
+                exec.line,
+                format!(
+                    "{}={}{} is neither an absolute path nor a valid prefix: systemd refuses to load the unit",
+                    exec.key, exec.prefixes, exec.path
+                ),
+                "remove the `|`: the prefixes systemd knows are @, -, :, +, ! and !!",
+            );
+            continue;
+        }
+        // Specifiers (%i, %n…) are resolved per instance at run time: nothing to compare.
+        if exec.path.contains('%') {
+            continue;
+        }
         let candidates: Vec<String> = if exec.path.starts_with('/') {
             vec![exec.path.clone()]
         } else {
@@ -215,6 +286,11 @@ fn exec_paths(ctx: &mut Ctx) {
         {
             continue;
         }
+        // systemd.unit(5): a failed Condition*= skips the unit without error, so a command guarded
+        // by ConditionFileIsExecutable=/ConditionPathExists= on its own path never runs without it.
+        if ctx.guarded(&exec.path) {
+            continue;
+        }
         let staged = ctx.package.addon.as_ref().and_then(|a| a.stage.as_deref()).and_then(|stage| {
             let path = format!("{stage}/{base}");
             ctx.shipped(&path).map(|_| path)
@@ -232,6 +308,20 @@ fn exec_paths(ctx: &mut Ctx) {
             );
             continue;
         }
+        // systemd.service(5): with `-` a failing command (203/EXEC included) is recorded and
+        // ignored. Only a main process that never runs is worth a word.
+        if exec.prefixes.contains('-') {
+            if exec.key == "ExecStart" {
+                ctx.push(
+                    "U002",
+                    Severity::Warning,
+                    exec.line,
+                    format!("{}=-{} names a file the package does not install: systemd ignores the failure, and the service does nothing", exec.key, exec.path),
+                    "fix the path or add a [[files]] entry that installs it there; if another package provides it, depend on that package",
+                );
+            }
+            continue;
+        }
         ctx.push(
             "U002",
             Severity::Error,
@@ -244,7 +334,7 @@ fn exec_paths(ctx: &mut Ctx) {
 
 fn static_user(ctx: &mut Ctx) {
     let Some(entry) = ctx.file.static_user().cloned() else { return };
-    if SYSTEM_USERS.contains(&entry.value.as_str()) {
+    if SYSTEM_USERS.contains(&entry.value.as_str()) || entry.value.contains('%') {
         return;
     }
     let declared = ctx.package.services.users.iter().any(|u| u.name == entry.value && u.declared);
@@ -275,36 +365,138 @@ fn dynamic_user_name(ctx: &mut Ctx) {
     );
 }
 
+/// What sends READY=1 for a `Type=notify` service (systemd.service(5)): the main process, through
+/// sd_notify(3) (libsystemd) or its own code writing to `$NOTIFY_SOCKET`.
+const NOTIFY_SIGNS: [&[u8]; 3] = [b"NOTIFY_SOCKET", b"libsystemd.so", b"sd_notify"];
+/// Libraries of the C and C++ runtime, which never send READY=1.
+const RUNTIME_LIBRARIES: &[&str] = &[
+    "libc.so.6",
+    "libm.so.6",
+    "libpthread.so.0",
+    "libdl.so.2",
+    "librt.so.1",
+    "libutil.so.1",
+    "libresolv.so.2",
+    "libgcc_s.so.1",
+    "libstdc++.so.6",
+    "libc.musl-x86_64.so.1",
+];
+
+/// Whether the file, or a library it links (DT_NEEDED, followed through the package's own
+/// libraries), shows a sign of sd_notify: `Some(true)` yes, `Some(false)` provably not, `None`
+/// when it links a library that is not in the package and not part of the C runtime.
+fn notify_evidence(ctx: &Ctx, path: &Path, depth: usize) -> Option<bool> {
+    if scan::contains(path, &NOTIFY_SIGNS).iter().any(|f| *f) {
+        return Some(true);
+    }
+    let Some(linking) = scan::elf_linking(path) else { return Some(false) };
+    let mut unknown = false;
+    for needed in &linking.needed {
+        if needed.starts_with("libsystemd.so") {
+            return Some(true);
+        }
+        if RUNTIME_LIBRARIES.contains(&needed.as_str()) || needed.starts_with("ld-linux") {
+            continue;
+        }
+        let library = ctx.package.files.iter().find_map(|f| match &f.source {
+            Source::File { path } if f.path.rsplit('/').next() == Some(needed.as_str()) => Some(path.as_path()),
+            _ => None,
+        });
+        match library {
+            Some(library) if depth < 4 => match notify_evidence(ctx, library, depth + 1) {
+                Some(true) => return Some(true),
+                Some(false) => {}
+                None => unknown = true,
+            },
+            _ => unknown = true,
+        }
+    }
+    if unknown { None } else { Some(false) }
+}
+
 fn notify(ctx: &mut Ctx) {
     let Some(entry) = ctx.file.get("Service", "Type").cloned() else { return };
     if !entry.value.starts_with("notify") {
         return;
     }
-    let Some(binary) = ctx.main_binary() else { return };
-    if !scan::contains(binary, &[b"NOTIFY_SOCKET", b"libsystemd.so", b"sd_notify"]).iter().any(|f| *f) {
+    let Some(exec) = ctx.file.exec_lines().into_iter().find(|e| e.key == "ExecStart") else { return };
+    let shell = ["sh", "bash", "dash"].contains(&exec.path.rsplit('/').next().unwrap_or(""));
+    // `sh -c "exec /usr/bin/x …"`: look at the program the shell runs, when the package ships it.
+    let target = if shell {
+        exec.args
+            .iter()
+            .map(|a| a.trim_matches(['"', '\'', ';']))
+            .find(|a| a.starts_with('/') && ctx.shipped(a).is_some())
+    } else {
+        Some(exec.path.as_str())
+    };
+    let Some(target) = target else {
         ctx.push(
+            "U004",
+            Severity::Warning,
+            entry.line,
+            format!("Type={} with a shell command line: distpack cannot tell whether what it runs sends READY=1; if it does not, the unit hangs in 'activating'", entry.value),
+            "make sure the program the shell execs calls sd_notify, or use Type=exec",
+        );
+        return;
+    };
+    let Some(file) = ctx.shipped(target) else { return };
+    let Source::File { path: binary } = &file.source else { return };
+    let installed = file.path.clone();
+    let script = !scan::is_elf(binary);
+    match notify_evidence(ctx, binary, 0) {
+        Some(true) => {}
+        Some(false) if !script => ctx.push(
             "U004",
             Severity::Error,
             entry.line,
-            format!("Type={} but {} shows no sign of sd_notify (no NOTIFY_SOCKET, no libsystemd): the unit hangs in 'activating'", entry.value, binary.display()),
-            "use Type=exec (or simple), or make the service send READY=1",
-        );
+            format!("Type={} but {installed} shows no sign of sd_notify (no NOTIFY_SOCKET, no libsystemd, in it or the libraries it links): the unit hangs in 'activating'", entry.value),
+            "use Type=exec (or simple), or make the service send READY=1 (sd_notify, or write to $NOTIFY_SOCKET)",
+        ),
+        // A script (or `sh -c "exec …"`) hands over to another program, which may notify:
+        // systemd accepts READY=1 from the process `exec` turns it into.
+        _ => ctx.push(
+            "U004",
+            Severity::Warning,
+            entry.line,
+            format!("Type={} and distpack cannot tell whether {installed} sends READY=1 (a script, or a library outside the package): if it does not, the unit hangs in 'activating'", entry.value),
+            "make sure the program the unit ends up running calls sd_notify, or use Type=exec",
+        ),
     }
 }
 
+/// Directories a running systemd system always has besides [`STANDARD_DIRS`]: systemd's own
+/// runtime state and the FHS trees every base system ships.
+const SYSTEMD_DIRS: &[&str] = &["/run/systemd", "/run/lock", "/var/spool", "/var/mail", "/var/local", "/var/opt"];
+
 fn read_write_paths(ctx: &mut Ctx) {
-    let managed = ctx.file.managed_directories();
+    let format = ctx.package.format;
+    // systemd creates every *Directory= of the package's units before their services start.
+    let managed: Vec<String> = ctx.package.services.units.iter().flat_map(|u| u.file.managed_directories()).collect();
     for (raw, line) in ctx.file.list("Service", "ReadWritePaths") {
         if raw.starts_with('-') {
             continue; // optional: systemd skips it when missing
         }
         let path = raw.trim_start_matches('+').trim_end_matches('/').to_string();
         let path = if path.is_empty() { "/".to_string() } else { path };
-        let inside = |dir: &str| path == dir || path.starts_with(&format!("{dir}/"));
+        // Specifiers are resolved at run time; /proc and /sys are the kernel's.
+        if path.contains('%') || path.starts_with("/proc/") || path.starts_with("/sys/") {
+            continue;
+        }
+        let path = canonical(format, &path);
+        let inside = |dir: &str| {
+            let dir = canonical(format, dir);
+            path == dir || path.starts_with(&format!("{dir}/"))
+        };
         let created = STANDARD_DIRS.contains(&path.as_str())
+            || SYSTEMD_DIRS.iter().any(|d| inside(d))
+            || crate::plan::system_paths::is_base_dir(&path)
             || managed.iter().any(|d| inside(d))
             || ctx.package.services.directories.iter().any(|d| inside(&d.path))
-            || ctx.package.files.iter().any(|f| f.path == path || f.path.starts_with(&format!("{path}/")));
+            || ctx.package.files.iter().any(|f| {
+                let f = canonical(format, &f.path);
+                f == path || f.starts_with(&format!("{path}/"))
+            });
         if !created {
             ctx.push(
                 "U005",
@@ -317,65 +509,75 @@ fn read_write_paths(ctx: &mut Ctx) {
     }
 }
 
+/// Whether `SystemCallFilter=` (systemd.exec(5)) denies setrlimit(2), which sits in @resources
+/// (`systemd-analyze syscall-filter @resources`; not in @privileged). The first assignment decides
+/// the mode: `~` starts a deny list, anything else an allow list; later assignments of the other
+/// kind take names out again; an empty assignment resets.
+fn denies_setrlimit(file: &UnitFile) -> Option<usize> {
+    let mut allow: Option<bool> = None;
+    let mut names: Vec<String> = Vec::new();
+    let mut line = 0;
+    for (value, at) in file.entries_of("Service", "SystemCallFilter") {
+        if value.is_empty() {
+            allow = None;
+            names.clear();
+            continue;
+        }
+        let (deny, list) = match value.strip_prefix('~') {
+            Some(rest) => (true, rest),
+            None => (false, value.as_str()),
+        };
+        let words = list.split_whitespace().map(|w| w.split(':').next().unwrap_or(w).to_string());
+        let mode = *allow.get_or_insert(!deny);
+        if mode != deny {
+            names.extend(words);
+        } else {
+            let words: Vec<String> = words.collect();
+            names.retain(|n| !words.contains(n));
+        }
+        line = at;
+    }
+    let covers = |n: &String| ["@resources", "setrlimit", "@system-service", "@known"].contains(&n.as_str());
+    match allow? {
+        true => (!names.iter().any(covers)).then_some(line),
+        false => names.iter().any(|n| ["@resources", "setrlimit"].contains(&n.as_str())).then_some(line),
+    }
+}
+
 fn sandbox_vs_binary(ctx: &mut Ctx) {
     let binary = ctx.main_binary().map(Path::to_path_buf);
-    let [jemalloc, jit, tokio] = match &binary {
+    // systemd.exec(5): MemoryDenyWriteExecute= breaks "programs which generate program code
+    // dynamically at runtime, including JIT execution engines, executable stacks, and code
+    // trampolines". Allocators such as jemalloc do not (redis ships with it on Debian).
+    let [jit, tokio] = match &binary {
         Some(b) => {
-            let found = scan::contains(b, &[b"jemalloc", b"cranelift", b"tokio"]);
-            [found[0], found[1], found[2]]
+            let found = scan::contains(b, &[b"cranelift", b"tokio"]);
+            [found[0], found[1]]
         }
-        None => [false; 3],
+        None => [false; 2],
     };
     if let Some((true, line)) = ctx.file.bool("Service", "MemoryDenyWriteExecute")
-        && (jemalloc || jit)
+        && jit
     {
-        let what = if jemalloc { "jemalloc" } else { "a JIT" };
         ctx.push(
             "U006",
             Severity::Warning,
             line,
-            format!("MemoryDenyWriteExecute=yes with a binary that uses {what}: it may crash on start"),
-            "remove MemoryDenyWriteExecute=, or build without it",
+            "MemoryDenyWriteExecute=yes with a binary that embeds a JIT (cranelift): it is killed when it maps code it generated".into(),
+            "remove MemoryDenyWriteExecute=, or build without the JIT",
         );
     }
-    for entry in ["SystemCallFilter"].iter().flat_map(|k| ctx.file.list("Service", k)) {
-        let (word, line) = entry;
-        if tokio
-            && (word.contains("~@privileged")
-                || word.contains("~@resources")
-                || word == "@privileged"
-                || word == "@resources")
-        {
-            ctx.push(
-                "U007",
-                Severity::Warning,
-                line,
-                format!("SystemCallFilter= denies {word} and the binary uses tokio, which calls setrlimit and friends"),
-                "allow @resources (remove it from the deny list), or test the service under this filter",
-            );
-            break;
-        }
+    if tokio && let Some(line) = denies_setrlimit(ctx.file) {
+        ctx.push(
+            "U007",
+            Severity::Warning,
+            line,
+            "SystemCallFilter= denies setrlimit (@resources) and the binary uses tokio, which may call it".into(),
+            "allow @resources (add it to the allow list, or remove it from the deny list), or test the service under this filter",
+        );
     }
-    if let Some((true, line)) = ctx.file.bool("Service", "PrivateDevices") {
-        let caps: Vec<String> = ["AmbientCapabilities", "CapabilityBoundingSet"]
-            .iter()
-            .flat_map(|k| ctx.file.list("Service", k))
-            .map(|(c, _)| c)
-            .collect();
-        if let Some(cap) =
-            caps.iter().find(|c| ["CAP_NET_RAW", "CAP_BPF", "CAP_PERFMON", "CAP_SYS_ADMIN"].contains(&c.as_str()))
-        {
-            ctx.push(
-                "U008",
-                Severity::Warning,
-                line,
-                format!(
-                    "PrivateDevices=yes in a unit that asks for {cap}: eBPF and raw-socket agents need devices it hides"
-                ),
-                "remove PrivateDevices= (the raw-socket-agent profile shows a working set)",
-            );
-        }
-    }
+    // U008 (PrivateDevices=yes with CAP_NET_RAW/CAP_BPF/…) is retired: raw sockets, bpf(2) and
+    // CAP_SYS_ADMIN need no device nodes; PrivateDevices= hides only physical devices in /dev.
 }
 
 fn no_new_privileges(ctx: &mut Ctx) {
@@ -450,20 +652,97 @@ fn working_directory(ctx: &mut Ctx) {
     }
 }
 
+/// A systemd time span (systemd.time(7)) in seconds: `5`, `5s`, `500ms`, `1min 30s`, `2h`.
+/// `None` for `infinity` or anything else it cannot read.
+fn timespan_seconds(value: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut rest = value.trim();
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        let number: f64 = rest[..digits].parse().ok()?;
+        rest = rest[digits..].trim_start();
+        let unit_len = rest.find(|c: char| !c.is_ascii_alphabetic()).unwrap_or(rest.len());
+        let factor = match &rest[..unit_len] {
+            "" | "s" | "sec" | "second" | "seconds" => 1.0,
+            "ms" | "msec" => 1e-3,
+            "us" | "usec" | "µs" => 1e-6,
+            "ns" | "nsec" => 1e-9,
+            "m" | "min" | "minute" | "minutes" => 60.0,
+            "h" | "hr" | "hour" | "hours" => 3600.0,
+            "d" | "day" | "days" => 86400.0,
+            "w" | "week" | "weeks" => 604800.0,
+            _ => return None,
+        };
+        total += number * factor;
+        rest = rest[unit_len..].trim_start();
+    }
+    Some(total)
+}
+
+/// systemd.unit(5): StartLimitIntervalSec= defaults to DefaultStartLimitIntervalSec=10s and
+/// StartLimitBurst= to DefaultStartLimitBurst=5; systemd.service(5): RestartSec= defaults to
+/// 100ms. A unit that keeps failing is stopped once it starts 5 times within 10 s, which happens
+/// whenever 4 restart delays fit in 10 s: RestartSec= under 2.5 s. Only a longer delay without
+/// limits of the unit's own restarts forever.
 fn restart_limits(ctx: &mut Ctx) {
     let Some(entry) = ctx.file.get("Service", "Restart").cloned() else { return };
     if !matches!(entry.value.as_str(), "always" | "on-failure" | "on-abnormal" | "on-abort" | "on-watchdog") {
         return;
     }
-    let limited = ["StartLimitBurst", "StartLimitIntervalSec"].iter().any(|k| ctx.file.get("Unit", k).is_some())
-        || ["StartLimitBurst", "StartLimitInterval"].iter().any(|k| ctx.file.get("Service", k).is_some());
-    if !limited {
+    // StartLimitInterval= is the old name (still read in [Unit] and [Service]).
+    let keys = ["StartLimitBurst", "StartLimitIntervalSec", "StartLimitInterval"];
+    let limited = ["Unit", "Service"].iter().any(|section| keys.iter().any(|k| ctx.file.get(section, k).is_some()));
+    if limited {
+        return;
+    }
+    let delay = ctx.file.get("Service", "RestartSec").map(|e| timespan_seconds(&e.value).unwrap_or(f64::INFINITY));
+    let Some(delay) = delay.filter(|d| *d >= 2.5) else { return };
+    ctx.push(
+        "U012",
+        Severity::Warning,
+        entry.line,
+        format!("Restart={} with RestartSec={delay}s and no StartLimitBurst=/StartLimitIntervalSec=: the default limit (5 starts in 10s) is never reached, so a service that cannot start restarts forever", entry.value),
+        "add StartLimitBurst=5 and StartLimitIntervalSec= longer than 5 × RestartSec to [Unit]",
+    );
+}
+
+/// Settings systemd 252 itself warns about when it loads the unit (`systemd-analyze verify` prints
+/// the same): KillMode=none (systemd.kill(5): deprecated), MemoryLimit= (systemd.resource-control(5):
+/// replaced by MemoryMax=), StandardOutput=/StandardError=syslog (systemd.exec(5): obsolete, read as
+/// journal).
+fn deprecated(ctx: &mut Ctx) {
+    if let Some(e) = ctx.file.get("Service", "KillMode").filter(|e| e.value == "none").cloned() {
         ctx.push(
-            "U012",
+            "U016",
             Severity::Warning,
-            entry.line,
-            format!("Restart={} with no StartLimitBurst=/StartLimitIntervalSec=: a service that cannot start restarts forever", entry.value),
-            "add StartLimitBurst=5 and StartLimitIntervalSec=60 to [Unit]",
+            e.line,
+            "KillMode=none: systemd warns that it is unsafe and deprecated (processes outlive the service, and support will be removed)".into(),
+            "use KillMode=mixed or control-group (the default)",
         );
+    }
+    for section in ["Service", "Slice", "Scope"] {
+        if let Some(e) = ctx.file.get(section, "MemoryLimit").cloned() {
+            ctx.push(
+                "U016",
+                Severity::Warning,
+                e.line,
+                "MemoryLimit= is deprecated: systemd warns and will drop it".into(),
+                "write MemoryMax= (same value) instead",
+            );
+        }
+    }
+    for key in ["StandardOutput", "StandardError"] {
+        if let Some(e) = ctx.file.get("Service", key).filter(|e| e.value.starts_with("syslog")).cloned() {
+            ctx.push(
+                "U016",
+                Severity::Warning,
+                e.line,
+                format!("{key}={} is obsolete: systemd reads it as journal (and warns)", e.value),
+                "remove the line (journal is the default; the journal forwards to syslog where one runs)",
+            );
+        }
     }
 }

@@ -425,6 +425,24 @@ impl Resolver<'_> {
         self.errors.push(error);
     }
 
+    /// An error about line `line` (1-based) of another file, such as a unit: the message shows
+    /// that file and line, not the manifest.
+    pub fn push_in(
+        &mut self,
+        source: &str,
+        text: &str,
+        line: usize,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) {
+        let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+        let len = text[start..].find('\n').unwrap_or(text.len() - start);
+        let mut error = self.manifest.error(start..start + len, message, label, help);
+        error.source_code = miette::NamedSource::new(source, text.to_string());
+        self.errors.push(error);
+    }
+
     /// A required text value from the manifest, else from Cargo.toml, else an error.
     fn required(
         &mut self,

@@ -16,8 +16,34 @@ use crate::manifest::{FileKind, LoadedManifest};
 use crate::unit::{UnitFile, UnitKind};
 
 /// Users every system has; a unit running as one of them needs nothing provisioned.
-pub const SYSTEM_USERS: [&str; 5] = ["root", "nobody", "daemon", "bin", "sys"];
-const SYSTEM_GROUPS: [&str; 8] = ["root", "nogroup", "nobody", "daemon", "bin", "sys", "adm", "systemd-journal"];
+/// (`mail` is in Debian's base-passwd, Fedora's setup and Arch's filesystem alike.)
+pub const SYSTEM_USERS: [&str; 6] = ["root", "nobody", "daemon", "bin", "sys", "mail"];
+/// Groups every system has: the ones Debian's base-passwd, Fedora's setup and Arch's filesystem
+/// all ship, and those systemd's sysusers.d/basic.conf creates.
+const SYSTEM_GROUPS: [&str; 22] = [
+    "root",
+    "nogroup",
+    "nobody",
+    "daemon",
+    "bin",
+    "sys",
+    "adm",
+    "systemd-journal",
+    "tty",
+    "disk",
+    "lp",
+    "mail",
+    "kmem",
+    "audio",
+    "video",
+    "utmp",
+    "games",
+    "users",
+    "floppy",
+    "kvm",
+    "input",
+    "render",
+];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceUnit {
@@ -197,11 +223,22 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
             declared: true,
         });
     }
-    let wanted: BTreeSet<String> = services.units.iter().filter_map(|u| u.user.clone()).collect();
+    // Specifiers (`User=%i` in a template) name a user per instance, chosen by the administrator:
+    // nothing to provision.
+    let wanted: BTreeSet<String> =
+        services.units.iter().filter_map(|u| u.user.clone()).filter(|u| !u.contains('%')).collect();
     for user in wanted {
         if !valid_account_name(&user) {
-            r.push(
-                0..0,
+            let (source, text, line) = services
+                .units
+                .iter()
+                .find(|u| u.user.as_deref() == Some(user.as_str()))
+                .and_then(|u| Some((u.source.clone(), u.file.text.clone(), u.file.static_user()?.line)))
+                .unwrap_or_default();
+            r.push_in(
+                &source,
+                &text,
+                line,
                 format!("a unit runs as `User={user}`, which is not a valid user name"),
                 "invalid User=",
                 ACCOUNT_HELP,

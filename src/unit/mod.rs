@@ -4,6 +4,9 @@
 
 use std::path::Path;
 
+/// The `syntax_errors` reason for a line that is not UTF-8.
+pub const NOT_UTF8: &str = "the line is not valid UTF-8";
+
 /// A parsed unit file. Values keep their line numbers (1-based).
 #[derive(Debug, Clone)]
 pub struct UnitFile {
@@ -78,13 +81,20 @@ impl UnitFile {
             sections: Vec::new(),
             syntax_errors: Vec::new(),
         };
-        let lines: Vec<&str> = text.lines().collect();
+        // systemd skips a UTF-8 byte order mark at the start of the file (conf-parser.c).
+        let lines: Vec<&str> = text.strip_prefix('\u{feff}').unwrap_or(text).lines().collect();
         let mut i = 0;
         while i < lines.len() {
             let line_no = i + 1;
             let mut line = lines[i].trim().to_string();
             i += 1;
             if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+                continue;
+            }
+            // `read` turns bytes that are not UTF-8 into U+FFFD; systemd ignores such a line
+            // ("Line is not UTF-8 valid, ignoring").
+            if line.contains('\u{fffd}') {
+                unit.syntax_errors.push((line_no, NOT_UTF8.to_string()));
                 continue;
             }
             // A trailing backslash joins the next line with a space; comment lines in between are skipped.
@@ -125,8 +135,10 @@ impl UnitFile {
         unit
     }
 
+    /// Read a unit file. Bytes that are not UTF-8 do not make the file unreadable: as in systemd,
+    /// only the lines holding them are ignored (reported in `syntax_errors`).
     pub fn read(path: &Path, name: &str) -> std::io::Result<UnitFile> {
-        Ok(UnitFile::parse(name, &std::fs::read_to_string(path)?))
+        Ok(UnitFile::parse(name, &String::from_utf8_lossy(&std::fs::read(path)?)))
     }
 
     pub fn kind(&self) -> Option<UnitKind> {
@@ -154,6 +166,11 @@ impl UnitFile {
             .filter(move |s| s.name == section)
             .flat_map(|s| s.entries.iter())
             .filter(move |e| e.key == key)
+    }
+
+    /// Every assignment of a key, in order: (value, line).
+    pub fn entries_of(&self, section: &str, key: &str) -> Vec<(String, usize)> {
+        self.entries(section, key).map(|e| (e.value.clone(), e.line)).collect()
     }
 
     /// The effective value of a single-valued key: the last assignment wins.
@@ -198,6 +215,12 @@ impl UnitFile {
                 let prefixes: String = e.value.chars().take_while(|c| "-@+!:|".contains(*c)).collect();
                 let mut words = e.value[prefixes.len()..].split_whitespace().map(str::to_string);
                 let path = words.next().unwrap_or_default();
+                // systemd unquotes the executable like any other word: `"/usr/bin/x"` is /usr/bin/x.
+                let path = ['"', '\'']
+                    .iter()
+                    .find_map(|q| path.strip_prefix(*q).and_then(|p| p.strip_suffix(*q)))
+                    .map(str::to_string)
+                    .unwrap_or(path);
                 lines.push(ExecLine { key: key.to_string(), prefixes, path, args: words.collect(), line: e.line });
             }
             out.extend(lines);

@@ -7,6 +7,7 @@ mod arch;
 mod build;
 mod checks;
 mod ci;
+mod corpus;
 mod deb;
 mod docs;
 mod errors;
