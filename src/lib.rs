@@ -10,6 +10,7 @@ pub mod ci;
 pub mod cli;
 pub mod compress;
 pub mod digest;
+pub mod elf;
 pub mod epoch;
 pub mod error;
 pub mod format;

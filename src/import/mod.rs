@@ -38,11 +38,12 @@ pub struct Conversion {
 enum Value {
     Str(String),
     Int(u64),
+    Bool(bool),
     List(Vec<String>),
 }
 
 /// The keys of `[package]`, in the order they are written.
-const FIELD_ORDER: [&str; 19] = [
+const FIELD_ORDER: [&str; 20] = [
     "name",
     "version",
     "release",
@@ -62,6 +63,7 @@ const FIELD_ORDER: [&str; 19] = [
     "conflicts",
     "provides",
     "replaces",
+    "auto-depends",
 ];
 
 /// Relations name distribution packages: they never apply to the other format.

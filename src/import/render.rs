@@ -100,6 +100,7 @@ fn value_text(value: &Value) -> String {
         Value::Str(s) if s.contains('\n') => multiline(s),
         Value::Str(s) => quote(s),
         Value::Int(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
         Value::List(items) => format!("[{}]", items.iter().map(|i| quote(i)).collect::<Vec<_>>().join(", ")),
     }
 }

@@ -77,12 +77,9 @@ pub(super) fn read(krate: &Crate, t: &toml::Table, notes: &mut Notes) -> Side {
             _ => notes.add(key, "not a key distpack knows from cargo-generate-rpm; nothing was carried"),
         }
     }
-    if t.get("auto-req").and_then(toml::Value::as_str).is_none_or(|v| v != "no" && v != "disabled") {
-        notes.add(
-            "auto-req",
-            "cargo-generate-rpm adds the binaries' shared-library requirements; distpack does not compute them: \
-             list them in [rpm] depends (set auto-req = \"no\" to silence this once they are listed)",
-        );
+    // Both compute the binaries' shared-library requirements by default; "no" turns both off.
+    if t.get("auto-req").and_then(toml::Value::as_str).is_some_and(|v| v == "no" || v == "disabled") {
+        side.fields.insert("auto-depends", Value::Bool(false));
     }
     if t.get("require-sh").and_then(toml::Value::as_bool) != Some(false) {
         // cargo-generate-rpm's implicit `Requires: /bin/sh`; distpack's scriptlets need it as well.

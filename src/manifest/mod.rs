@@ -289,6 +289,9 @@ pub struct Fields {
     pub scripts: Option<Scripts>,
     pub compression: Option<Spanned<Compression>>,
     pub compression_level: Option<Spanned<u32>>,
+    /// Add the dependencies the payload's ELF files need (rpm: sonames and symbol versions, as
+    /// rpmbuild does). On unless set to false.
+    pub auto_depends: Option<Spanned<bool>>,
 }
 
 impl Fields {
@@ -319,7 +322,8 @@ impl Fields {
             replaces,
             scripts,
             compression,
-            compression_level
+            compression_level,
+            auto_depends
         )
     }
 }

@@ -4,6 +4,7 @@
 pub mod addon;
 mod alpine;
 mod debian;
+mod elfdeps;
 mod files;
 pub(crate) use files::line_of;
 pub mod openrc;
@@ -213,7 +214,7 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
             "write it as \"Jane Doe <jane@example.org>\"",
         );
     }
-    let relations = r.relations(&fields);
+    let mut relations = r.relations(&fields);
     let (compression, compression_level) = r.compression(&fields);
     let mut package_files = files::resolve(
         &mut r,
@@ -232,6 +233,21 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         }
         _ => None,
     };
+    let auto_depends = fields.auto_depends.as_ref().is_none_or(|a| *a.get_ref());
+    if format == Format::Rpm && auto_depends {
+        let (requires, provides) = elfdeps::rpm(&package_files.files);
+        for (kind, computed) in [("depends", requires), ("provides", provides)] {
+            let list = relations.entry(kind.to_string()).or_default();
+            for entry in computed {
+                if !list.contains(&entry) {
+                    list.push(entry);
+                }
+            }
+            if list.is_empty() {
+                relations.remove(kind);
+            }
+        }
+    }
     let hooks = scripts::read_hooks(&mut r, &fields);
     let services =
         services::resolve(&mut r, &package_files.files, name.as_ref().map(|n| n.0.as_str()).unwrap_or("package"));

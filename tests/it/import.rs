@@ -166,7 +166,6 @@ assets = [
         ("package.metadata.deb.changelog", "changelog.Debian.gz"),
         ("package.metadata.generate-rpm.post_install_script", "inline script"),
         ("package.metadata.generate-rpm.assets[0].caps", "capabilities"),
-        ("package.metadata.generate-rpm.auto-req", "shared-library requirements"),
         // The same file with two modes.
         ("package.metadata.generate-rpm.assets[1]", "0644 in cargo-deb and 0600 here"),
         ("package.metadata.generate-rpm.assets[1]", "a conffile in cargo-deb but not config = true here"),

@@ -314,3 +314,28 @@ fn rpmlint_accepts_a_long_description() {
     let description = text(&run(Command::new("rpm").args(["-qp", "--qf", "%{DESCRIPTION}", rpm.trim()])).stdout);
     assert_eq!(description.split_whitespace().collect::<Vec<_>>(), long.split_whitespace().collect::<Vec<_>>());
 }
+
+/// Like rpmbuild, the .rpm requires the sonames and symbol versions its ELF files need: rpm itself
+/// refuses to install it where nothing provides them, and `auto-depends = false` turns it off.
+#[test]
+fn rpm_requires_what_the_binary_links_and_rpm_enforces_it() {
+    let requires = rpm_q(&["-qp", "--requires"], example_rpm());
+    for needed in ["libc.so.6()(64bit)", "libc.so.6(GLIBC_2.34)(64bit)", "libgcc_s.so.1()(64bit)"] {
+        assert!(requires.lines().any(|l| l.trim() == needed), "{needed} not in\n{requires}");
+    }
+    assert!(!requires.contains("GLIBC_PRIVATE"), "{requires}");
+    let root = tempdir();
+    let out =
+        Command::new("rpm").args(["-i", "--test", "--root"]).arg(root.path()).arg(example_rpm()).output().unwrap();
+    let said = text(&out.stdout) + &text(&out.stderr);
+    assert!(!out.status.success() && said.contains("libc.so.6()(64bit) is needed by healthd"), "{said}");
+
+    let fx = Fixture::example_copy();
+    let manifest = fx.dir.path().join("packaging/distpack.toml");
+    let text_of = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(&manifest, text_of.replacen("[rpm]\n", "[rpm]\nauto-depends = false\n", 1)).unwrap();
+    let plan = run(distpack().args(["plan", "--json", "-f", "rpm", "-m"]).arg(&manifest));
+    let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+    let depends = plan[0]["relations"]["depends"].to_string();
+    assert!(!depends.contains("libc.so.6"), "{depends}");
+}
