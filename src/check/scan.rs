@@ -5,6 +5,8 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
+pub use crate::elf::elf_linking;
+
 /// Which of `needles` occur in the file (false for every needle when it cannot be read).
 pub fn contains(path: &Path, needles: &[&[u8]]) -> Vec<bool> {
     let mut found = vec![false; needles.len()];
@@ -60,5 +62,3 @@ mod tests {
         assert_eq!(contains(&path, &[b"NOTIFY_SOCKET", b"jemalloc"]), [true, false]);
     }
 }
-
-pub use crate::elf::elf_linking;
