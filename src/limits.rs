@@ -26,3 +26,183 @@ pub fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>> {
     }
     Ok(bytes)
 }
+
+/// `text` with control characters (C0, DEL and C1) escaped, for anything printed from untrusted
+/// input: an entry name must not move the cursor or retitle the terminal.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect(),
+    )
+}
+
+/// GNU long names and links and PAX records are read whole by the tar crate; longer ones are
+/// refused before it allocates (PATH_MAX is 4096 on Linux, and a PAX record set is a few names).
+pub const MAX_TAR_EXTENSION: u64 = 4096;
+
+/// Decompressed bytes `inspect` reads from one package before it gives up (a decompression bomb
+/// otherwise runs for minutes); `inspect --max-unpacked-size` raises it.
+pub const DEFAULT_MAX_UNPACKED: u64 = 8 << 30;
+
+/// Counts the bytes that pass and fails past `limit` (a decompression bomb stops there instead of
+/// running for minutes or filling memory).
+pub struct Capped<R> {
+    inner: R,
+    left: u64,
+    limit: u64,
+    what: &'static str,
+}
+
+impl<R> Capped<R> {
+    pub fn new(inner: R, limit: u64, what: &'static str) -> Self {
+        Capped { inner, left: limit, limit, what }
+    }
+}
+
+impl<R: std::io::Read> std::io::Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(std::io::Error::other(format!(
+                "{} decompresses to more than {} bytes (the limit)",
+                self.what, self.limit
+            )));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Sits between an untrusted tar stream and the `tar` crate, which reads GNU long names (`L`,
+/// `K`) and PAX records (`x`) whole into memory with the size their header claims. This follows
+/// the archive's framing exactly as `tar` 0.4 does (512-byte header, data rounded up to 512, a
+/// PAX `size` record overriding the next entry's size, the first all-zero block ending the
+/// archive) and fails with a clear error before `tar` allocates for an extension header over
+/// `MAX_TAR_EXTENSION` bytes. Old GNU sparse entries (type `S`, with extension blocks in the
+/// header area) are refused: no packager distpack reads writes them. No crate offers this bound.
+pub struct TarGuard<R> {
+    inner: R,
+    /// Stream offset of the next byte returned.
+    pos: u64,
+    /// Where the next header starts.
+    next_header: u64,
+    header: [u8; 512],
+    /// A PAX record set being collected (its data region ends at `next_header`).
+    pax: Option<Vec<u8>>,
+    /// The size of the current entry's data (without padding).
+    pax_len: u64,
+    /// Pending PAX records (and their `size`, if any) for the entry ending the sequence.
+    pax_size: Option<Option<u64>>,
+    done: bool,
+}
+
+impl<R> TarGuard<R> {
+    pub fn new(inner: R) -> Self {
+        TarGuard { inner, pos: 0, next_header: 0, header: [0; 512], pax: None, pax_len: 0, pax_size: None, done: false }
+    }
+
+    /// Track `bytes`, which start at stream offset `self.pos`.
+    fn observe(&mut self, mut bytes: &[u8]) -> std::io::Result<()> {
+        while !bytes.is_empty() && !self.done {
+            if self.pos < self.next_header {
+                let n = (self.next_header - self.pos).min(bytes.len() as u64) as usize;
+                if let Some(pax) = &mut self.pax {
+                    let wanted = (self.pax_len as usize).saturating_sub(pax.len()).min(n);
+                    pax.extend_from_slice(&bytes[..wanted]);
+                }
+                self.pos += n as u64;
+                bytes = &bytes[n..];
+                continue;
+            }
+            let offset = (self.pos - self.next_header) as usize;
+            let n = (512 - offset).min(bytes.len());
+            self.header[offset..offset + n].copy_from_slice(&bytes[..n]);
+            self.pos += n as u64;
+            bytes = &bytes[n..];
+            if offset + n == 512 {
+                self.on_header()?;
+            }
+        }
+        self.pos += bytes.len() as u64;
+        Ok(())
+    }
+
+    fn on_header(&mut self) -> std::io::Result<()> {
+        if let Some(records) = self.pax.take() {
+            self.pax_size = Some(pax_size(&records));
+        }
+        let header = &self.header;
+        if header.iter().all(|b| *b == 0) {
+            self.done = true;
+            return Ok(());
+        }
+        let kind = header[156];
+        // As `tar` does: extension headers are only recognised with a ustar or GNU magic.
+        let recognised = matches!(&header[257..265], b"ustar\x0000" | b"ustar  \x00");
+        let mut size = tar_number(&header[124..136])
+            .ok_or_else(|| std::io::Error::other("a tar header has an unreadable size"))?;
+        let what = match kind {
+            b'L' => Some("a GNU long name"),
+            b'K' => Some("a GNU long link name"),
+            b'x' | b'g' => Some("a PAX extended header"),
+            _ => None,
+        };
+        match what {
+            // `tar` applies the pending PAX records' size to the entry that ends the sequence.
+            None => size = self.pax_size.take().flatten().unwrap_or(size),
+            Some(what) => {
+                if size > MAX_TAR_EXTENSION {
+                    return Err(std::io::Error::other(format!(
+                        "{what} of {size} bytes is over the {MAX_TAR_EXTENSION}-byte limit"
+                    )));
+                }
+                match (kind, recognised) {
+                    (b'x', true) => self.pax = Some(Vec::with_capacity(size as usize)),
+                    (b'L' | b'K', true) => {}
+                    // Returned as an entry of its own: pending records are dropped unused.
+                    _ => self.pax_size = None,
+                }
+            }
+        }
+        if kind == b'S' {
+            return Err(std::io::Error::other("old GNU sparse entries (type S) are not supported"));
+        }
+        self.pax_len = size;
+        let overflow = || std::io::Error::other("a tar entry size overflows");
+        let padded = size.checked_add(511).ok_or_else(overflow)? & !511;
+        self.next_header = self.pos.checked_add(padded).ok_or_else(overflow)?;
+        Ok(())
+    }
+}
+
+/// The `size` record of PAX records, as the tar crate reads it (a malformed record first: none).
+fn pax_size(records: &[u8]) -> Option<u64> {
+    for record in tar::PaxExtensions::new(records) {
+        let record = record.ok()?;
+        if record.key() == Ok("size") {
+            return record.value().ok()?.parse().ok();
+        }
+    }
+    None
+}
+
+/// A tar numeric field: octal text, or base-256 when the high bit of the first byte is set.
+fn tar_number(field: &[u8]) -> Option<u64> {
+    if field[0] & 0x80 != 0 {
+        // The tar crate reads the last 8 bytes as big-endian binary.
+        return Some(field[field.len() - 8..].iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)));
+    }
+    let end = field.iter().position(|b| *b == 0).unwrap_or(field.len());
+    let text = std::str::from_utf8(&field[..end]).ok()?;
+    u64::from_str_radix(text.trim(), 8).ok()
+}
+
+impl<R: std::io::Read> std::io::Read for TarGuard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.observe(&buf[..n])?;
+        Ok(n)
+    }
+}

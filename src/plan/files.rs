@@ -393,7 +393,11 @@ pub(super) fn sources(root: &Path, pattern: &str) -> Result<Vec<(std::path::Path
     }
     match std::fs::metadata(&full) {
         Ok(meta) if meta.is_file() => Ok(vec![(full, meta.len())]),
-        Ok(_) => Err((format!("`{pattern}` is a directory"), "name a file, or use a glob such as dir/* with a directory dest".into())),
+        Ok(meta) if meta.is_dir() => Err((format!("`{pattern}` is a directory"), "name a file, or use a glob such as dir/* with a directory dest".into())),
+        Ok(_) => Err((
+            format!("`{pattern}` is not a regular file (a device, FIFO or socket)"),
+            "name a regular file; packages hold files, and reading a device or FIFO never ends".into(),
+        )),
         Err(_) => Err((
             format!("`{pattern}` does not exist (looked for {})", full.display()),
             "fix the path (it is relative to the project root), or build it first: `distpack build` runs cargo build unless --no-build".into(),
@@ -405,12 +409,21 @@ fn file_name_of(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// Linux's PATH_MAX: no package manager installs a longer path.
+const MAX_DEST: usize = 4096;
+
 fn check_dest(dest: &str) -> Result<(), String> {
     if !dest.starts_with('/') {
         return Err(format!("destination `{dest}` is not an absolute path"));
     }
     if dest.chars().any(char::is_control) {
         return Err(format!("destination `{}` contains a control character", dest.escape_default()));
+    }
+    if dest.len() > MAX_DEST {
+        return Err(format!(
+            "destination `{}…` is longer than {MAX_DEST} bytes",
+            &dest[..dest.floor_char_boundary(64)]
+        ));
     }
     if Path::new(dest).components().any(|c| matches!(c, Component::ParentDir)) {
         return Err(format!("destination `{dest}` contains `..`"));
@@ -452,11 +465,21 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
 /// parents itself and records which package owns each directory, so an rpm must not claim them).
 pub(super) fn add_parent_dirs(files: &mut Vec<PackageFile>, own_system_dirs: bool) {
     let mut by_path: BTreeMap<String, PackageFile> = files.drain(..).map(|f| (f.path.clone(), f)).collect();
-    let parents: Vec<String> = by_path
-        .keys()
-        .flat_map(|p| Path::new(p).ancestors().skip(1).map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>())
-        .filter(|p| p != "/" && (own_system_dirs || !super::system_paths::is_base_dir(p)))
-        .collect();
+    // Each parent is visited once: a walk up stops at a directory an earlier walk went through,
+    // so many files under one deep directory cost its depth once, not once per file.
+    let mut visited = std::collections::BTreeSet::new();
+    let mut parents = Vec::new();
+    for path in by_path.keys() {
+        for ancestor in Path::new(path).ancestors().skip(1) {
+            let ancestor = ancestor.to_string_lossy().into_owned();
+            if ancestor == "/" || !visited.insert(ancestor.clone()) {
+                break;
+            }
+            if own_system_dirs || !super::system_paths::is_base_dir(&ancestor) {
+                parents.push(ancestor);
+            }
+        }
+    }
     for parent in parents {
         by_path.entry(parent.clone()).or_insert_with(|| PackageFile {
             path: parent,

@@ -20,4 +20,5 @@ mod rpm;
 mod scripts;
 mod services;
 mod support;
+mod untrusted;
 mod vm;
