@@ -25,3 +25,4 @@ pub mod progress;
 pub mod sign;
 pub mod target;
 pub mod unit;
+pub mod walk;

@@ -535,11 +535,13 @@ fn simple_glob(src: &str) -> bool {
 
 /// Matches of a glob relative to the crate, sorted, files only.
 fn glob_files(krate: &Crate, pattern: &str) -> Vec<String> {
-    let full = krate.dir.join(pattern);
-    let Ok(paths) = glob::glob(&full.to_string_lossy()) else { return Vec::new() };
+    // Never outside the crate, and never through a symlinked directory (crate::walk).
+    if crate::walk::outside_root(krate.dir, Path::new(pattern)) {
+        return Vec::new();
+    }
+    let Ok(paths) = crate::walk::glob_files(krate.dir, pattern) else { return Vec::new() };
     let mut out: Vec<String> = paths
-        .flatten()
-        .filter(|p| p.is_file())
+        .into_iter()
         .filter_map(|p| p.strip_prefix(krate.dir).ok().map(|r| r.to_string_lossy().into_owned()))
         .collect();
     out.sort();

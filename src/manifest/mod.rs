@@ -382,6 +382,10 @@ pub struct FileEntry {
     /// setuid, setgid and world-writable bits are refused unless this is set.
     #[serde(default)]
     pub allow_special_modes: bool,
+    /// `src` may name a file outside the project root (an absolute path, `..`, or a symbolic
+    /// link that leads out); refused unless this is set.
+    #[serde(default)]
+    pub allow_outside_root: bool,
     /// Only these formats get the entry (`arch` covers the AUR tarball too); all when unset.
     pub formats: Option<Vec<crate::format::Format>>,
 }

@@ -129,7 +129,7 @@ pub(super) fn resolve(
                         continue;
                     }
                 };
-                let sources = match sources(&r.manifest.root, &pattern) {
+                let sources = match sources(&r.manifest.root, &pattern, entry.allow_outside_root) {
                     Ok(s) => s,
                     Err((why, help)) => {
                         r.push(src.span(), why, "here", help);
@@ -364,21 +364,37 @@ pub(super) fn expand(text: &str, vars: &[(&str, &str)]) -> Result<String, String
     Ok(out)
 }
 
-/// The files a `src` names: one existing file, or every file a glob matches (sorted).
-pub(super) fn sources(root: &Path, pattern: &str) -> Result<Vec<(std::path::PathBuf, u64)>, (String, String)> {
+/// The files a `src` names: one existing file, or every file a glob matches (sorted). Sources
+/// stay inside the project `root` (globs included) unless `allow_outside` is set, and a glob
+/// never follows a symbolic link to a directory.
+pub(super) fn sources(
+    root: &Path,
+    pattern: &str,
+    allow_outside: bool,
+) -> Result<Vec<(std::path::PathBuf, u64)>, (String, String)> {
+    const OUTSIDE_HELP: &str = "keep sources inside the project, or set allow-outside-root = true on this entry";
+    if pattern.chars().any(char::is_control) {
+        return Err((
+            format!("`{}` contains a control character", pattern.escape_default()),
+            "name the file without control characters".into(),
+        ));
+    }
+    if !allow_outside && crate::walk::outside_root(root, Path::new(pattern)) {
+        return Err((format!("`{pattern}` is outside the project root ({})", root.display()), OUTSIDE_HELP.into()));
+    }
     let full = root.join(pattern);
     if pattern.contains(['*', '?', '[']) {
-        let matches = glob::glob(&full.to_string_lossy()).map_err(|e| {
-            (
-                format!("`{pattern}` is not a valid glob: {e}"),
-                "fix the pattern; * ? and [...] are supported".to_string(),
-            )
-        })?;
+        let matches = crate::walk::glob_files(root, pattern)
+            .map_err(|why| (why, "fix the pattern; * ? [...] and ** are supported".to_string()))?;
         let mut found = Vec::new();
-        for path in matches.flatten() {
-            if let Ok(meta) = std::fs::metadata(&path)
-                && meta.is_file()
-            {
+        for path in matches {
+            if !allow_outside && crate::walk::outside_root(root, path.strip_prefix(root).unwrap_or(&path)) {
+                return Err((
+                    format!("`{pattern}` matches {}, which resolves outside the project root", path.display()),
+                    OUTSIDE_HELP.into(),
+                ));
+            }
+            if let Ok(meta) = std::fs::metadata(&path) {
                 found.push((path, meta.len()));
             }
         }
@@ -388,7 +404,6 @@ pub(super) fn sources(root: &Path, pattern: &str) -> Result<Vec<(std::path::Path
                 "fix the pattern, or build the files first".into(),
             ));
         }
-        found.sort();
         return Ok(found);
     }
     match std::fs::metadata(&full) {

@@ -456,15 +456,17 @@ fn a_hook_that_is_dev_zero_or_a_fifo_is_refused_with_its_line() {
 }
 
 #[test]
-fn a_src_symlink_to_dev_zero_is_called_not_a_regular_file() {
-    let fx = Fixture::new(
-        &format!("{PACKAGE}\n[[files]]\nsrc = \"zero\"\ndest = \"/usr/share/fixture/zero\"\nkind = \"data\"\n"),
-        &[],
-    );
+fn a_src_that_is_a_device_or_a_fifo_is_called_not_a_regular_file() {
+    // A link to /dev/zero leads out of the project; allowed out, it is still not a regular file.
+    let fx = Fixture::new(&data_entry("zero", "/usr/share/fixture/zero", ""), &[]);
     std::os::unix::fs::symlink("/dev/zero", fx.dir.path().join("zero")).unwrap();
-    let manifest = fx.manifest();
-    let args = [std::ffi::OsStr::new("plan"), "-f".as_ref(), "deb".as_ref(), "-m".as_ref(), manifest.as_os_str()];
-    refused(capped(&args), 3, "`zero` is not a regular file");
+    refused(capped_os(&plan_args(&fx.manifest())), 3, "`zero` is outside the project root");
+    let fx = Fixture::new(&data_entry("zero", "/usr/share/fixture/zero", "allow-outside-root = true\n"), &[]);
+    std::os::unix::fs::symlink("/dev/zero", fx.dir.path().join("zero")).unwrap();
+    refused(capped_os(&plan_args(&fx.manifest())), 3, "`zero` is not a regular file (a device, FIFO or socket)");
+    let fx = Fixture::new(&data_entry("fifo", "/usr/share/fixture/fifo", ""), &[]);
+    mkfifo(&fx.dir.path().join("fifo"));
+    refused(capped_os(&plan_args(&fx.manifest())), 3, "`fifo` is not a regular file (a device, FIFO or socket)");
 }
 
 #[test]
@@ -519,4 +521,105 @@ fn a_dest_with_a_nul_or_twenty_five_thousand_components_is_refused_with_its_line
         let args = [command.as_ref(), "-f".as_ref(), "deb".as_ref(), "-m".as_ref(), manifest.as_os_str()];
         refused(capped(&args), 3, "is longer than 4096 bytes");
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Manifest sources stay inside the project
+
+fn plan_args(manifest: &Path) -> Vec<std::ffi::OsString> {
+    let mut args = os(&["plan", "--json", "-f", "deb", "-m"]);
+    args.push(manifest.into());
+    args
+}
+
+fn capped_os(args: &[std::ffi::OsString]) -> Command {
+    let refs: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    capped(&refs)
+}
+
+fn data_entry(src: &str, dest: &str, extra: &str) -> String {
+    format!("{PACKAGE}\n[[files]]\nsrc = \"{src}\"\ndest = \"{dest}\"\nkind = \"data\"\n{extra}")
+}
+
+#[test]
+fn a_src_outside_the_project_is_refused_with_its_line_unless_allowed() {
+    for src in ["/etc/passwd", "../../../../../../etc/passwd", "passwd-link", "/**/passwd"] {
+        let fx = Fixture::new(&data_entry(src, "/usr/share/fixture/", ""), &[]);
+        std::os::unix::fs::symlink("/etc/passwd", fx.dir.path().join("passwd-link")).unwrap();
+        let output = refused(capped_os(&plan_args(&fx.manifest())), 3, "is outside the project root");
+        assert!(text(&output.stderr).contains("distpack.toml:"), "{}", text(&output.stderr));
+        assert!(text(&output.stderr).contains("allow-outside-root = true"), "{}", text(&output.stderr));
+    }
+
+    // A glob whose match leads out through a symbolic link.
+    let fx = Fixture::new(&data_entry("share/*", "/usr/share/fixture/", ""), &[("share/ok", "ok\n")]);
+    std::os::unix::fs::symlink("/etc/passwd", fx.dir.path().join("share/passwd")).unwrap();
+    refused(capped_os(&plan_args(&fx.manifest())), 3, "which resolves outside the project root");
+
+    // Allowed explicitly, per entry.
+    let outside = tempdir();
+    std::fs::write(outside.path().join("shared.txt"), "shared\n").unwrap();
+    let src = outside.path().join("shared.txt").display().to_string();
+    let fx = Fixture::new(&data_entry(&src, "/usr/share/fixture/shared.txt", "allow-outside-root = true\n"), &[]);
+    let output = capped_os(&plan_args(&fx.manifest())).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(text(&output.stdout).contains("/usr/share/fixture/shared.txt"));
+}
+
+#[test]
+fn globs_do_not_follow_symlinked_directories() {
+    // Three links back to their own directory: following them, `**` would never end.
+    let fx = Fixture::new(
+        &data_entry("units/**/*.service", "/usr/share/fixture/", ""),
+        &[("units/real.service", "[Service]\n"), ("units/sub/deep.service", "[Service]\n")],
+    );
+    for link in ["a", "b", "c"] {
+        std::os::unix::fs::symlink(".", fx.dir.path().join("units").join(link)).unwrap();
+    }
+    let output = capped_os(&plan_args(&fx.manifest())).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let mut files: Vec<&str> = plan[0]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["source"]["type"] != "directory")
+        .filter(|f| f["path"].as_str().unwrap().starts_with("/usr/share/fixture/"))
+        .map(|f| f["path"].as_str().unwrap())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["/usr/share/fixture/deep.service", "/usr/share/fixture/real.service"]);
+}
+
+#[test]
+fn a_src_with_a_control_character_is_refused_with_its_line() {
+    let fx = Fixture::new(&data_entry("a\\u0001b", "/usr/share/fixture/a", ""), &[("a\u{1}b", "x\n")]);
+    let output = refused(capped_os(&plan_args(&fx.manifest())), 3, r"`a\u{1}b` contains a control character");
+    assert!(text(&output.stderr).contains("distpack.toml:"), "{}", text(&output.stderr));
+}
+
+#[test]
+fn import_globs_neither_leave_the_crate_nor_follow_symlinked_directories() {
+    let dir = tempdir();
+    std::fs::create_dir(dir.path().join("units")).unwrap();
+    std::fs::write(dir.path().join("units/demo.service"), "[Service]\n").unwrap();
+    for link in ["a", "b", "c"] {
+        std::os::unix::fs::symlink(".", dir.path().join("units").join(link)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("Cargo.toml"),
+        "[package]\nname = \"demo\"\nversion = \"1.0.0\"\ndescription = \"Demo\"\nlicense = \"MIT\"\n\
+         authors = [\"Dev <dev@example.org>\"]\n\n[workspace]\n\n[package.metadata.deb]\nassets = [\n\
+         [\"/**/*.service\", \"lib/systemd/system/\", \"644\"],\n\
+         [\"units/**/*.service\", \"usr/share/demo/\", \"644\"],\n]\n",
+    )
+    .unwrap();
+    let mut cmd = capped(&["import".as_ref(), "--stdout".as_ref()]);
+    cmd.current_dir(dir.path());
+    let output = cmd.output().unwrap();
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(!stdout.contains("/etc/") && !stdout.contains("/lib/systemd/system/"), "{stdout}");
+    assert_eq!(stdout.matches("src = \"units/demo.service\"").count(), 1, "{stdout}");
+    assert!(stdout.contains("its 0 current matches"), "{stdout}");
 }
