@@ -10,6 +10,7 @@ mod ci;
 mod deb;
 mod errors;
 mod files;
+mod fuzz;
 mod import;
 mod init;
 mod inspect;
