@@ -294,7 +294,9 @@ pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
         Ok(()) => 0,
         Err(error) => {
             let code = error.exit_code();
-            eprintln!("{:?}", miette::Report::new(error));
+            // Reports quote manifests and packages: their control characters are shown escaped.
+            let report = format!("{:?}", miette::Report::new(error));
+            eprintln!("{}", crate::limits::printable_lines(&report, color));
             code
         }
     }

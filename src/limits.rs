@@ -38,6 +38,37 @@ pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
     )
 }
 
+/// A message of several lines for the terminal: line breaks and tabs kept, every other control
+/// character escaped; with `keep_colors`, SGR sequences (`ESC [ … m`, the colours of distpack's
+/// own error reports) are kept too, as they only change colours.
+pub fn printable_lines(text: &str, keep_colors: bool) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if c == '\u{1b}' && keep_colors {
+            let sgr = rest[1..].strip_prefix('[').and_then(|after| {
+                let end = after.find(|c: char| !(c.is_ascii_digit() || c == ';'))?;
+                after[end..].starts_with('m').then_some(2 + end + 1)
+            });
+            if let Some(len) = sgr {
+                out.push_str(&rest[..len]);
+                rest = &rest[len..];
+                continue;
+            }
+        }
+        if c.is_control() && c != '\n' && c != '\t' {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// GNU long names and links and PAX records are read whole by the tar crate; longer ones are
 /// refused before it allocates (PATH_MAX is 4096 on Linux, and a PAX record set is a few names).
 pub const MAX_TAR_EXTENSION: u64 = 4096;
@@ -204,5 +235,26 @@ impl<R: std::io::Read> std::io::Read for TarGuard<R> {
         let n = self.inner.read(buf)?;
         self.observe(&buf[..n])?;
         Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_but_line_breaks_and_colours_kept() {
+        assert_eq!(printable("a\u{1b}]0;x\u{7}b"), "a\\u{1b}]0;x\\u{7}b");
+        assert_eq!(printable("plain"), "plain");
+        assert_eq!(printable_lines("one\n\ttwo\u{1b}[2J", false), "one\n\ttwo\\u{1b}[2J");
+        assert_eq!(printable_lines("\u{1b}[31mred\u{1b}[0m\u{1b}[2J", true), "\u{1b}[31mred\u{1b}[0m\\u{1b}[2J");
+        assert_eq!(printable_lines("\u{9b}31m", true), "\\u{9b}31m");
+    }
+
+    #[test]
+    fn tar_numbers_are_octal_or_base_256() {
+        assert_eq!(tar_number(b"00000001750\0"), Some(1000));
+        assert_eq!(tar_number(b"\x80\0\0\0\0\0\0\x01\0\0\0\0"), Some(1 << 32));
+        assert_eq!(tar_number(b"zzzzzzzzzzz\0"), None);
     }
 }

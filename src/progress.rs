@@ -41,7 +41,8 @@ impl Progress {
     }
 
     pub fn log(&self, message: &str) {
-        let line = format!("distpack: {message}");
+        // Messages name paths and manifest values: no control character reaches the terminal.
+        let line = format!("distpack: {}", crate::limits::printable_lines(message, false));
         match &self.bars {
             Some(bars) => {
                 let _ = bars.println(line);

@@ -623,3 +623,102 @@ fn import_globs_neither_leave_the_crate_nor_follow_symlinked_directories() {
     assert_eq!(stdout.matches("src = \"units/demo.service\"").count(), 1, "{stdout}");
     assert!(stdout.contains("its 0 current matches"), "{stdout}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Builds clean up after themselves
+
+/// Hidden temporary files (`.NAME.XXXX.tmp`) left in `dir`.
+fn temporaries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|n| n.ends_with(".tmp"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A project with one incompressible 256 MiB file: compressing it takes long enough to interrupt.
+fn slow_project() -> Fixture {
+    let fx = Fixture::new(&data_entry("big.bin", "/usr/share/fixture/big.bin", ""), &[]);
+    let mut random = std::fs::File::open("/dev/urandom").unwrap();
+    let mut big = std::fs::File::create(fx.dir.path().join("big.bin")).unwrap();
+    std::io::copy(&mut std::io::Read::take(&mut random, 256 << 20), &mut big).unwrap();
+    fx
+}
+
+fn interrupted_build_leaves_no_temporary_file(signal: &str, code: i32) {
+    let fx = slow_project();
+    let out = fx.dir.path().join("dist");
+    let mut child = distpack()
+        .args(["build", "--no-build", "-f", "deb,rpm", "-m"])
+        .arg(fx.manifest())
+        .arg("-o")
+        .arg(&out)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while temporaries(&out).is_empty() {
+        assert!(started.elapsed().as_secs() < 60, "no temporary file appeared in {}", out.display());
+        assert!(child.try_wait().unwrap().is_none(), "the build ended before it could be interrupted");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    run(Command::new("kill").args(["-s", signal]).arg(child.id().to_string()));
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(code), "distpack exits as {signal} would have it: {status}");
+    assert_eq!(temporaries(&out), Vec::<String>::new(), "temporary files left after {signal}");
+}
+
+#[test]
+fn an_interrupted_build_removes_its_temporary_files() {
+    interrupted_build_leaves_no_temporary_file("INT", 130);
+}
+
+#[test]
+fn a_terminated_build_removes_its_temporary_files() {
+    interrupted_build_leaves_no_temporary_file("TERM", 143);
+}
+
+#[test]
+fn a_failed_multi_format_build_lists_exactly_its_complete_artifacts_in_sha256sums() {
+    let fx = Fixture::new(&data_entry("a", "/usr/share/fixture/a", ""), &[("a", "a\n")]);
+    // Where the .deb would go there is a directory: that format fails, the .rpm does not.
+    let first = fx.dir.path().join("first");
+    let deb = PathBuf::from(
+        text(
+            &run(distpack().args(["build", "--no-build", "-f", "deb", "-m"]).arg(fx.manifest()).arg("-o").arg(&first))
+                .stdout,
+        )
+        .trim(),
+    );
+    let out = fx.dir.path().join("dist");
+    std::fs::create_dir_all(out.join(deb.file_name().unwrap()).join("occupied")).unwrap();
+    let output = distpack()
+        .args(["build", "--no-build", "-f", "deb,rpm", "-m"])
+        .arg(fx.manifest())
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains("cannot rename into place"), "{}", text(&output.stderr));
+    let sums = std::fs::read_to_string(out.join("SHA256SUMS")).expect("SHA256SUMS is written for what was built");
+    let listed: Vec<&str> = sums.lines().map(|l| l.split_whitespace().nth(1).unwrap()).collect();
+    assert_eq!(listed.len(), 1, "{sums}");
+    assert!(listed[0].ends_with(".rpm"), "{sums}");
+    run(Command::new("sha256sum").arg("-c").arg("SHA256SUMS").current_dir(&out));
+    assert_eq!(temporaries(&out), Vec::<String>::new());
+}
+
+#[test]
+fn error_reports_escape_control_characters_from_the_manifest() {
+    // TOML forbids raw control characters: the parse error quotes the line, escaped.
+    let fx = Fixture::new(&format!("{PACKAGE}\n# \u{1b}]0;owned\u{7} comment\n"), &[]);
+    let output = distpack().args(["check", "-m"]).arg(fx.manifest()).output().unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", text(&output.stderr));
+    assert!(!output.stderr.contains(&0x1b) && !output.stderr.contains(&0x07), "{}", text(&output.stderr));
+    assert!(text(&output.stderr).contains(r"\u{1b}"), "{}", text(&output.stderr));
+}
