@@ -722,3 +722,31 @@ fn error_reports_escape_control_characters_from_the_manifest() {
     assert!(!output.stderr.contains(&0x1b) && !output.stderr.contains(&0x07), "{}", text(&output.stderr));
     assert!(text(&output.stderr).contains(r"\u{1b}"), "{}", text(&output.stderr));
 }
+
+#[test]
+fn a_write_over_the_file_size_limit_is_not_reported_as_a_full_disk() {
+    require_tool("prlimit");
+    let fx = Fixture::new(&data_entry("big.bin", "/usr/share/fixture/big.bin", ""), &[]);
+    let mut random = std::fs::File::open("/dev/urandom").unwrap();
+    let mut big = std::fs::File::create(fx.dir.path().join("big.bin")).unwrap();
+    std::io::copy(&mut std::io::Read::take(&mut random, 1 << 20), &mut big).unwrap();
+    let out = fx.dir.path().join("dist");
+    // With SIGXFSZ ignored, as a supervisor may leave it, a write past RLIMIT_FSIZE fails with EFBIG.
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg("trap '' XFSZ; exec prlimit --fsize=100000 -- \"$@\"")
+        .arg("sh")
+        .arg(env!("CARGO_BIN_EXE_distpack"))
+        .args(["build", "--no-build", "-f", "deb", "-m"])
+        .arg(fx.manifest())
+        .arg("-o")
+        .arg(&out)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let stderr = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the file is over a size limit"), "{stderr}");
+    assert!(!stderr.contains("check free space"), "{stderr}");
+    assert_eq!(temporaries(&out), Vec::<String>::new());
+}
