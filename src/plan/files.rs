@@ -98,6 +98,18 @@ pub(super) fn resolve(
                         );
                         continue;
                     };
+                    if link.get_ref().chars().any(char::is_control) || link.get_ref().is_empty() {
+                        r.push(
+                            link.span(),
+                            format!(
+                                "symlink target `{}` is empty or contains a control character",
+                                link.get_ref().escape_default()
+                            ),
+                            "invalid target",
+                            "name the target without control characters",
+                        );
+                        continue;
+                    }
                     if escapes_root(&dest, link.get_ref()) {
                         r.push(
                             link.span(),

@@ -750,3 +750,15 @@ fn a_write_over_the_file_size_limit_is_not_reported_as_a_full_disk() {
     assert!(!stderr.contains("check free space"), "{stderr}");
     assert_eq!(temporaries(&out), Vec::<String>::new());
 }
+
+#[test]
+fn a_symlink_target_with_a_control_character_is_refused_with_its_line() {
+    let fx = Fixture::new(
+        &format!(
+            "{PACKAGE}\n[[files]]\nkind = \"symlink\"\ndest = \"/usr/bin/fx\"\ntarget = \"/usr/lib/\\u001b[2Jfx\"\n"
+        ),
+        &[],
+    );
+    let output = refused(capped_os(&plan_args(&fx.manifest())), 3, r"symlink target `/usr/lib/\u{1b}[2Jfx`");
+    assert!(text(&output.stderr).contains("distpack.toml:"), "{}", text(&output.stderr));
+}
