@@ -13,13 +13,19 @@ use crate::support::*;
 pub const MEMORY_CAP: &str = "1000000000";
 pub const TIME_LIMIT: &str = "20";
 
+/// The binary under test: this build's, or `DISTPACK_UNDER_TEST` (to show that the reproducers
+/// fail on a distpack without the fixes).
+fn binary() -> std::ffi::OsString {
+    std::env::var_os("DISTPACK_UNDER_TEST").unwrap_or_else(|| env!("CARGO_BIN_EXE_distpack").into())
+}
+
 /// `distpack ARGS` under `timeout 20 prlimit --as=1000000000`.
 pub fn capped(args: &[&std::ffi::OsStr]) -> Command {
     require_tool("prlimit");
     require_tool("timeout");
     let mut cmd = Command::new("timeout");
     cmd.args(["-s", "KILL", TIME_LIMIT, "prlimit", &format!("--as={MEMORY_CAP}"), "--"])
-        .arg(env!("CARGO_BIN_EXE_distpack"))
+        .arg(binary())
         .args(args)
         .env("NO_COLOR", "1")
         .env("SOURCE_DATE_EPOCH", "1700000000");
