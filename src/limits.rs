@@ -27,6 +27,15 @@ pub fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
+/// Manifests and Cargo.toml files are read whole; no real one comes near this.
+pub const MAX_MANIFEST: u64 = 16 << 20;
+
+/// A regular file of at most `limit` bytes, as UTF-8 text.
+pub fn read_text(path: &Path, limit: u64) -> Result<String> {
+    String::from_utf8(read_small(path, limit)?)
+        .map_err(|_| Error::invalid(format!("{} is not UTF-8 text", path.display()), "save the file as UTF-8"))
+}
+
 /// `text` with control characters (C0, DEL and C1) escaped, for anything printed from untrusted
 /// input: an entry name must not move the cursor or retitle the terminal.
 pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {

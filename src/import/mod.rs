@@ -190,16 +190,13 @@ pub fn run(options: &Options) -> Result<()> {
 
 /// Read `cargo_toml` and convert its packaging metadata.
 pub fn convert(cargo_toml: &Path) -> Result<Conversion> {
-    let text = std::fs::read_to_string(cargo_toml).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::usage(
-                format!("{} does not exist", cargo_toml.display()),
-                "run distpack import in the crate's directory, or pass --cargo-toml PATH",
-            )
-        } else {
-            Error::Io { action: "cannot read", path: cargo_toml.to_path_buf(), source: e }
-        }
-    })?;
+    if !cargo_toml.exists() {
+        return Err(Error::usage(
+            format!("{} does not exist", cargo_toml.display()),
+            "run distpack import in the crate's directory, or pass --cargo-toml PATH",
+        ));
+    }
+    let text = crate::limits::read_text(cargo_toml, crate::limits::MAX_MANIFEST)?;
     let root: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         Error::invalid(
             format!("{} is not valid TOML: {}", cargo_toml.display(), e.message()),

@@ -768,3 +768,20 @@ fn a_symlink_target_with_a_control_character_is_refused_with_its_line() {
     let output = refused(capped_os(&plan_args(&fx.manifest())), 3, r"symlink target `/usr/lib/\u{1b}[2Jfx`");
     assert!(text(&output.stderr).contains("distpack.toml:"), "{}", text(&output.stderr));
 }
+
+#[test]
+fn a_manifest_or_cargo_toml_that_is_a_device_or_a_fifo_is_refused_without_blocking() {
+    let dir = tempdir();
+    let fifo = dir.path().join("distpack.toml");
+    mkfifo(&fifo);
+    for manifest in [Path::new("/dev/zero"), fifo.as_path()] {
+        for command in ["check", "plan"] {
+            refused(capped(&[command.as_ref(), "-m".as_ref(), manifest.as_os_str()]), 1, "is not a regular file");
+        }
+    }
+    refused(
+        capped(&["import".as_ref(), "--stdout".as_ref(), "--cargo-toml".as_ref(), "/dev/zero".as_ref()]),
+        1,
+        "/dev/zero is not a regular file",
+    );
+}
