@@ -147,6 +147,7 @@ pub struct BuildFlags {
 /// progress go to `progress`; the artifacts are returned in plan order.
 pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, progress: &Progress) -> Result<Vec<Artifact>> {
     let log = |message: &str| progress.log(message);
+    crate::output::clean_up_on_signals();
     let manifest = manifest::load(&options.manifest)?;
     if !flags.no_build && manifest.is_cargo_project() {
         for target in targets(options)? {
@@ -193,7 +194,41 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, progress: &Pr
     // every core, so the pool only needs to keep the cores busy between compression phases).
     let written: Vec<Result<Artifact>> =
         writable.par_iter().map(|package| write_artifact(package, out_dir, &keys, progress)).collect();
-    let mut artifacts = written.into_iter().collect::<Result<Vec<_>>>()?;
+    let mut artifacts = Vec::new();
+    let mut failure = None;
+    for result in written {
+        match result {
+            Ok(artifact) => artifacts.push(artifact),
+            Err(e) => failure = failure.or(Some(e)),
+        }
+    }
+    // A failed build still leaves only complete artifacts, and SHA256SUMS lists exactly those
+    // that this build wrote (the failure is reported after it).
+    let recipes = match failure {
+        Some(e) => Err(e),
+        None => write_recipes(&manifest, &packages, out_dir, &mut artifacts, &log),
+    };
+    if !artifacts.is_empty() {
+        let sums = write_sha256sums(out_dir, &artifacts)?;
+        log(&format!("wrote {}", sums.display()));
+        if let Some(signer) = &keys.minisign {
+            for signature in crate::sign::minisign::sign_file(signer, &sums, false)? {
+                log(&format!("wrote {}", signature.display()));
+            }
+        }
+    }
+    recipes?;
+    Ok(artifacts)
+}
+
+/// The AUR recipe and the APKBUILD (with their release tarballs), added to `artifacts`.
+fn write_recipes(
+    manifest: &LoadedManifest,
+    packages: &[Package],
+    out_dir: &Path,
+    artifacts: &mut Vec<Artifact>,
+    log: &dyn Fn(&str),
+) -> Result<()> {
     if let Some(settings) = &manifest.raw.pkgbuild {
         let recipe_packages: Vec<&Package> = packages.iter().filter(|p| p.format == Format::Pkgbuild).collect();
         if !recipe_packages.is_empty() {
@@ -231,16 +266,7 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, progress: &Pr
             artifacts.push(Artifact::new(Format::Apk, &first.target, "any", dir.join("APKBUILD"))?);
         }
     }
-    if !artifacts.is_empty() {
-        let sums = write_sha256sums(out_dir, &artifacts)?;
-        log(&format!("wrote {}", sums.display()));
-        if let Some(signer) = &keys.minisign {
-            for signature in crate::sign::minisign::sign_file(signer, &sums, false)? {
-                log(&format!("wrote {}", signature.display()));
-            }
-        }
-    }
-    Ok(artifacts)
+    Ok(())
 }
 
 /// Write one package (and its signatures) atomically into `out_dir`.

@@ -219,12 +219,20 @@ pub enum Command {
         stdout: bool,
     },
     /// Show the metadata, scripts and files of a package
+    ///
+    /// Exit codes: 0 read · 1 not a package, unreadable, corrupt or over a limit · 2 usage ·
+    /// 6 an add-on bundle whose contents break the bundle rules
     Inspect {
         /// A .deb, .rpm, .pkg.tar.zst, .apk or add-on bundle
         file: PathBuf,
         /// Print JSON instead of text
         #[arg(long)]
         json: bool,
+        /// Most bytes decompressed from the package before inspect gives up (a decompression bomb
+        /// otherwise runs for minutes)
+        #[arg(long, value_name = "BYTES", env = "DISTPACK_MAX_UNPACKED_SIZE",
+              default_value_t = crate::limits::DEFAULT_MAX_UNPACKED)]
+        max_unpacked_size: u64,
     },
 }
 
@@ -288,11 +296,29 @@ pub fn main(args: Vec<std::ffi::OsString>) -> i32 {
                 .build(),
         )
     }));
-    match run(cli) {
+    // `inspect` and `verify` read files from anywhere. Their readers are bounded and checked (the
+    // fuzz tests show no panic is reached); should one still panic, the user gets a clean
+    // "malformed input" and exit 1, not a backtrace and 101.
+    let untrusted = matches!(cli.command, Command::Inspect { .. } | Command::Verify { .. });
+    let result = if untrusted {
+        std::panic::set_hook(Box::new(|info| {
+            let location = info.location().map(|l| format!(" ({}:{})", l.file(), l.line())).unwrap_or_default();
+            eprintln!("distpack: malformed input: a reader failed on it{location}; please report this as a bug");
+        }));
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli))) {
+            Ok(result) => result,
+            Err(_) => return 1,
+        }
+    } else {
+        run(cli)
+    };
+    match result {
         Ok(()) => 0,
         Err(error) => {
             let code = error.exit_code();
-            eprintln!("{:?}", miette::Report::new(error));
+            // Reports quote manifests and packages: their control characters are shown escaped.
+            let report = format!("{:?}", miette::Report::new(error));
+            eprintln!("{}", crate::limits::printable_lines(&report, color));
             code
         }
     }
@@ -512,8 +538,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Import { cargo_toml, output, force, stdout } => {
             crate::import::run(&crate::import::Options { cargo_toml, output, force, stdout })?;
         }
-        Command::Inspect { file, json } => {
-            let inspection = crate::inspect::inspect(&file)?;
+        Command::Inspect { file, json, max_unpacked_size } => {
+            let inspection = crate::inspect::inspect(&file, max_unpacked_size)?;
             if json {
                 println!("{}", to_json(&inspection)?);
             } else {

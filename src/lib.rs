@@ -26,3 +26,4 @@ pub mod progress;
 pub mod sign;
 pub mod target;
 pub mod unit;
+pub mod walk;

@@ -7,6 +7,62 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{IoContext, Result};
 
+/// Temporary files being written right now. A signal that ends distpack runs no destructor, so
+/// `clean_up_on_signals` removes these itself before exiting.
+static TEMPORARIES: std::sync::Mutex<std::collections::BTreeSet<PathBuf>> =
+    std::sync::Mutex::new(std::collections::BTreeSet::new());
+
+fn temporaries() -> std::sync::MutexGuard<'static, std::collections::BTreeSet<PathBuf>> {
+    TEMPORARIES.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Unregisters a temporary file when it is renamed into place or dropped (which deletes it).
+struct Registered(PathBuf);
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        temporaries().remove(&self.0);
+    }
+}
+
+/// From now on, SIGINT, SIGTERM and SIGHUP remove the temporary files being written and end
+/// distpack with 128 + the signal's number, as the signal would have. An interrupted build then
+/// leaves no hidden `.NAME.XXXX.tmp` behind (a finished artifact is always complete: it is
+/// renamed into place only once written). Uses `signal-hook`, whose handler only wakes a thread;
+/// the files are removed on that thread.
+pub fn clean_up_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else { return };
+        std::thread::spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                // Held until exit: no new temporary file is created meanwhile.
+                let temporaries = temporaries();
+                for path in temporaries.iter() {
+                    let _ = fs::remove_file(path);
+                }
+                std::process::exit(128 + signal);
+            }
+        });
+    });
+}
+
+/// What to do about a failed write, by its cause: "check free space" only when space ran out.
+pub fn write_help(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::StorageFull => "check free space in the output directory",
+        ErrorKind::FileTooLarge => "the file is over a size limit: the file system's, or the process's (`ulimit -f`)",
+        ErrorKind::QuotaExceeded => "a disk quota is exceeded; free space or raise the quota",
+        ErrorKind::InvalidInput | ErrorKind::InvalidFilename => {
+            "a path or name is invalid (a NUL byte, or too long); fix it in the manifest"
+        }
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => "make the output directory writable",
+        _ => "check the output directory (free space, permissions) and the files being packaged",
+    }
+}
+
 /// Several small files into `dir` (created when missing), each written atomically.
 pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     use std::io::Write;
@@ -27,11 +83,18 @@ pub fn write_atomically(dir: &Path, name: &str, write: impl FnOnce(&mut File) ->
         _ => (dir, name.to_string()),
     };
     fs::create_dir_all(dir).io("cannot create output directory", dir)?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .io("cannot create a temporary file in", dir)?;
+    let (mut temp, _registered) = {
+        // Created and registered under the lock, so a signal cannot fall between the two.
+        let mut live = temporaries();
+        let temp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".tmp")
+            .tempfile_in(dir)
+            .io("cannot create a temporary file in", dir)?;
+        live.insert(temp.path().to_path_buf());
+        let registered = Registered(temp.path().to_path_buf());
+        (temp, registered)
+    };
     write(temp.as_file_mut())?;
     let file = temp.as_file();
     file.set_permissions(fs::Permissions::from_mode(0o644)).io("cannot set permissions on", temp.path())?;

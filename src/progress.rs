@@ -77,7 +77,8 @@ impl Progress {
         if level() == 0 {
             return;
         }
-        let line = format!("distpack: {message}");
+        // Messages name paths and manifest values: no control character reaches the terminal.
+        let line = format!("distpack: {}", crate::limits::printable_lines(message, false));
         match &self.bars {
             Some(bars) => {
                 let _ = bars.println(line);

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use super::{INDEX_FORMAT, Index};
 use crate::digest::Sha256Writer;
+use crate::limits::TarGuard;
 use crate::plan::addon::{INDEX_NAME, valid_entry_name};
 
 /// Size limits for untrusted bundles.
@@ -93,15 +94,18 @@ pub fn read(path: &Path, limits: &Limits) -> Result<Checked<Contents>, io::Error
 }
 
 /// Whether the gzipped tarball at `path` has an `addon.json` entry at its top level (names only,
-/// within the entry limit), to tell bundles from other .tar.gz files.
-pub fn has_index(path: &Path, limits: &Limits) -> bool {
-    let Ok(file) = File::open(path) else { return false };
-    let mut archive = tar::Archive::new(flate2::read::GzDecoder::new(BufReader::new(file)));
-    let Ok(entries) = archive.entries() else { return false };
-    entries
-        .take(limits.max_entries + 1)
-        .map_while(Result::ok)
-        .any(|entry| entry.path_bytes().as_ref() == INDEX_NAME.as_bytes())
+/// within the entry limit and `max_unpacked` decompressed bytes), to tell bundles from other
+/// .tar.gz files. A tarball that cannot be read is an error, not "no index".
+pub fn has_index(path: &Path, limits: &Limits, max_unpacked: u64) -> io::Result<bool> {
+    let file = File::open(path)?;
+    let gzip = flate2::read::GzDecoder::new(BufReader::new(file));
+    let mut archive = tar::Archive::new(TarGuard::new(crate::limits::Capped::new(gzip, max_unpacked, "the tarball")));
+    for entry in archive.entries()?.take(limits.max_entries + 1) {
+        if entry?.path_bytes().as_ref() == INDEX_NAME.as_bytes() {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
@@ -116,7 +120,7 @@ fn read_up_to(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
 }
 
 fn read_tar(reader: impl Read, limits: &Limits) -> Checked<Contents> {
-    let mut archive = tar::Archive::new(reader);
+    let mut archive = tar::Archive::new(TarGuard::new(reader));
     let entries = match archive.entries() {
         Ok(entries) => entries,
         Err(e) => return refuse(format!("the bundle is not a tar archive: {e}")),

@@ -26,8 +26,7 @@ pub struct Verified {
     pub contents: Contents,
 }
 
-/// Signatures are a few hundred bytes; anything much larger is not one.
-const MAX_SIGNATURE_SIZE: u64 = 64 * 1024;
+use crate::sign::minisign::MAX_SIGNATURE_SIZE;
 
 pub fn verify(
     bundle: &Path,
@@ -37,33 +36,37 @@ pub fn verify(
     limits: &Limits,
 ) -> Result<Verified> {
     let bundle_name = bundle.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    std::fs::metadata(bundle).io("cannot read", bundle)?;
-    let text = match std::fs::metadata(signature) {
+    let bundle_name = crate::limits::printable(&bundle_name).into_owned();
+    // A FIFO or a device would block or never end: the bundle must be a regular file.
+    let meta = std::fs::metadata(bundle).io("cannot read", bundle)?;
+    if !meta.is_file() {
+        return Err(Error::invalid(
+            format!("{} is not a regular file", bundle.display()),
+            "pass the downloaded bundle (.tar.gz)",
+        ));
+    }
+    let not_a_signature = |why: String| {
+        Error::signature(
+            format!("{} is not a minisign signature: {why}", signature.display()),
+            "pass the bundle's .minisig file",
+        )
+    };
+    let text = match std::fs::symlink_metadata(signature) {
         Err(_) => {
             return Err(Error::signature(
                 format!("{bundle_name} has no signature: {} does not exist", signature.display()),
                 "sign the bundle with `distpack sign`, or pass the signature's path with --signature",
             ));
         }
-        Ok(meta) if meta.len() > MAX_SIGNATURE_SIZE => {
-            return Err(Error::signature(
-                format!("{} is {} bytes, too large to be a minisign signature", signature.display(), meta.len()),
-                "pass the bundle's .minisig file",
-            ));
+        Ok(_) => {
+            let bytes = crate::limits::read_small(signature, MAX_SIGNATURE_SIZE).map_err(|e| match e {
+                Error::Invalid { message, .. } => not_a_signature(message),
+                other => not_a_signature(other.to_string()),
+            })?;
+            String::from_utf8(bytes).map_err(|_| not_a_signature("it is not UTF-8 text".into()))?
         }
-        Ok(_) => std::fs::read_to_string(signature).map_err(|e| {
-            Error::signature(
-                format!("{} is not a minisign signature: {e}", signature.display()),
-                "pass the bundle's .minisig file",
-            )
-        })?,
     };
-    let signature_box = minisign::SignatureBox::from_string(&text).map_err(|e| {
-        Error::signature(
-            format!("{} is not a minisign signature: {e}", signature.display()),
-            "pass the bundle's .minisig file",
-        )
-    })?;
+    let signature_box = crate::sign::minisign::parse_signature(&text).map_err(not_a_signature)?;
     let file = std::fs::File::open(bundle).io("cannot open", bundle)?;
     minisign::verify(public_key, &signature_box, std::io::BufReader::new(file), true, false, false).map_err(|e| {
         Error::signature(

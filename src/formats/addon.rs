@@ -81,10 +81,7 @@ impl Packager for Addon {
         let mut builder = tar::Builder::new(gzip);
         for (name, file) in order {
             let write_err = |e: io::Error| {
-                Error::invalid(
-                    format!("cannot write {name} into the bundle: {e}"),
-                    "check free space in the output directory",
-                )
+                Error::invalid(format!("cannot write {name} into the bundle: {e}"), crate::output::write_help(&e))
             };
             // Owned by 0:0 with no user or group names: agents install entries as root and must
             // never resolve names from a tarball.
@@ -118,10 +115,13 @@ impl Packager for Addon {
         }
         let gzip = builder
             .into_inner()
-            .map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), "check free space"))?;
-        let mut buffered =
-            gzip.finish().map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), "check free space"))?;
-        buffered.flush().map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), "check free space"))?;
+            .map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), crate::output::write_help(&e)))?;
+        let mut buffered = gzip
+            .finish()
+            .map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), crate::output::write_help(&e)))?;
+        buffered
+            .flush()
+            .map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), crate::output::write_help(&e)))?;
         Ok(())
     }
 }

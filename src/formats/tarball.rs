@@ -41,10 +41,7 @@ pub fn append<W: Write>(
     let mut h = header(file.mode, &file.owner, &file.group, mtime);
     let name = entry_name(&file.path, matches!(file.source, Source::Directory));
     let write_err = |e: io::Error| {
-        Error::invalid(
-            format!("cannot write {} into the archive: {e}", file.path),
-            "check free space in the output directory",
-        )
+        Error::invalid(format!("cannot write {} into the archive: {e}", file.path), crate::output::write_help(&e))
     };
     match &file.source {
         Source::Directory => {

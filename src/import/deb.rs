@@ -23,6 +23,23 @@ const UNIT_FILES: [(&str, &str); 12] = [
     ("", "tmpfile"),
 ];
 
+/// The longest extended description carried over (Debian's are a few KiB).
+const MAX_DESCRIPTION: u64 = 64 * 1024;
+
+/// An `extended-description-file`: a small regular file inside the crate's directory (the
+/// manifest it lands in may be published, so `../../etc/shadow` must not be copied into it).
+fn description_file(krate: &Crate, relative: &str) -> Result<String, String> {
+    let path = krate.dir.join(relative);
+    let shown = crate::limits::printable(relative);
+    let real = path.canonicalize().map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    let root = krate.dir.canonicalize().map_err(|e| format!("cannot resolve the crate directory: {e}"))?;
+    if !real.starts_with(&root) {
+        return Err(format!("`{shown}` is outside the crate's directory; it is not read"));
+    }
+    let bytes = crate::limits::read_small(&real, MAX_DESCRIPTION).map_err(|e| format!("cannot use `{shown}`: {e}"))?;
+    String::from_utf8(bytes).map_err(|_| format!("`{shown}` is not UTF-8 text"))
+}
+
 pub(super) fn read(krate: &Crate, t: &toml::Table, notes: &mut Notes) -> Side {
     let mut side = Side::default();
     let name = t.get("name").and_then(toml::Value::as_str).unwrap_or(krate.name()).to_string();
@@ -40,11 +57,11 @@ pub(super) fn read(krate: &Crate, t: &toml::Table, notes: &mut Notes) -> Side {
                 }
             }
             "extended-description-file" if !t.contains_key("extended-description") => {
-                match value.as_str().and_then(|p| std::fs::read_to_string(krate.dir.join(p)).ok()) {
-                    Some(v) => {
+                match value.as_str().ok_or_else(|| "it is not a string".to_string()).and_then(|p| description_file(krate, p)) {
+                    Ok(v) => {
                         side.fields.insert("description", Value::Str(v.trim().to_string()));
                     }
-                    None => notes.add(key, "cannot read the file; set `description` in [package] yourself"),
+                    Err(why) => notes.add(key, format!("{why}; set `description` in [package] yourself")),
                 }
             }
             "extended-description-file" => {}

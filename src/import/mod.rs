@@ -203,16 +203,13 @@ pub fn run(options: &Options) -> Result<()> {
 
 /// Read `cargo_toml` and convert its packaging metadata.
 pub fn convert(cargo_toml: &Path) -> Result<Conversion> {
-    let text = std::fs::read_to_string(cargo_toml).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            Error::usage(
-                format!("{} does not exist", cargo_toml.display()),
-                "run distpack import in the crate's directory, or pass --cargo-toml PATH",
-            )
-        } else {
-            Error::Io { action: "cannot read", path: cargo_toml.to_path_buf(), source: e }
-        }
-    })?;
+    if !cargo_toml.exists() {
+        return Err(Error::usage(
+            format!("{} does not exist", cargo_toml.display()),
+            "run distpack import in the crate's directory, or pass --cargo-toml PATH",
+        ));
+    }
+    let text = crate::limits::read_text(cargo_toml, crate::limits::MAX_MANIFEST)?;
     let root: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         Error::invalid(
             format!("{} is not valid TOML: {}", cargo_toml.display(), e.message()),
@@ -544,11 +541,13 @@ fn simple_glob(src: &str) -> bool {
 
 /// Matches of a glob relative to the crate, sorted, files only.
 fn glob_files(krate: &Crate, pattern: &str) -> Vec<String> {
-    let full = krate.dir.join(pattern);
-    let Ok(paths) = glob::glob(&full.to_string_lossy()) else { return Vec::new() };
+    // Never outside the crate, and never through a symlinked directory (crate::walk).
+    if crate::walk::outside_root(krate.dir, Path::new(pattern)) {
+        return Vec::new();
+    }
+    let Ok(paths) = crate::walk::glob_files(krate.dir, pattern) else { return Vec::new() };
     let mut out: Vec<String> = paths
-        .flatten()
-        .filter(|p| p.is_file())
+        .into_iter()
         .filter_map(|p| p.strip_prefix(krate.dir).ok().map(|r| r.to_string_lossy().into_owned()))
         .collect();
     out.sort();

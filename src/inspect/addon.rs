@@ -6,8 +6,10 @@ use std::path::Path;
 use super::{InspectedFile, Inspection};
 use crate::error::{Error, IoContext, Result};
 
-pub fn inspect(path: &Path) -> Result<Inspection> {
-    if !crate::bundle::read::has_index(path, &Default::default()) {
+pub fn inspect(path: &Path, max_unpacked: u64) -> Result<Inspection> {
+    let has_index = crate::bundle::read::has_index(path, &Default::default(), max_unpacked)
+        .map_err(|e| Error::invalid(format!("cannot read {}: {e}", path.display()), "the tarball is corrupt"))?;
+    if !has_index {
         return Err(Error::invalid(
             format!("{} is a tarball without addon.json, not an add-on bundle", path.display()),
             "list it with `tar -tvzf`; inspect reads .deb, .rpm, .pkg.tar.*, .apk files and add-on bundles",
@@ -29,8 +31,9 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     }
     let mut signature = path.as_os_str().to_owned();
     signature.push(".minisig");
-    if let Ok(text) = std::fs::read_to_string(&signature)
-        && let Ok(signature) = minisign::SignatureBox::from_string(&text)
+    if let Ok(bytes) = crate::limits::read_small(Path::new(&signature), crate::sign::minisign::MAX_SIGNATURE_SIZE)
+        && let Ok(text) = String::from_utf8(bytes)
+        && let Ok(signature) = crate::sign::minisign::parse_signature(&text)
         && let Ok(comment) = signature.trusted_comment()
     {
         fields.push(("signature (not verified)".into(), comment));

@@ -9,13 +9,14 @@ use super::{Inspection, MAX_CONTROL_BYTES, key_value_lines, list_tar_filtered, r
 use crate::compress;
 use crate::error::{Error, IoContext, Result};
 
-pub fn inspect(path: &Path) -> Result<Inspection> {
+pub fn inspect(path: &Path, max_unpacked: u64) -> Result<Inspection> {
     let file = File::open(path).io("cannot open", path)?;
     let name = path.to_string_lossy();
     let decoded = compress::decoder(&name, BufReader::new(file))
         .map_err(|e| Error::invalid(format!("{}: {e}", path.display()), "the file is not a valid package"))?;
     let mut fields = Vec::new();
     let mut scripts = BTreeMap::new();
+    let decoded = crate::limits::Capped::new(decoded, max_unpacked, "the package");
     let files = list_tar_filtered(decoded, "the package", &mut |entry_name, reader| {
         match entry_name {
             ".PKGINFO" => {

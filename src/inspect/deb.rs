@@ -6,28 +6,101 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use super::{Inspection, MAX_CONTROL_BYTES, list_tar, read_limited};
+use super::{Inspection, MAX_CONTROL_BYTES, list_tar, read_limited, shown};
 use crate::compress;
 use crate::error::{Error, IoContext, Result};
+use crate::limits::{Capped, TarGuard};
 
-pub fn inspect(path: &Path) -> Result<Inspection> {
+/// The `ar` layer of a .deb, read here rather than with the `ar` crate: that crate panics on a
+/// GNU `/N` name without a name table and allocates whatever size a `//` table or BSD `#1/N`
+/// name claims. dpkg-deb writes only short names (dpkg's own reader knows no other kind), so
+/// this reader accepts only those, and every size is checked against what is left of the file.
+struct ArReader<R> {
+    inner: R,
+    /// Offset of the next byte of `inner`, and the file's size.
+    pos: u64,
+    len: u64,
+}
+
+impl<R: Read> ArReader<R> {
+    fn magic(&mut self) -> std::result::Result<(), String> {
+        let mut magic = [0u8; 8];
+        self.inner.read_exact(&mut magic).map_err(|e| e.to_string())?;
+        self.pos = 8;
+        if &magic != b"!<arch>\n" {
+            return Err("no ar magic".into());
+        }
+        Ok(())
+    }
+
+    /// The next member's name and size; its data is the next `size` bytes of `inner`, and the
+    /// caller passes what it left unread to `skip` before asking for the next member.
+    fn next_member(&mut self) -> std::result::Result<Option<(String, u64)>, String> {
+        // Each member starts at an even offset (odd-sized data is followed by one padding byte).
+        if self.pos % 2 == 1 && self.pos < self.len {
+            self.skip(1)?;
+            self.pos += 1;
+        }
+        if self.pos >= self.len {
+            return Ok(None);
+        }
+        let mut header = [0u8; 60];
+        self.inner.read_exact(&mut header).map_err(|_| "truncated member header".to_string())?;
+        self.pos += 60;
+        if &header[58..60] != b"`\n" {
+            return Err("member header has no terminator".into());
+        }
+        let name = String::from_utf8_lossy(&header[..16]);
+        let name = name.trim_end_matches(' ');
+        if name.starts_with("#1/") || name.starts_with('/') {
+            return Err(format!("member name `{}` is a long-name reference, which .deb files do not use", shown(name)));
+        }
+        let name = name.trim_end_matches('/').to_string();
+        let size = std::str::from_utf8(&header[48..58])
+            .ok()
+            .and_then(|s| s.trim_end_matches(' ').parse::<u64>().ok())
+            .ok_or_else(|| format!("member `{}` has an unreadable size", shown(&name)))?;
+        let left = self.len.saturating_sub(self.pos);
+        if size > left {
+            return Err(format!("member `{}` claims {size} bytes, but only {left} are left in the file", shown(&name)));
+        }
+        self.pos += size;
+        Ok(Some((name, size)))
+    }
+
+    /// Discard the next `n` bytes of `inner` (`pos` is not changed: it already counts a member's data).
+    fn skip(&mut self, n: u64) -> std::result::Result<(), String> {
+        let skipped = std::io::copy(&mut (&mut self.inner).take(n), &mut std::io::sink()).map_err(|e| e.to_string())?;
+        if skipped != n {
+            return Err("the archive is truncated".into());
+        }
+        Ok(())
+    }
+}
+
+pub fn inspect(path: &Path, max_unpacked: u64) -> Result<Inspection> {
     let file = File::open(path).io("cannot open", path)?;
-    let corrupt = |what: String| Error::invalid(format!("{}: {what}", path.display()), "the file is not a valid .deb");
-    let mut archive = ar::Archive::new(BufReader::new(file));
+    let file_size = file.metadata().io("cannot read", path)?.len();
+    let corrupt =
+        |what: String| Error::invalid(format!("{}: {}", path.display(), shown(&what)), "the file is not a valid .deb");
+    let mut archive = ArReader { inner: BufReader::new(file), pos: 0, len: file_size };
+    archive.magic().map_err(|e| corrupt(format!("bad ar archive: {e}")))?;
     let mut control: Option<(String, Vec<u8>)> = None;
     let mut files = None;
     let mut index = 0;
-    while let Some(entry) = archive.next_entry() {
-        let mut entry = entry.map_err(|e| corrupt(format!("bad ar member: {e}")))?;
-        let name = String::from_utf8_lossy(entry.header().identifier()).trim_end_matches('/').to_string();
+    while let Some((name, size)) = archive.next_member().map_err(|e| corrupt(format!("bad ar member: {e}")))? {
+        let mut entry = (&mut archive.inner).take(size);
         match (index, name.as_str()) {
             (0, "debian-binary") => {
                 let version = read_limited(&mut entry, 64, "debian-binary")?;
                 if !version.starts_with(b"2.") {
-                    return Err(corrupt(format!("unsupported format version {:?}", String::from_utf8_lossy(&version))));
+                    return Err(corrupt(format!(
+                        "unsupported format version `{}`",
+                        shown(&String::from_utf8_lossy(&version))
+                    )));
                 }
             }
-            (0, other) => return Err(corrupt(format!("first member is `{other}`, not debian-binary"))),
+            (0, other) => return Err(corrupt(format!("first member is `{}`, not debian-binary", shown(other)))),
             (_, n) if n.starts_with('_') => {}
             (_, n) if n.starts_with("control.tar") && control.is_none() => {
                 let decoded = compress::decoder(n, &mut entry).map_err(|e| corrupt(e.to_string()))?;
@@ -35,18 +108,20 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
             }
             (_, n) if n.starts_with("data.tar") && control.is_some() => {
                 let decoded = compress::decoder(n, &mut entry).map_err(|e| corrupt(e.to_string()))?;
-                files = Some(list_tar(decoded, "data.tar")?);
+                files = Some(list_tar(Capped::new(decoded, max_unpacked, "data.tar"), "data.tar")?);
                 break;
             }
-            (_, other) => return Err(corrupt(format!("unexpected member `{other}`"))),
+            (_, other) => return Err(corrupt(format!("unexpected member `{}`", shown(other)))),
         }
+        let unread = entry.limit();
+        archive.skip(unread).map_err(|e| corrupt(format!("member `{}`: {e}", shown(&name))))?;
         index += 1;
     }
     let (_, control) = control.ok_or_else(|| corrupt("no control.tar member".into()))?;
     let files = files.ok_or_else(|| corrupt("no data.tar member".into()))?;
 
     let mut members = BTreeMap::new();
-    let mut tar = tar::Archive::new(control.as_slice());
+    let mut tar = tar::Archive::new(TarGuard::new(control.as_slice()));
     for entry in tar.entries().map_err(|e| corrupt(e.to_string()))? {
         let mut entry = entry.map_err(|e| corrupt(e.to_string()))?;
         if entry.header().entry_type() != tar::EntryType::Regular {

@@ -19,6 +19,26 @@ use crate::error::{Error, IoContext, Result};
 /// Limits for untrusted packages.
 pub(crate) const MAX_CONTROL_BYTES: u64 = 64 << 20;
 pub(crate) const MAX_ENTRIES: usize = 1_000_000;
+/// Bytes of names (paths, link targets, owners) a listing may hold: real packages list a few
+/// MiB at most, and a hostile one must not fill memory with a million long names.
+pub(crate) const MAX_LISTING_BYTES: usize = 128 << 20;
+
+/// Counts what a listing holds and refuses past `MAX_LISTING_BYTES`.
+#[derive(Default)]
+pub(crate) struct Budget(usize);
+
+impl Budget {
+    pub(crate) fn take(&mut self, bytes: usize, what: &str) -> Result<()> {
+        self.0 = self.0.saturating_add(bytes);
+        if self.0 > MAX_LISTING_BYTES {
+            return Err(Error::invalid(
+                format!("{what} lists more than {MAX_LISTING_BYTES} bytes of names"),
+                "the package is corrupt or hostile",
+            ));
+        }
+        Ok(())
+    }
+}
 
 #[derive(Debug, Serialize)]
 pub struct Inspection {
@@ -45,25 +65,34 @@ pub struct InspectedFile {
     pub target: Option<String>,
 }
 
-pub fn inspect(path: &Path) -> Result<Inspection> {
+/// Read the package at `path`, decompressing at most `max_unpacked` bytes of it.
+pub fn inspect(path: &Path, max_unpacked: u64) -> Result<Inspection> {
+    // Opening a FIFO blocks until a writer comes, and a device never ends: regular files only.
+    let meta = std::fs::metadata(path).io("cannot read", path)?;
+    if !meta.is_file() {
+        return Err(Error::invalid(
+            format!("{} is not a regular file", path.display()),
+            "inspect reads package files (not directories, FIFOs or devices)",
+        ));
+    }
     let mut file = File::open(path).io("cannot open", path)?;
     let mut magic = [0u8; 8];
     let n = file.read(&mut magic).io("cannot read", path)?;
     drop(file);
     if n == 8 && &magic == b"!<arch>\n" {
-        return deb::inspect(path);
+        return deb::inspect(path, max_unpacked);
     }
     if n >= 4 && magic[..4] == [0xed, 0xab, 0xee, 0xdb] {
         return rpm::inspect(path);
     }
     if path.to_string_lossy().contains(".pkg.tar") {
-        return arch::inspect(path);
+        return arch::inspect(path, max_unpacked);
     }
     if path.extension().is_some_and(|e| e == "apk") {
-        return apk::inspect(path);
+        return apk::inspect(path, max_unpacked);
     }
     if path.to_string_lossy().ends_with(".tar.gz") {
-        return addon::inspect(path);
+        return addon::inspect(path, max_unpacked);
     }
     Err(Error::invalid(
         format!("{} is not a package distpack can read", path.display()),
@@ -76,37 +105,52 @@ impl Inspection {
         self.fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
 
-    /// A human-readable listing.
+    /// A human-readable listing. Every name and value comes from the package, so control
+    /// characters are shown escaped: a hostile entry name cannot drive the terminal.
     pub fn to_text(&self) -> String {
         let mut out = format!("format: {}\n", self.format);
         for (k, v) in &self.fields {
-            out += &format!("{k}: {v}\n");
+            // Multi-line values (descriptions) keep their line breaks.
+            let v: Vec<String> = v.split('\n').map(|l| shown(l).into_owned()).collect();
+            out += &format!("{}: {}\n", shown(k), v.join("\n"));
         }
         if !self.conffiles.is_empty() {
             out += "conffiles:\n";
             for c in &self.conffiles {
-                out += &format!("  {c}\n");
+                out += &format!("  {}\n", shown(c));
             }
         }
         for (name, text) in &self.scripts {
-            out += &format!("script {name} ({} lines)\n", text.lines().count());
+            out += &format!("script {} ({} lines)\n", shown(name), text.lines().count());
         }
         out += "files:\n";
         for f in &self.files {
-            let link = f.target.as_ref().map(|t| format!(" -> {t}")).unwrap_or_default();
-            out += &format!("  {:<7} {:04o} {}/{} {:>10} {}{link}\n", f.kind, f.mode, f.owner, f.group, f.size, f.path);
+            let link = f.target.as_ref().map(|t| format!(" -> {}", shown(t))).unwrap_or_default();
+            out += &format!(
+                "  {:<7} {:04o} {}/{} {:>10} {}{link}\n",
+                f.kind,
+                f.mode,
+                shown(&f.owner),
+                shown(&f.group),
+                f.size,
+                shown(&f.path)
+            );
         }
         out
     }
 }
 
+/// `text` with control characters escaped (`\u{1b}`), for messages and listings.
+pub(crate) fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::limits::printable(text)
+}
+
 /// Read a bounded member into memory, refusing one larger than `limit`.
 pub(crate) fn read_limited(reader: impl Read, limit: u64, what: &str) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
-    reader
-        .take(limit + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| Error::invalid(format!("cannot read {what}: {e}"), "the package is corrupt"))?;
+    reader.take(limit + 1).read_to_end(&mut buf).map_err(|e| {
+        Error::invalid(format!("cannot read {what}: {}", shown(&e.to_string())), "the package is corrupt")
+    })?;
     if buf.len() as u64 > limit {
         return Err(Error::invalid(
             format!("{what} is larger than {limit} bytes"),
@@ -137,9 +181,12 @@ pub(crate) fn list_tar_filtered(
     what: &str,
     visit: &mut dyn FnMut(&str, &mut dyn Read) -> Result<bool>,
 ) -> Result<Vec<InspectedFile>> {
-    let corrupt = |e: std::io::Error| Error::invalid(format!("cannot read {what}: {e}"), "the package is corrupt");
-    let mut archive = tar::Archive::new(reader);
+    let corrupt = |e: std::io::Error| {
+        Error::invalid(format!("cannot read {what}: {}", shown(&e.to_string())), "the package is corrupt or hostile")
+    };
+    let mut archive = tar::Archive::new(crate::limits::TarGuard::new(reader));
     let mut files = Vec::new();
+    let mut budget = Budget::default();
     for entry in archive.entries().map_err(corrupt)? {
         let mut entry = entry.map_err(corrupt)?;
         if files.len() >= MAX_ENTRIES {
@@ -178,6 +225,8 @@ pub(crate) fn list_tar_filtered(
             target: entry.link_name_bytes().map(|l| String::from_utf8_lossy(&l).into_owned()),
         };
         if visit(&raw, &mut entry)? {
+            let held = listed.path.len() + listed.owner.len() + listed.group.len();
+            budget.take(held + listed.target.as_ref().map_or(0, String::len) + 64, what)?;
             files.push(listed);
         }
     }

@@ -5,10 +5,13 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use super::{InspectedFile, Inspection, MAX_CONTROL_BYTES};
+use super::{Budget, InspectedFile, Inspection, MAX_CONTROL_BYTES, MAX_ENTRIES};
 use crate::error::{Error, IoContext, Result};
 use crate::formats::rpm::header::Parsed;
 use crate::formats::rpm::tags::*;
+
+/// The longest path read back (Linux's PATH_MAX).
+const MAX_PATH: usize = 4096;
 
 pub fn inspect(path: &Path) -> Result<Inspection> {
     let corrupt = |what: String| Error::invalid(format!("{}: {what}", path.display()), "the file is not a valid .rpm");
@@ -93,12 +96,23 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     let (users, groups, links) = (main.strings(FILEUSERNAME), main.strings(FILEGROUPNAME), main.strings(FILELINKTOS));
     let mut files = Vec::new();
     let mut conffiles = Vec::new();
+    let mut budget = Budget::default();
+    if basenames.len() > MAX_ENTRIES {
+        return Err(corrupt(format!("more than {MAX_ENTRIES} files")));
+    }
     for (i, base) in basenames.iter().enumerate() {
         let dir = dirindexes
             .get(i)
             .and_then(|d| dirnames.get(*d as usize))
             .ok_or_else(|| corrupt(format!("file {i} has no directory")))?;
+        // A directory name is shared by index: bound each path before building it.
+        if dir.len() + base.len() > MAX_PATH {
+            return Err(corrupt(format!("file {i} has a path of {} bytes, over {MAX_PATH}", dir.len() + base.len())));
+        }
         let path = format!("{dir}{base}");
+        let held = path.len() * if flags.get(i).is_some_and(|f| *f as u32 & FILE_CONFIG != 0) { 2 } else { 1 };
+        budget
+            .take(held + users.get(i).map_or(0, String::len) + groups.get(i).map_or(0, String::len) + 64, "the rpm")?;
         let mode = modes.get(i).copied().unwrap_or(0) as u32;
         let kind = match mode & 0o170000 {
             0o040000 => "dir",

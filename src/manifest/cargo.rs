@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, Default)]
 pub struct CargoPackage {
@@ -22,7 +22,7 @@ pub struct CargoPackage {
 pub fn find(dir: &Path) -> Option<PathBuf> {
     let start = std::path::absolute(dir).ok()?;
     start.ancestors().map(|d| d.join("Cargo.toml")).find(|p| {
-        std::fs::read_to_string(p)
+        crate::limits::read_text(p, crate::limits::MAX_MANIFEST)
             .ok()
             .and_then(|t| toml::from_str::<CargoToml>(&t).ok())
             .is_some_and(|c| c.package.is_some())
@@ -53,7 +53,7 @@ struct RawPackage {
 }
 
 pub fn read(path: &Path) -> Result<CargoPackage> {
-    let text = std::fs::read_to_string(path).io("cannot read", path)?;
+    let text = crate::limits::read_text(path, crate::limits::MAX_MANIFEST)?;
     let parsed: CargoToml = toml::from_str(&text).map_err(|e| {
         Error::invalid(
             format!("{} is not valid TOML: {}", path.display(), e.message()),
@@ -66,7 +66,7 @@ pub fn read(path: &Path) -> Result<CargoPackage> {
         .parent()
         .and_then(|dir| {
             dir.ancestors().map(|d| d.join("Cargo.toml")).find_map(|p| {
-                let t = std::fs::read_to_string(&p).ok()?;
+                let t = crate::limits::read_text(&p, crate::limits::MAX_MANIFEST).ok()?;
                 toml::from_str::<CargoToml>(&t).ok()?.workspace?.package
             })
         })

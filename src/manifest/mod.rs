@@ -15,7 +15,7 @@ use toml::Spanned;
 
 pub use cargo::{CargoPackage, read as read_cargo_toml};
 
-use crate::error::{Error, IoContext, ManifestError, ManifestErrors, Result};
+use crate::error::{Error, ManifestError, ManifestErrors, Result};
 
 /// Where `distpack` looks for the manifest when `-m` is not given.
 pub const DEFAULT_PATH: &str = "packaging/distpack.toml";
@@ -410,6 +410,10 @@ pub struct FileEntry {
     /// setuid, setgid and world-writable bits are refused unless this is set.
     #[serde(default)]
     pub allow_special_modes: bool,
+    /// `src` may name a file outside the project root (an absolute path, `..`, or a symbolic
+    /// link that leads out); refused unless this is set.
+    #[serde(default)]
+    pub allow_outside_root: bool,
     /// Only these formats get the entry (`arch` covers the AUR tarball too); all when unset.
     pub formats: Option<Vec<crate::format::Format>>,
 }
@@ -498,7 +502,8 @@ impl LoadedManifest {
 
 /// Read and parse a manifest, and the nearest Cargo.toml above it for inherited metadata.
 pub fn load(path: &Path) -> Result<LoadedManifest> {
-    let text = std::fs::read_to_string(path).io("cannot read manifest", path)?;
+    // A regular file of bounded size: `-m /dev/zero` or a FIFO must not hang or fill memory.
+    let text = crate::limits::read_text(path, crate::limits::MAX_MANIFEST)?;
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let cargo_toml = cargo::find(dir);
     let root = cargo_toml.as_deref().and_then(Path::parent).map(Path::to_path_buf).unwrap_or_else(|| dir.to_path_buf());

@@ -194,7 +194,7 @@ pub(super) fn resolve(
                 continue;
             }
         };
-        let (path, size) = match sources(&r.manifest.root, &src) {
+        let (path, size) = match sources(&r.manifest.root, &src, false) {
             Ok(found) if found.len() == 1 && !src.contains(['*', '?', '[']) => found[0].clone(),
             Ok(_) => {
                 r.push(

@@ -98,6 +98,18 @@ pub(super) fn resolve(
                         );
                         continue;
                     };
+                    if link.get_ref().chars().any(char::is_control) || link.get_ref().is_empty() {
+                        r.push(
+                            link.span(),
+                            format!(
+                                "symlink target `{}` is empty or contains a control character",
+                                link.get_ref().escape_default()
+                            ),
+                            "invalid target",
+                            "name the target without control characters",
+                        );
+                        continue;
+                    }
                     if escapes_root(&dest, link.get_ref()) {
                         r.push(
                             link.span(),
@@ -129,7 +141,7 @@ pub(super) fn resolve(
                         continue;
                     }
                 };
-                let sources = match sources(&r.manifest.root, &pattern) {
+                let sources = match sources(&r.manifest.root, &pattern, entry.allow_outside_root) {
                     Ok(s) => s,
                     Err((why, help)) => {
                         r.push(src.span(), why, "here", help);
@@ -380,21 +392,37 @@ fn glob_prefix(pattern: &str) -> String {
     components[..fixed.min(components.len().saturating_sub(1))].join("/")
 }
 
-/// The files a `src` names: one existing file, or every file a glob matches (sorted).
-pub(super) fn sources(root: &Path, pattern: &str) -> Result<Vec<(std::path::PathBuf, u64)>, (String, String)> {
+/// The files a `src` names: one existing file, or every file a glob matches (sorted). Sources
+/// stay inside the project `root` (globs included) unless `allow_outside` is set, and a glob
+/// never follows a symbolic link to a directory.
+pub(super) fn sources(
+    root: &Path,
+    pattern: &str,
+    allow_outside: bool,
+) -> Result<Vec<(std::path::PathBuf, u64)>, (String, String)> {
+    const OUTSIDE_HELP: &str = "keep sources inside the project, or set allow-outside-root = true on this entry";
+    if pattern.chars().any(char::is_control) {
+        return Err((
+            format!("`{}` contains a control character", pattern.escape_default()),
+            "name the file without control characters".into(),
+        ));
+    }
+    if !allow_outside && crate::walk::outside_root(root, Path::new(pattern)) {
+        return Err((format!("`{pattern}` is outside the project root ({})", root.display()), OUTSIDE_HELP.into()));
+    }
     let full = root.join(pattern);
     if pattern.contains(['*', '?', '[']) {
-        let matches = glob::glob(&full.to_string_lossy()).map_err(|e| {
-            (
-                format!("`{pattern}` is not a valid glob: {e}"),
-                "fix the pattern; * ? and [...] are supported".to_string(),
-            )
-        })?;
+        let matches = crate::walk::glob_files(root, pattern)
+            .map_err(|why| (why, "fix the pattern; * ? [...] and ** are supported".to_string()))?;
         let mut found = Vec::new();
-        for path in matches.flatten() {
-            if let Ok(meta) = std::fs::metadata(&path)
-                && meta.is_file()
-            {
+        for path in matches {
+            if !allow_outside && crate::walk::outside_root(root, path.strip_prefix(root).unwrap_or(&path)) {
+                return Err((
+                    format!("`{pattern}` matches {}, which resolves outside the project root", path.display()),
+                    OUTSIDE_HELP.into(),
+                ));
+            }
+            if let Ok(meta) = std::fs::metadata(&path) {
                 found.push((path, meta.len()));
             }
         }
@@ -404,12 +432,15 @@ pub(super) fn sources(root: &Path, pattern: &str) -> Result<Vec<(std::path::Path
                 "fix the pattern, or build the files first".into(),
             ));
         }
-        found.sort();
         return Ok(found);
     }
     match std::fs::metadata(&full) {
         Ok(meta) if meta.is_file() => Ok(vec![(full, meta.len())]),
-        Ok(_) => Err((format!("`{pattern}` is a directory"), "name a file, or use a glob such as dir/* with a directory dest".into())),
+        Ok(meta) if meta.is_dir() => Err((format!("`{pattern}` is a directory"), "name a file, or use a glob such as dir/* with a directory dest".into())),
+        Ok(_) => Err((
+            format!("`{pattern}` is not a regular file (a device, FIFO or socket)"),
+            "name a regular file; packages hold files, and reading a device or FIFO never ends".into(),
+        )),
         Err(_) => Err((
             format!("`{pattern}` does not exist (looked for {})", full.display()),
             "fix the path (it is relative to the project root), or build it first: `distpack build` runs cargo build unless --no-build".into(),
@@ -421,12 +452,21 @@ fn file_name_of(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
 
+/// Linux's PATH_MAX: no package manager installs a longer path.
+const MAX_DEST: usize = 4096;
+
 fn check_dest(dest: &str) -> Result<(), String> {
     if !dest.starts_with('/') {
         return Err(format!("destination `{dest}` is not an absolute path"));
     }
     if dest.chars().any(char::is_control) {
         return Err(format!("destination `{}` contains a control character", dest.escape_default()));
+    }
+    if dest.len() > MAX_DEST {
+        return Err(format!(
+            "destination `{}…` is longer than {MAX_DEST} bytes",
+            &dest[..dest.floor_char_boundary(64)]
+        ));
     }
     if Path::new(dest).components().any(|c| matches!(c, Component::ParentDir)) {
         return Err(format!("destination `{dest}` contains `..`"));
@@ -468,11 +508,21 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
 /// parents itself and records which package owns each directory, so an rpm must not claim them).
 pub(super) fn add_parent_dirs(files: &mut Vec<PackageFile>, own_system_dirs: bool) {
     let mut by_path: BTreeMap<String, PackageFile> = files.drain(..).map(|f| (f.path.clone(), f)).collect();
-    let parents: Vec<String> = by_path
-        .keys()
-        .flat_map(|p| Path::new(p).ancestors().skip(1).map(|a| a.to_string_lossy().into_owned()).collect::<Vec<_>>())
-        .filter(|p| p != "/" && (own_system_dirs || !super::system_paths::is_base_dir(p)))
-        .collect();
+    // Each parent is visited once: a walk up stops at a directory an earlier walk went through,
+    // so many files under one deep directory cost its depth once, not once per file.
+    let mut visited = std::collections::BTreeSet::new();
+    let mut parents = Vec::new();
+    for path in by_path.keys() {
+        for ancestor in Path::new(path).ancestors().skip(1) {
+            let ancestor = ancestor.to_string_lossy().into_owned();
+            if ancestor == "/" || !visited.insert(ancestor.clone()) {
+                break;
+            }
+            if own_system_dirs || !super::system_paths::is_base_dir(&ancestor) {
+                parents.push(ancestor);
+            }
+        }
+    }
     for parent in parents {
         by_path.entry(parent.clone()).or_insert_with(|| PackageFile {
             path: parent,

@@ -25,22 +25,51 @@ pub fn keygen(password: Option<String>) -> Result<(String, String)> {
     Ok((secret, public))
 }
 
+/// Signatures are a few hundred bytes; anything much larger is not one.
+pub const MAX_SIGNATURE_SIZE: u64 = 64 * 1024;
+
+/// A `.minisig` file's text as a signature box. The minisign crate panics when verifying a
+/// signature whose global signature line decodes to fewer than 64 bytes (an empty or cut last
+/// line: a truncated download), so the four lines are checked here before it sees them.
+pub fn parse_signature(text: &str) -> std::result::Result<minisign::SignatureBox, String> {
+    use base64::Engine;
+    let lines: Vec<&str> = text.lines().collect();
+    if lines.len() < 4 {
+        return Err(format!("it has {} lines, not 4", lines.len()));
+    }
+    let decode = |line: &str| base64::engine::general_purpose::STANDARD.decode(line.trim()).ok().map(|b| b.len());
+    if decode(lines[1]) != Some(74) {
+        return Err("its second line is not a 74-byte base64 signature".into());
+    }
+    if decode(lines[3]) != Some(64) {
+        return Err("its last line is not a 64-byte base64 global signature (is the file cut short?)".into());
+    }
+    minisign::SignatureBox::from_string(text).map_err(|e| e.to_string())
+}
+
 /// A public key from a `.pub` file (as `minisign -G` writes it) or its base64 line.
 pub fn load_public_key(key: &str) -> Result<minisign::PublicKey> {
     let path = Path::new(key);
     if path.exists() {
-        let text = std::fs::read_to_string(path).io("cannot read", path)?;
+        // A key is one line: a regular file, small, UTF-8; anything else is a usage error (2).
+        let bytes = crate::limits::read_small(path, 64 * 1024).map_err(|e| {
+            Error::usage(
+                format!("cannot read the public key {key}: {e}"),
+                "pass the .pub file written by `distpack keygen`",
+            )
+        })?;
+        let text = String::from_utf8(bytes).unwrap_or_default();
         let line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with("untrusted comment:"));
         return line.and_then(|l| minisign::PublicKey::from_base64(l).ok()).ok_or_else(|| {
             Error::usage(
-                format!("{key} is not a minisign public key"),
+                format!("{} is not a minisign public key", crate::limits::printable(key)),
                 "pass the .pub file written by `distpack keygen` or `minisign -G`",
             )
         });
     }
     minisign::PublicKey::from_base64(key.trim()).map_err(|_| {
         Error::usage(
-            format!("`{key}` is neither a file nor a minisign public key"),
+            format!("`{}` is neither a file nor a minisign public key", crate::limits::printable(key)),
             "pass the path of the .pub file, or its base64 line (RW…)",
         )
     })

@@ -38,7 +38,7 @@ impl Packager for ReleaseTarball {
 
     fn write(&self, package: &Package, out: &mut File, _scratch: &Path, _keys: &Keys) -> Result<()> {
         let io_err = |e: io::Error| {
-            Error::invalid(format!("cannot write the release tarball: {e}"), "check free space in the output directory")
+            Error::invalid(format!("cannot write the release tarball: {e}"), crate::output::write_help(&e))
         };
         let encoder =
             Encoder::new(package.compression, package.compression_level, BufWriter::new(out)).map_err(io_err)?;
