@@ -2,7 +2,14 @@
 //! needs, its class and soname. Read lazily with the `object` crate, in the parts the headers name.
 
 use std::fs::File;
+use std::io::Read;
 use std::path::Path;
+
+/// An ELF file (by its magic number).
+pub fn is_elf(path: &Path) -> bool {
+    let mut magic = [0u8; 4];
+    File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"\x7fELF"
+}
 
 /// How an ELF file is linked: its program interpreter (PT_INTERP) and the libraries it needs
 /// (DT_NEEDED). None when the file is not ELF or cannot be read; the file is read lazily, in the

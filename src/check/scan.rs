@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-pub use crate::elf::elf_linking;
+pub use crate::elf::{elf_linking, is_elf};
 
 /// Which of `needles` occur in the file (false for every needle when it cannot be read).
 pub fn contains(path: &Path, needles: &[&[u8]]) -> Vec<bool> {
@@ -33,12 +33,6 @@ pub fn contains(path: &Path, needles: &[&[u8]]) -> Vec<bool> {
         buf.copy_within(start..start + kept, 0);
     }
     found
-}
-
-/// An ELF file (by its magic number).
-pub fn is_elf(path: &Path) -> bool {
-    let mut magic = [0u8; 4];
-    File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && &magic == b"\x7fELF"
 }
 
 /// ELF or `#!`: something the kernel can execute.

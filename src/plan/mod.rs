@@ -324,14 +324,8 @@ fn architecture(format: Format, target: &Target, files: &[PackageFile]) -> Strin
         Format::Arch => "any",
         Format::Apk | Format::Pkgbuild | Format::Addon => return target.arch_for(format).to_string(),
     };
-    let has_elf = files.iter().any(|f| matches!(&f.source, Source::File { path } if is_elf(path)));
+    let has_elf = files.iter().any(|f| matches!(&f.source, Source::File { path } if crate::elf::is_elf(path)));
     if has_elf { target.arch_for(format).to_string() } else { independent.to_string() }
-}
-
-fn is_elf(path: &std::path::Path) -> bool {
-    use std::io::Read;
-    let mut magic = [0u8; 4];
-    std::fs::File::open(path).and_then(|mut f| f.read_exact(&mut magic)).is_ok() && magic == *b"\x7fELF"
 }
 
 /// Whether `arch` is a format's word for "any machine".
