@@ -295,7 +295,7 @@ fn write_artifact(package: &Package, out_dir: &Path, keys: &Keys, progress: &Pro
         // already taken, rather than reading the bundle back to find out.
         let binding = crate::bundle::Binding {
             id: addon.id.clone(),
-            version: package.version.clone(),
+            version: package.version.upstream.clone(),
             os: addon.os.clone(),
             arch: package.arch.clone(),
             sha256: artifact.sha256.clone(),

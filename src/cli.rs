@@ -378,7 +378,14 @@ pub fn run(cli: Cli) -> Result<()> {
                 .into_iter()
                 .next()
                 .ok_or_else(|| Error::invalid("no package", "check the manifest"))?;
-            let commit = crate::aur::publish(recipe, &repo, &package.version, &package.maintainer, push, &log)?;
+            let commit = crate::aur::publish(
+                recipe,
+                &repo,
+                &crate::formats::arch::version(&package.version),
+                &package.maintainer,
+                push,
+                &log,
+            )?;
             println!("{commit}");
         }
         Command::Check { select, json, no_build } => {
@@ -407,7 +414,7 @@ pub fn run(cli: Cli) -> Result<()> {
                         "{} {} {} {} ({}, {})",
                         p.format,
                         p.name,
-                        p.version,
+                        crate::plan::version::display(p.format, &p.version),
                         p.arch,
                         count(p.files.len(), "file"),
                         count(p.scripts.len(), "script")

@@ -229,8 +229,8 @@ fn apkbuild_rules(manifest: &LoadedManifest, package: &Package) -> Vec<Finding> 
 /// binary was picked up), a warning otherwise; none when the package depends on gcompat, Alpine's
 /// glibc compatibility layer.
 fn musl_rules(manifest: &LoadedManifest, package: &Package) -> Vec<Finding> {
-    let depends = package.relations.get("depends").cloned().unwrap_or_default();
-    if depends.iter().any(|d| d.split(['<', '>', '=', '~']).next() == Some("gcompat")) {
+    let depends = package.relations.get(&crate::plan::relations::RelationKind::Depends);
+    if depends.into_iter().flatten().any(|d| d.names("gcompat")) {
         return Vec::new();
     }
     let musl_target = package.target.contains("musl");

@@ -28,8 +28,8 @@ fn settings(package: &Package) -> Result<&crate::plan::addon::Addon> {
 impl Packager for Addon {
     fn file_name(&self, package: &Package) -> String {
         match &package.addon {
-            Some(addon) => addon.file_name(&package.version, &package.arch),
-            None => format!("{}-{}-linux-{}.tar.gz", package.name, package.version, package.arch),
+            Some(addon) => addon.file_name(&package.version.upstream, &package.arch),
+            None => format!("{}-{}-linux-{}.tar.gz", package.name, package.version.upstream, package.arch),
         }
     }
 
@@ -58,7 +58,7 @@ impl Packager for Addon {
         let index = Index {
             format: INDEX_FORMAT.into(),
             id: addon.id.clone(),
-            version: package.version.clone(),
+            version: package.version.upstream.clone(),
             os: addon.os.clone(),
             arch: package.arch.clone(),
             metadata: addon.metadata.clone(),

@@ -12,16 +12,14 @@ use crate::error::{Error, IoContext, Result};
 use crate::formats::tarball;
 use crate::manifest::{PkgbuildMode, PkgbuildSettings};
 use crate::plan::openrc::dq;
+use crate::plan::relations::RelationKind;
 use crate::plan::{Package, PackageFile, Source};
 
 const INITD: &str = "/etc/init.d/";
 
 /// `pkgver` and `pkgrel` of an apk version (`1.4.2_rc1-r0`).
 fn split(package: &Package) -> (String, String) {
-    match package.version.rsplit_once("-r") {
-        Some((ver, rel)) => (ver.to_string(), rel.to_string()),
-        None => (package.version.clone(), "0".into()),
-    }
+    (package.version.upstream.clone(), package.version.release.clone())
 }
 
 /// The release tarball of a `bin` recipe: the files as installed under one directory named like
@@ -93,13 +91,14 @@ pub fn render(
     let (pkgver, pkgrel) = split(package);
     let source_mode = settings.mode == PkgbuildMode::Source;
     // What abuild adds by itself (`cmd:` provides, the /bin/sh dependency of scripts) is left to it.
-    let rel = |kind: &str| -> Vec<String> {
-        let values = package.relations.get(kind).cloned().unwrap_or_default();
-        values.into_iter().filter(|v| !v.starts_with("cmd:") && v != "/bin/sh").collect()
+    let rel = |kind: RelationKind| -> Vec<String> {
+        let values = package.relations.get(&kind).into_iter().flatten();
+        let own = values.filter(|r| !r.alternatives.iter().any(|a| a.name.starts_with("cmd:") || a.name == "/bin/sh"));
+        own.map(crate::formats::arch::relation).collect()
     };
     let all = all_files(package);
-    let mut depends = rel("depends");
-    depends.extend(rel("conflicts").iter().map(|c| format!("!{c}")));
+    let mut depends = rel(RelationKind::Depends);
+    depends.extend(rel(RelationKind::Conflicts).iter().map(|c| format!("!{c}")));
 
     // Local sources: OpenRC scripts always; in source mode also the files distpack generates.
     let local: Vec<&PackageFile> = all
@@ -140,8 +139,8 @@ pub fn render(
     var("license", package.license.as_deref().unwrap_or(""));
     var("depends", &depends.join(" "));
     var("makedepends", if source_mode { "cargo" } else { "" });
-    var("provides", &rel("provides").join(" "));
-    var("replaces", &rel("replaces").join(" "));
+    var("provides", &rel(RelationKind::Provides).join(" "));
+    var("replaces", &rel(RelationKind::Replaces).join(" "));
     var("install", &install.join(" "));
     let users: Vec<String> = package.services.users.iter().map(|u| u.name.clone()).collect();
     var("pkgusers", &users.join(" "));

@@ -6,7 +6,13 @@
 
 use std::collections::BTreeMap;
 
+use super::relations::{Atom, Op, Relation, RelationKind};
 use super::{Package, Source};
+
+/// apk's full version, `U-rR`, for the relations the plan writes itself.
+fn apk_version(package: &Package) -> String {
+    format!("{}-r{}", package.version.upstream, package.version.release)
+}
 
 const OPENRC_DIRS: [&str; 2] = ["/etc/init.d/", "/etc/conf.d/"];
 
@@ -27,8 +33,11 @@ pub(super) fn split_openrc(package: &mut Package) -> Option<Package> {
     sub.files = moved;
     sub.scripts = BTreeMap::new();
     sub.services = Default::default();
-    sub.relations =
-        BTreeMap::from([("install_if".to_string(), vec![format!("openrc {}={}", package.name, package.version)])]);
+    let install_if = vec![
+        Relation::single(Atom::name("openrc")),
+        Relation::single(Atom::with(&package.name, Op::Eq, apk_version(package))),
+    ];
+    sub.relations = BTreeMap::from([(RelationKind::InstallIf, install_if)]);
     sub.origin = Some(package.name.clone());
     Some(sub)
 }
@@ -36,6 +45,7 @@ pub(super) fn split_openrc(package: &mut Package) -> Option<Package> {
 /// `provides = cmd:NAME=VERSION` for every command, and `depend = /bin/sh` when the package has
 /// scripts run by /bin/sh (not for busybox itself, nor when it already depends on /bin/sh or busybox).
 pub(super) fn add_automatic_relations(package: &mut Package) {
+    let version = apk_version(package);
     let mut commands: Vec<String> = package
         .files
         .iter()
@@ -47,27 +57,26 @@ pub(super) fn add_automatic_relations(package: &mut Package) {
         .filter_map(|f| {
             let (dir, name) = f.path.rsplit_once('/')?;
             (["/bin", "/sbin", "/usr/bin", "/usr/sbin"].contains(&dir) && !name.contains('@'))
-                .then(|| format!("cmd:{name}={}", package.version))
+                .then(|| format!("cmd:{name}"))
         })
         .collect();
     commands.sort();
     commands.dedup();
     // apk refuses a package that provides one name both with and without a version.
-    let name_of = |p: &str| p.split(['<', '>', '=', '~']).next().unwrap_or(p).to_string();
-    let provides = package.relations.entry("provides".into()).or_default();
+    let provides = package.relations.entry(RelationKind::Provides).or_default();
     for command in commands {
-        if !provides.iter().any(|p| name_of(p) == name_of(&command)) {
-            provides.push(command);
+        if !provides.iter().any(|p| p.names(&command)) {
+            provides.push(Relation::single(Atom::with(command, Op::Eq, &version)));
         }
     }
     if provides.is_empty() {
-        package.relations.remove("provides");
+        package.relations.remove(&RelationKind::Provides);
     }
 
     let shell_scripts = package.scripts.values().any(|s| s.starts_with("#!/bin/sh"));
-    let depends = package.relations.get("depends").cloned().unwrap_or_default();
-    let has = |name: &str| depends.iter().any(|d| d.split(['<', '>', '=', '~']).next() == Some(name));
+    let depends = package.relations.get(&RelationKind::Depends).cloned().unwrap_or_default();
+    let has = |name: &str| depends.iter().any(|d| d.names(name));
     if shell_scripts && package.name != "busybox" && !has("busybox") && !has("/bin/sh") {
-        package.relations.entry("depends".into()).or_default().push("/bin/sh".into());
+        package.relations.entry(RelationKind::Depends).or_default().push(Relation::single(Atom::name("/bin/sh")));
     }
 }

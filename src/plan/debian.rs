@@ -102,11 +102,19 @@ fn common_license_file(spdx: &str) -> Option<&'static str> {
     COMMON_LICENSES.iter().find(|(id, _)| *id == base).map(|(_, file)| *file)
 }
 
+/// `[epoch:]upstream-revision`, as the changelog's first line has it.
+fn debian_version(v: &super::version::Version) -> String {
+    match v.epoch {
+        Some(e) => format!("{e}:{}-{}", v.upstream, v.release),
+        None => format!("{}-{}", v.upstream, v.release),
+    }
+}
+
 fn changelog(package: &Package) -> String {
     format!(
         "{name} ({version}) unstable; urgency=medium\n\n  * Package {name} {upstream}.\n\n -- {maintainer}  {date}\n",
         name = package.name,
-        version = package.version,
+        version = debian_version(&package.version),
         upstream = package.upstream_version,
         maintainer = package.maintainer,
         date = rfc2822(package.mtime),

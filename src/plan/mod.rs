@@ -28,6 +28,7 @@ use crate::error::{ManifestError, Result};
 use crate::format::Format;
 use crate::manifest::{Compression, Fields, FileKind, LoadedManifest};
 use crate::target::Target;
+use relations::{Atom, Relation, RelationKind};
 
 /// Build-wide inputs that do not come from the manifest.
 #[derive(Debug, Clone)]
@@ -42,8 +43,8 @@ pub struct Package {
     pub target: String,
     pub arch: String,
     pub name: String,
-    /// The full version in the format's own syntax (epoch, upstream and release).
-    pub version: String,
+    /// The version in the format's own syntax, in its parts.
+    pub version: version::Version,
     pub upstream_version: String,
     pub summary: String,
     pub description: String,
@@ -55,8 +56,8 @@ pub struct Package {
     pub vendor: Option<String>,
     pub section: String,
     pub priority: String,
-    /// Relation kind (`depends`, …) → entries rendered in the format's syntax.
-    pub relations: BTreeMap<String, Vec<String>>,
+    /// Relation kind → entries, typed until a writer renders them.
+    pub relations: BTreeMap<RelationKind, Vec<Relation>>,
     /// Sorted by path; every parent directory present before its contents.
     pub files: Vec<PackageFile>,
     /// Units, static users, groups and directories, with the distro's policy applied.
@@ -236,15 +237,15 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
     let auto_depends = fields.auto_depends.as_ref().is_none_or(|a| *a.get_ref());
     if format == Format::Rpm && auto_depends {
         let (requires, provides) = elfdeps::rpm(&package_files.files);
-        for (kind, computed) in [("depends", requires), ("provides", provides)] {
-            let list = relations.entry(kind.to_string()).or_default();
-            for entry in computed {
+        for (kind, computed) in [(RelationKind::Depends, requires), (RelationKind::Provides, provides)] {
+            let list = relations.entry(kind).or_default();
+            for entry in computed.into_iter().map(|name| Relation::single(Atom::name(name))) {
                 if !list.contains(&entry) {
                     list.push(entry);
                 }
             }
             if list.is_empty() {
-                relations.remove(kind);
+                relations.remove(&kind);
             }
         }
     }
@@ -482,9 +483,10 @@ impl Resolver<'_> {
         }
     }
 
-    fn relations(&mut self, fields: &Fields) -> BTreeMap<String, Vec<String>> {
+    fn relations(&mut self, fields: &Fields) -> BTreeMap<RelationKind, Vec<Relation>> {
         let mut out = BTreeMap::new();
         for (kind, entries) in fields.relations() {
+            let Some(typed) = RelationKind::from_key(kind) else { continue };
             let mut rendered = Vec::new();
             for entry in entries {
                 match relations::parse(entry.get_ref()) {
@@ -499,11 +501,7 @@ impl Resolver<'_> {
                             "name one package in [arch], e.g. [arch] depends = [\"...\"]",
                         )
                     }
-                    Ok(rel) => rendered.push(match self.format {
-                        Format::Deb => rel.deb(),
-                        Format::Rpm => rel.rpm(),
-                        Format::Arch | Format::Pkgbuild | Format::Apk | Format::Addon => rel.arch(),
-                    }),
+                    Ok(rel) => rendered.push(rel),
                     Err(why) => self.push(
                         entry.span(),
                         format!("invalid {kind} entry: {why}"),
@@ -513,7 +511,7 @@ impl Resolver<'_> {
                 }
             }
             if !rendered.is_empty() {
-                out.insert(kind.to_string(), rendered);
+                out.insert(typed, rendered);
             }
         }
         out

@@ -1,19 +1,60 @@
-//! Package relations (`depends`, `conflicts`, …) written once in a neutral syntax and rendered in
-//! each format's own: `name`, `name (>= 1.2)`, `name >= 1.2`, and `a | b` alternatives.
+//! Package relations (`depends`, `conflicts`, …) written once in a neutral syntax and kept typed
+//! until a writer renders them in its format's own syntax: `name`, `name (>= 1.2)`, `name >= 1.2`,
+//! and `a | b` alternatives.
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+use serde::Serialize;
+
+/// What a relation says of the named packages. The order is the order writers list them in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RelationKind {
+    Depends,
+    Recommends,
+    Suggests,
+    Conflicts,
+    Replaces,
+    Provides,
+    /// apk's `install_if`: every entry must be installed for this package to be pulled in.
+    InstallIf,
+}
+
+impl RelationKind {
+    /// The manifest key (`[package] depends = …`) of a kind a manifest can set.
+    pub fn from_key(key: &str) -> Option<RelationKind> {
+        Some(match key {
+            "depends" => RelationKind::Depends,
+            "recommends" => RelationKind::Recommends,
+            "suggests" => RelationKind::Suggests,
+            "conflicts" => RelationKind::Conflicts,
+            "replaces" => RelationKind::Replaces,
+            "provides" => RelationKind::Provides,
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Relation {
     /// Alternatives: any one satisfies the relation.
     pub alternatives: Vec<Atom>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Atom {
     pub name: String,
-    pub constraint: Option<(Op, String)>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub constraint: Option<Constraint>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Constraint {
+    pub op: Op,
+    /// As written in the manifest, or a version the plan rendered in the package's own format.
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Op {
     Lt,
     Le,
@@ -34,14 +75,37 @@ impl Op {
         })
     }
 
-    fn deb(self) -> &'static str {
+    /// `<`, `<=`, `=`, `>=`, `>`: the spelling rpm, pacman and apk share.
+    pub fn symbol(self) -> &'static str {
         match self {
-            Op::Lt => "<<",
+            Op::Lt => "<",
             Op::Le => "<=",
             Op::Eq => "=",
             Op::Ge => ">=",
-            Op::Gt => ">>",
+            Op::Gt => ">",
         }
+    }
+}
+
+impl Atom {
+    pub fn name(name: impl Into<String>) -> Atom {
+        Atom { name: name.into(), constraint: None }
+    }
+
+    pub fn with(name: impl Into<String>, op: Op, version: impl Into<String>) -> Atom {
+        Atom { name: name.into(), constraint: Some(Constraint { op, version: version.into() }) }
+    }
+}
+
+impl Relation {
+    /// A relation on one package.
+    pub fn single(atom: Atom) -> Relation {
+        Relation { alternatives: vec![atom] }
+    }
+
+    /// Whether any alternative names `name`.
+    pub fn names(&self, name: &str) -> bool {
+        self.alternatives.iter().any(|a| a.name == name)
     }
 }
 
@@ -63,7 +127,7 @@ fn parse_atom(text: &str) -> Result<Atom, String> {
         None => rest,
     };
     if rest.is_empty() {
-        return Ok(Atom { name: name.to_string(), constraint: None });
+        return Ok(Atom::name(name));
     }
     let op_end = rest.find(|c: char| !"<>=".contains(c)).unwrap_or(rest.len());
     let (op, version) = rest.split_at(op_end);
@@ -73,53 +137,7 @@ fn parse_atom(text: &str) -> Result<Atom, String> {
     if version.is_empty() || version.contains(char::is_whitespace) {
         return Err(format!("`{text}` needs a single version after the operator"));
     }
-    Ok(Atom { name: name.to_string(), constraint: Some((op, version.to_string())) })
-}
-
-impl Op {
-    fn rpm(self) -> &'static str {
-        match self {
-            Op::Lt => "<",
-            Op::Le => "<=",
-            Op::Eq => "=",
-            Op::Ge => ">=",
-            Op::Gt => ">",
-        }
-    }
-}
-
-impl Relation {
-    /// `name>=1.2` (no spaces). pacman has no alternatives; the plan refuses relations with several.
-    pub fn arch(&self) -> String {
-        let a = &self.alternatives[0];
-        match &a.constraint {
-            Some((op, v)) => format!("{}{}{v}", a.name, op.rpm()),
-            None => a.name.clone(),
-        }
-    }
-
-    /// `name OP version`, or a rich dependency `(a or b)` for alternatives (rpm ≥ 4.12).
-    pub fn rpm(&self) -> String {
-        let atom = |a: &Atom| match &a.constraint {
-            Some((op, v)) => format!("{} {} {v}", a.name, op.rpm()),
-            None => a.name.clone(),
-        };
-        match self.alternatives.as_slice() {
-            [one] => atom(one),
-            many => format!("({})", many.iter().map(atom).collect::<Vec<_>>().join(" or ")),
-        }
-    }
-
-    pub fn deb(&self) -> String {
-        self.alternatives
-            .iter()
-            .map(|a| match &a.constraint {
-                Some((op, v)) => format!("{} ({} {v})", a.name, op.deb()),
-                None => a.name.clone(),
-            })
-            .collect::<Vec<_>>()
-            .join(" | ")
-    }
+    Ok(Atom::with(name, op, version))
 }
 
 #[cfg(test)]
@@ -127,10 +145,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn renders_deb_syntax_from_any_spelling() {
-        assert_eq!(parse("libc6 (>= 2.31)").unwrap().deb(), "libc6 (>= 2.31)");
-        assert_eq!(parse("libc6>=2.31").unwrap().deb(), "libc6 (>= 2.31)");
-        assert_eq!(parse("foo < 2 | bar").unwrap().deb(), "foo (<< 2) | bar");
+    fn reads_any_spelling_into_one_structure() {
+        let expected = Relation::single(Atom::with("libc6", Op::Ge, "2.31"));
+        assert_eq!(parse("libc6 (>= 2.31)").unwrap(), expected);
+        assert_eq!(parse("libc6>=2.31").unwrap(), expected);
+        assert_eq!(parse("libc6 >= 2.31").unwrap(), expected);
+        assert_eq!(
+            parse("foo << 2 | bar").unwrap(),
+            Relation { alternatives: vec![Atom::with("foo", Op::Lt, "2"), Atom::name("bar")] }
+        );
         assert!(parse("foo (>= 1").is_err());
         assert!(parse("foo =! 1").is_err());
         assert!(parse(">= 1").is_err());

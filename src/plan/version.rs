@@ -3,10 +3,41 @@
 //! A semver pre-release (`1.4.2-rc.1`) must sort before its release, so its `-` becomes `~`,
 //! which sorts before everything in dpkg, rpm and pacman alike.
 
+use serde::Serialize;
+
 use crate::format::Format;
 
-/// The full version string for `format`, or why the input cannot be expressed in it.
-pub fn map(format: Format, upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, String> {
+/// A package version in one format's syntax, kept in its parts until a writer renders it (each
+/// writer has its own small function: `E:U-R` for dpkg and pacman, separate rpm tags, `U-rR`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Version {
+    /// Present only when above 0 (no format writes a zero epoch).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub epoch: Option<u32>,
+    /// The upstream version mapped onto the format's syntax (`1.4.2~rc.1`, `1.4.2_rc1`).
+    pub upstream: String,
+    /// Debian revision, rpm release, pkgrel, or apk's N of `-rN`; empty for an add-on bundle.
+    pub release: String,
+}
+
+impl Version {
+    fn new(epoch: Option<u32>, upstream: String, release: &str) -> Version {
+        Version { epoch: epoch.filter(|e| *e > 0), upstream, release: release.to_string() }
+    }
+}
+
+/// The version as people read it in `format`'s tools, for messages (writers render their own).
+pub fn display(format: Format, v: &Version) -> String {
+    let epoch = v.epoch.map(|e| format!("{e}:")).unwrap_or_default();
+    match format {
+        Format::Addon => v.upstream.clone(),
+        Format::Apk => format!("{}-r{}", v.upstream, v.release),
+        Format::Deb | Format::Rpm | Format::Arch | Format::Pkgbuild => format!("{epoch}{}-{}", v.upstream, v.release),
+    }
+}
+
+/// The version for `format`, or why the input cannot be expressed in it.
+pub fn map(format: Format, upstream: &str, epoch: Option<u32>, release: &str) -> Result<Version, String> {
     if upstream.is_empty() {
         return Err("the version is empty".into());
     }
@@ -21,14 +52,14 @@ pub fn map(format: Format, upstream: &str, epoch: Option<u32>, release: &str) ->
 
 /// A bundle carries the upstream version as is: agents compare it to what they were asked to
 /// stage, not by a package manager's ordering. It goes into a file name, so it is kept to a safe set.
-fn addon(upstream: &str) -> Result<String, String> {
+fn addon(upstream: &str) -> Result<Version, String> {
     match upstream.chars().find(|c| !(c.is_ascii_alphanumeric() || ".+~_-".contains(*c))) {
         Some(bad) => Err(format!("add-on versions may contain only letters, digits and . + ~ _ -, not `{bad}`")),
-        None => Ok(upstream.to_string()),
+        None => Ok(Version::new(None, upstream.to_string(), "")),
     }
 }
 
-fn deb(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, String> {
+fn deb(upstream: &str, epoch: Option<u32>, release: &str) -> Result<Version, String> {
     let upstream = upstream.replacen('-', "~", 1);
     if !upstream.starts_with(|c: char| c.is_ascii_digit()) {
         return Err(format!("deb versions must start with a digit, and `{upstream}` does not"));
@@ -46,14 +77,11 @@ fn deb(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, Stri
             "a Debian revision may contain only letters, digits and . + ~, and release `{release}` contains `{bad}`"
         ));
     }
-    Ok(match epoch {
-        Some(e) if e > 0 => format!("{e}:{upstream}-{release}"),
-        _ => format!("{upstream}-{release}"),
-    })
+    Ok(Version::new(epoch, upstream, release))
 }
 
 /// rpm keeps epoch, version and release in separate tags; the string here is `[E:]V-R`.
-fn rpm(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, String> {
+fn rpm(upstream: &str, epoch: Option<u32>, release: &str) -> Result<Version, String> {
     // `-` separates version from release, so the rest of a semver pre-release keeps only `_`.
     let version = upstream.replacen('-', "~", 1).replace('-', "_");
     let allowed = |c: char| c.is_ascii_alphanumeric() || "._+~^".contains(c);
@@ -70,15 +98,12 @@ fn rpm(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, Stri
             "an rpm release may contain only letters, digits and . _ + ~ ^, and release `{release}` contains `{bad}`"
         ));
     }
-    Ok(match epoch {
-        Some(e) if e > 0 => format!("{e}:{version}-{release}"),
-        _ => format!("{version}-{release}"),
-    })
+    Ok(Version::new(epoch, version, release))
 }
 
 /// pacman's vercmp has no `~`: a letter right after the release sorts it earlier (`1.0rc1` <
 /// `1.0`), so the pre-release is glued on, with `pre` before a numeric one. pkgrel is `N` or `N.N`.
-fn arch(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, String> {
+fn arch(upstream: &str, epoch: Option<u32>, release: &str) -> Result<Version, String> {
     let version = match upstream.split_once('-') {
         Some((base, pre)) if pre.starts_with(|c: char| c.is_ascii_digit()) => {
             format!("{base}pre{}", pre.replace('-', "_"))
@@ -97,15 +122,12 @@ fn arch(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, Str
     if !numeric(parts.next()) || parts.clone().count() > 1 || (parts.clone().count() == 1 && !numeric(parts.next())) {
         return Err(format!("pkgrel must be a number such as 1 or 1.1, and release is `{release}`"));
     }
-    Ok(match epoch {
-        Some(e) if e > 0 => format!("{e}:{version}-{release}"),
-        _ => format!("{version}-{release}"),
-    })
+    Ok(Version::new(epoch, version, release))
 }
 
 /// Alpine: `number{.number}{letter}{_suffix{number}}-rN`; a semver pre-release must be one of
 /// apk's suffixes (`1.4.2-rc.1` → `1.4.2_rc1`). pkgrel counts from 0: release 1 is `-r0`.
-fn apk(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, String> {
+fn apk(upstream: &str, epoch: Option<u32>, release: &str) -> Result<Version, String> {
     if epoch.is_some_and(|e| e > 0) {
         return Err("apk versions have no epoch".into());
     }
@@ -145,7 +167,7 @@ fn apk(upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, Stri
     let rel: u32 =
         release.parse().map_err(|_| format!("the apk release must be a number, and release is `{release}`"))?;
     let own = own_suffixes.map(|s| format!("_{s}")).unwrap_or_default();
-    Ok(format!("{base}{own}{suffix}-r{}", rel.saturating_sub(1)))
+    Ok(Version::new(None, format!("{base}{own}{suffix}"), &rel.saturating_sub(1).to_string()))
 }
 
 /// apk-tools' version suffixes, in its order (apk_version.c).
@@ -154,6 +176,14 @@ const APK_SUFFIXES: [&str; 9] = ["alpha", "beta", "pre", "rc", "cvs", "svn", "gi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `[E:]U-R` (apk's `-rR` comes out as `-R`), to read the tests at a glance.
+    fn map(format: Format, upstream: &str, epoch: Option<u32>, release: &str) -> Result<String, String> {
+        super::map(format, upstream, epoch, release).map(|v| match v.epoch {
+            Some(e) => format!("{e}:{}-{}", v.upstream, v.release),
+            None => format!("{}-{}", v.upstream, v.release),
+        })
+    }
 
     #[test]
     fn deb_versions() {
@@ -167,11 +197,11 @@ mod tests {
 
     #[test]
     fn apk_versions() {
-        assert_eq!(map(Format::Apk, "1.4.2", None, "1").unwrap(), "1.4.2-r0");
-        assert_eq!(map(Format::Apk, "1.4.2-rc.1", None, "3").unwrap(), "1.4.2_rc1-r2");
+        assert_eq!(map(Format::Apk, "1.4.2", None, "1").unwrap(), "1.4.2-0");
+        assert_eq!(map(Format::Apk, "1.4.2-rc.1", None, "3").unwrap(), "1.4.2_rc1-2");
         assert!(map(Format::Apk, "1.4.2-nightly", None, "1").unwrap_err().contains("suffixes"));
-        assert_eq!(map(Format::Apk, "1.12.0_pre0", None, "1").unwrap(), "1.12.0_pre0-r0");
-        assert_eq!(map(Format::Apk, "2.1_rc1_p2", None, "2").unwrap(), "2.1_rc1_p2-r1");
+        assert_eq!(map(Format::Apk, "1.12.0_pre0", None, "1").unwrap(), "1.12.0_pre0-0");
+        assert_eq!(map(Format::Apk, "2.1_rc1_p2", None, "2").unwrap(), "2.1_rc1_p2-1");
         assert!(map(Format::Apk, "1.0_nope", None, "1").unwrap_err().contains("suffixes"));
         assert!(map(Format::Apk, "1.4", Some(1), "1").unwrap_err().contains("epoch"));
     }

@@ -1282,7 +1282,8 @@ fn apk_reads_every_mapped_version_as_valid() {
         );
         let plan = run(distpack().args(["plan", "--json", "-f", "apk", "-m"]).arg(fx.manifest()));
         let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
-        mapped.push(plan[0]["version"].as_str().unwrap().to_string());
+        let version = &plan[0]["version"];
+        mapped.push(format!("{}-r{}", version["upstream"].as_str().unwrap(), version["release"].as_str().unwrap()));
     }
     assert_eq!(mapped, ["1.12.0_pre0-r0", "1.4.2_rc1-r0", "2.1_rc1_p2-r0", "1.12.0-r0"]);
     let check = Command::new(&apk).arg("version").arg("-c").args(&mapped).output().unwrap();

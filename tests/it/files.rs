@@ -95,7 +95,12 @@ fn deb_table_replaces_package_values() {
     assert!(out.status.success(), "{}", text(&out.stderr));
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(plan[0]["name"], "fixture-deb");
-    assert_eq!(plan[0]["relations"]["depends"], serde_json::json!(["libc6 (>= 2.36)", "a | b (<< 2)"]));
+    let libc6 = serde_json::json!({"alternatives": [{"name": "libc6", "constraint": {"op": "ge", "version": "2.36"}}]});
+    let a_or_b = serde_json::json!({"alternatives": [
+        {"name": "a"},
+        {"name": "b", "constraint": {"op": "lt", "version": "2"}},
+    ]});
+    assert_eq!(plan[0]["relations"]["depends"], serde_json::json!([libc6, a_or_b]));
 }
 
 /// Web assets as a tree, in a package with no ELF file: every format installs the tree and calls

@@ -47,7 +47,9 @@ fn inspect_json_round_trips_the_plan_file_list() {
 
     assert_eq!(inspected["conffiles"], serde_json::json!(["/etc/healthd/healthd.toml"]));
     let fields = inspected["fields"].as_array().unwrap();
-    assert!(fields.iter().any(|f| f[0] == "Version" && f[1] == plan[0]["version"]));
+    let version = &plan[0]["version"];
+    let planned = format!("{}-{}", version["upstream"].as_str().unwrap(), version["release"].as_str().unwrap());
+    assert!(fields.iter().any(|f| f[0] == "Version" && f[1] == planned.as_str()));
 }
 
 #[test]

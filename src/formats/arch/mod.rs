@@ -16,9 +16,34 @@ use crate::compress::{self, Encoder};
 use crate::error::{Error, IoContext, Result};
 use crate::formats::tarball;
 use crate::formats::{Keys, Packager};
+use crate::plan::relations::{Relation, RelationKind};
+use crate::plan::version::Version;
 use crate::plan::{Package, Source};
 
 pub struct Arch;
+
+/// `[epoch:]pkgver-pkgrel`, as .PKGINFO and the file name have it.
+pub fn version(v: &Version) -> String {
+    match v.epoch {
+        Some(e) => format!("{e}:{}-{}", v.upstream, v.release),
+        None => format!("{}-{}", v.upstream, v.release),
+    }
+}
+
+/// `name>=1.2`: pacman has no alternatives (the plan refuses relations with several), and apk
+/// spells a relation the same way.
+pub fn relation(r: &Relation) -> String {
+    let a = &r.alternatives[0];
+    match &a.constraint {
+        Some(c) => format!("{}{}{}", a.name, c.op.symbol(), c.version),
+        None => a.name.clone(),
+    }
+}
+
+/// The rendered entries of one kind of relation.
+pub fn relations(package: &Package, kind: RelationKind) -> Vec<String> {
+    package.relations.get(&kind).into_iter().flatten().map(relation).collect()
+}
 
 impl Packager for Arch {
     fn file_name(&self, package: &Package) -> String {
@@ -26,7 +51,7 @@ impl Packager for Arch {
         format!(
             "{}-{}-{}.pkg.tar{}",
             package.name,
-            package.version,
+            version(&package.version),
             package.arch,
             compress::extension(package.compression)
         )
@@ -99,7 +124,7 @@ fn pkginfo(package: &Package, size: u64) -> String {
     };
     line("pkgname", &package.name);
     line("pkgbase", &package.name);
-    line("pkgver", &package.version);
+    line("pkgver", &version(&package.version));
     line("pkgdesc", &one_line(&package.summary));
     if let Some(url) = &package.homepage {
         line("url", url);
@@ -111,20 +136,24 @@ fn pkginfo(package: &Package, size: u64) -> String {
     if let Some(license) = &package.license {
         line("license", license);
     }
-    for (kind, key) in [("replaces", "replaces"), ("conflicts", "conflict"), ("provides", "provides")] {
-        for value in package.relations.get(kind).into_iter().flatten() {
-            line(key, value);
+    for (kind, key) in [
+        (RelationKind::Replaces, "replaces"),
+        (RelationKind::Conflicts, "conflict"),
+        (RelationKind::Provides, "provides"),
+    ] {
+        for value in relations(package, kind) {
+            line(key, &value);
         }
     }
     for file in package.conffiles() {
         line("backup", file.path.trim_start_matches('/'));
     }
-    for value in package.relations.get("depends").into_iter().flatten() {
-        line("depend", value);
+    for value in relations(package, RelationKind::Depends) {
+        line("depend", &value);
     }
-    for kind in ["recommends", "suggests"] {
-        for value in package.relations.get(kind).into_iter().flatten() {
-            line("optdepend", value);
+    for kind in [RelationKind::Recommends, RelationKind::Suggests] {
+        for value in relations(package, kind) {
+            line("optdepend", &value);
         }
     }
     out
@@ -136,7 +165,7 @@ fn buildinfo(package: &Package) -> String {
         ("format", "2".to_string()),
         ("pkgname", package.name.clone()),
         ("pkgbase", package.name.clone()),
-        ("pkgver", package.version.clone()),
+        ("pkgver", version(&package.version)),
         ("pkgarch", package.arch.clone()),
         // There is no PKGBUILD behind a direct build; the hash of what stands in for one, the plan.
         ("pkgbuild_sha256sum", hex::encode(Sha256::digest(serde_json::to_vec(package).unwrap_or_default()))),

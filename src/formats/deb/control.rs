@@ -1,16 +1,46 @@
 //! The `control` file (deb822, FORMATS.md §1.4).
 
 use crate::plan::Package;
+use crate::plan::relations::{Op, Relation, RelationKind};
+use crate::plan::version::Version;
 
 /// Relation fields in the order dpkg-gencontrol writes them.
-const RELATION_FIELDS: [(&str, &str); 6] = [
-    ("depends", "Depends"),
-    ("recommends", "Recommends"),
-    ("suggests", "Suggests"),
-    ("conflicts", "Conflicts"),
-    ("replaces", "Replaces"),
-    ("provides", "Provides"),
+const RELATION_FIELDS: [(RelationKind, &str); 6] = [
+    (RelationKind::Depends, "Depends"),
+    (RelationKind::Recommends, "Recommends"),
+    (RelationKind::Suggests, "Suggests"),
+    (RelationKind::Conflicts, "Conflicts"),
+    (RelationKind::Replaces, "Replaces"),
+    (RelationKind::Provides, "Provides"),
 ];
+
+/// `[epoch:]upstream-revision`.
+pub fn version(v: &Version) -> String {
+    match v.epoch {
+        Some(e) => format!("{e}:{}-{}", v.upstream, v.release),
+        None => format!("{}-{}", v.upstream, v.release),
+    }
+}
+
+/// `name (>= 1.2) | other`.
+fn relation(r: &Relation) -> String {
+    let op = |op: Op| match op {
+        Op::Lt => "<<",
+        Op::Le => "<=",
+        Op::Eq => "=",
+        Op::Ge => ">=",
+        Op::Gt => ">>",
+    };
+    let atoms: Vec<String> = r
+        .alternatives
+        .iter()
+        .map(|a| match &a.constraint {
+            Some(c) => format!("{} ({} {})", a.name, op(c.op), c.version),
+            None => a.name.clone(),
+        })
+        .collect();
+    atoms.join(" | ")
+}
 
 pub fn render(package: &Package, installed_size_kib: u64) -> String {
     let mut out = String::new();
@@ -21,13 +51,13 @@ pub fn render(package: &Package, installed_size_kib: u64) -> String {
         out.push('\n');
     };
     field("Package", &package.name);
-    field("Version", &package.version);
+    field("Version", &version(&package.version));
     field("Architecture", &package.arch);
     field("Maintainer", &package.maintainer);
     field("Installed-Size", &installed_size_kib.to_string());
     for (key, name) in RELATION_FIELDS {
-        if let Some(list) = package.relations.get(key) {
-            field(name, &list.join(", "));
+        if let Some(list) = package.relations.get(&key) {
+            field(name, &list.iter().map(relation).collect::<Vec<_>>().join(", "));
         }
     }
     field("Section", &package.section);

@@ -23,8 +23,8 @@ pub struct Deb;
 impl Packager for Deb {
     fn file_name(&self, package: &Package) -> String {
         // dpkg's convention: the epoch is not part of the file name.
-        let version = package.version.split_once(':').map(|(_, v)| v).unwrap_or(&package.version);
-        format!("{}_{}_{}.deb", package.name, version, package.arch)
+        let version = &package.version;
+        format!("{}_{}-{}_{}.deb", package.name, version.upstream, version.release, package.arch)
     }
 
     fn write(&self, package: &Package, out: &mut File, scratch: &Path, _keys: &Keys) -> Result<()> {

@@ -14,20 +14,17 @@ use crate::error::{Error, Result};
 use crate::formats::tarball;
 use crate::formats::{Keys, Packager};
 use crate::manifest::{PkgbuildMode, PkgbuildSettings};
+use crate::plan::relations::RelationKind;
 use crate::plan::{Package, Source};
 
 /// The per-architecture release tarball a `bin` PKGBUILD downloads: the package's files laid out
 /// as they install, without package metadata.
 pub struct ReleaseTarball;
 
-/// `pkgver` and `pkgrel` of the plan's `[epoch:]pkgver-pkgrel`, and the epoch.
+/// The epoch, `pkgver` and `pkgrel`.
 pub fn split_version(package: &Package) -> (Option<String>, String, String) {
-    let (epoch, rest) = match package.version.split_once(':') {
-        Some((e, rest)) => (Some(e.to_string()), rest),
-        None => (None, package.version.as_str()),
-    };
-    let (pkgver, pkgrel) = rest.rsplit_once('-').unwrap_or((rest, "1"));
-    (epoch, pkgver.to_string(), pkgrel.to_string())
+    let v = &package.version;
+    (v.epoch.map(|e| e.to_string()), v.upstream.clone(), v.release.clone())
 }
 
 impl Packager for ReleaseTarball {
@@ -99,7 +96,7 @@ pub fn render(settings: &PkgbuildSettings, root: &Path, packages: &[&Package], t
         .first()
         .ok_or_else(|| Error::invalid("no package to write a PKGBUILD for", "pass at least one --target"))?;
     let (epoch, pkgver, pkgrel) = split_version(package);
-    let rel = |kind: &str| package.relations.get(kind).cloned().unwrap_or_default();
+    let rel = |kind: RelationKind| crate::formats::arch::relations(package, kind);
     let install = package.scripts.get("install").map(|text| (format!("{}.install", package.name), text.clone()));
     let source_mode = settings.mode == PkgbuildMode::Source;
 
@@ -127,8 +124,8 @@ pub fn render(settings: &PkgbuildSettings, root: &Path, packages: &[&Package], t
             ));
         }
     }
-    let mut optdepends = rel("recommends");
-    optdepends.extend(rel("suggests"));
+    let mut optdepends = rel(RelationKind::Recommends);
+    optdepends.extend(rel(RelationKind::Suggests));
     let attrs = Attrs {
         base: vec![
             ("pkgdesc", vec![one_line(&package.summary)]),
@@ -140,11 +137,11 @@ pub fn render(settings: &PkgbuildSettings, root: &Path, packages: &[&Package], t
             ("arch", packages.iter().map(|p| p.arch.clone()).collect()),
             ("license", package.license.clone().into_iter().collect()),
             ("makedepends", if source_mode { vec!["cargo".into()] } else { vec![] }),
-            ("depends", rel("depends")),
+            ("depends", rel(RelationKind::Depends)),
             ("optdepends", optdepends),
-            ("provides", rel("provides")),
-            ("conflicts", rel("conflicts")),
-            ("replaces", rel("replaces")),
+            ("provides", rel(RelationKind::Provides)),
+            ("conflicts", rel(RelationKind::Conflicts)),
+            ("replaces", rel(RelationKind::Replaces)),
             ("options", if source_mode { vec![] } else { vec!["!strip".into(), "!debug".into()] }),
             ("backup", package.conffiles().map(|f| f.path.trim_start_matches('/').to_string()).collect()),
             ("source", base_sources),

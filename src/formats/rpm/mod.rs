@@ -24,6 +24,7 @@ use crate::digest::{HashingReader, Sha256Writer};
 use crate::error::{Error, IoContext, Result};
 use crate::formats::{Keys, Packager};
 use crate::manifest::{Compression, FileKind};
+use crate::plan::relations::{Atom, Op, Relation, RelationKind};
 use crate::plan::{Package, Source};
 
 pub struct Rpm;
@@ -79,14 +80,10 @@ fn sha1_smol_digest(bytes: &[u8]) -> Vec<u8> {
     sha1::Sha1::digest(bytes).to_vec()
 }
 
-/// (epoch, version, release) split back out of the plan's `[E:]V-R`.
+/// (epoch, version, release): rpm keeps them in separate tags.
 fn evr(package: &Package) -> (Option<u32>, String, String) {
-    let (epoch, rest) = match package.version.split_once(':') {
-        Some((e, rest)) => (e.parse().ok(), rest),
-        None => (None, package.version.as_str()),
-    };
-    let (version, release) = rest.rsplit_once('-').unwrap_or((rest, "1"));
-    (epoch, version.to_string(), release.to_string())
+    let v = &package.version;
+    (v.epoch, v.upstream.clone(), v.release.clone())
 }
 
 /// The 96-byte lead: informational for rpm 4, but checked for magic and signature type.
@@ -203,28 +200,27 @@ impl Deps {
         self.versions.push(version.to_string());
     }
 
-    /// A relation as the plan renders it for rpm: `name`, `name OP version` or a rich `(a or b)`.
-    fn push_rendered(&mut self, text: &str) -> bool {
-        if text.starts_with('(') {
-            self.push(text, 0, "");
-            return true;
-        }
-        let parts: Vec<&str> = text.split_whitespace().collect();
-        match parts.as_slice() {
-            [name] => self.push(name, 0, ""),
-            [name, op, version] => {
-                let flags = match *op {
-                    "<" => DEP_LESS,
-                    "<=" => DEP_LESS | DEP_EQUAL,
-                    "=" => DEP_EQUAL,
-                    ">=" => DEP_GREATER | DEP_EQUAL,
-                    _ => DEP_GREATER,
+    /// One relation: `name` with its sense flags and version, or, for alternatives, a rich
+    /// dependency `(a >= 1 or b)` (rpm >= 4.12) in the name with no flags. True when rich.
+    fn push_relation(&mut self, relation: &Relation) -> bool {
+        match relation.alternatives.as_slice() {
+            [one] => {
+                let (flags, version) = match &one.constraint {
+                    Some(c) => (sense(c.op), c.version.as_str()),
+                    None => (0, ""),
                 };
-                self.push(name, flags, version);
+                self.push(&one.name, flags, version);
+                false
             }
-            _ => self.push(text, 0, ""),
+            many => {
+                let atom = |a: &Atom| match &a.constraint {
+                    Some(c) => format!("{} {} {}", a.name, c.op.symbol(), c.version),
+                    None => a.name.clone(),
+                };
+                self.push(&format!("({})", many.iter().map(atom).collect::<Vec<_>>().join(" or ")), 0, "");
+                true
+            }
         }
-        false
     }
 
     fn write(&self, h: &mut Header, name_tag: u32, flags_tag: u32, version_tag: u32) {
@@ -234,6 +230,17 @@ impl Deps {
         h.strings(name_tag, &self.names);
         h.int32(flags_tag, &self.flags);
         h.strings(version_tag, &self.versions);
+    }
+}
+
+/// The RPMSENSE flags of a version comparison.
+fn sense(op: Op) -> u32 {
+    match op {
+        Op::Lt => DEP_LESS,
+        Op::Le => DEP_LESS | DEP_EQUAL,
+        Op::Eq => DEP_EQUAL,
+        Op::Ge => DEP_GREATER | DEP_EQUAL,
+        Op::Gt => DEP_GREATER,
     }
 }
 
@@ -365,13 +372,18 @@ fn main_header(package: &Package, payload: &Payload) -> Header {
         requires.push(&format!("config({})", package.name), DEP_CONFIG | DEP_EQUAL, &full_evr);
     }
     let mut rich = false;
-    let mut lists: Vec<(&str, Deps)> = ["depends", "provides", "conflicts", "replaces", "recommends", "suggests"]
-        .iter()
-        .map(|k| (*k, Deps::default()))
-        .collect();
+    let kinds = [
+        RelationKind::Depends,
+        RelationKind::Provides,
+        RelationKind::Conflicts,
+        RelationKind::Replaces,
+        RelationKind::Recommends,
+        RelationKind::Suggests,
+    ];
+    let mut lists: Vec<(RelationKind, Deps)> = kinds.iter().map(|k| (*k, Deps::default())).collect();
     for (kind, deps) in &mut lists {
-        for text in package.relations.get(*kind).into_iter().flatten() {
-            rich |= deps.push_rendered(text);
+        for relation in package.relations.get(kind).into_iter().flatten() {
+            rich |= deps.push_relation(relation);
         }
     }
     let mut lists = lists.into_iter().map(|(_, d)| d);
