@@ -1,19 +1,21 @@
-//! `distpack build` and `distpack plan`: load the manifest, build the binaries, resolve one plan
-//! per format × target, and write each artifact atomically.
+//! `distpack build`, `check` and `plan`: load the manifest, run the preparation steps (cargo
+//! build, before-package hooks), resolve the build plan, check it, and execute its steps.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use rayon::prelude::*;
 use serde::Serialize;
+
+mod execute;
 
 use crate::check::{self, Finding};
 use crate::error::IoContext;
 use crate::error::{Error, Result};
 use crate::format::Format;
-use crate::formats::{Keys, apkbuild, pkgbuild};
+use crate::formats::Keys;
 use crate::manifest::{self, LoadedManifest};
-use crate::plan::{self, Context, Package};
+use crate::plan::Context;
+use crate::plan::build_plan::{self, BuildPlan, Prepare, Request};
 use crate::progress::Progress;
 use crate::target::Target;
 
@@ -25,7 +27,7 @@ pub struct Options {
     pub targets: Vec<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Artifact {
     pub format: Format,
     pub target: String,
@@ -39,7 +41,7 @@ pub struct Artifact {
 }
 
 impl Artifact {
-    fn new(format: Format, target: &str, arch: &str, path: PathBuf) -> Result<Artifact> {
+    pub(crate) fn new(format: Format, target: &str, arch: &str, path: PathBuf) -> Result<Artifact> {
         // Read back once the artifact is complete: writers seek, so hashing while writing would
         // not see the final bytes. The file is still in the page cache.
         let digests = crate::digest::of_file(&path, false, false, true).io("cannot read", &path)?;
@@ -62,69 +64,39 @@ fn targets(options: &Options) -> Result<Vec<Target>> {
     options.targets.iter().map(|t| Target::parse(t)).collect()
 }
 
-/// The formats asked for, or every format the manifest enables.
-fn formats(options: &Options, manifest: &LoadedManifest) -> Vec<Format> {
-    if !options.formats.is_empty() {
-        return options.formats.clone();
-    }
-    enabled_formats(manifest)
+fn request(options: &Options, cargo_build: bool, minisign: bool) -> Result<Request> {
+    Ok(Request { formats: options.formats.clone(), targets: targets(options)?, cargo_build, minisign })
 }
 
-/// What `build` writes without `-f`. pkgbuild needs [pkgbuild]; apk needs a signing key, so it is
-/// built when [apk] asks for it; addon needs [addon].
+/// What `build` writes without `-f`.
 pub fn enabled_formats(manifest: &LoadedManifest) -> Vec<Format> {
-    Format::ALL
-        .into_iter()
-        .filter(|f| match f {
-            Format::Pkgbuild => manifest.raw.pkgbuild.is_some(),
-            Format::Apk => manifest.raw.apk.is_some(),
-            Format::Addon => manifest.raw.addon.is_some(),
-            _ => true,
-        })
-        .collect()
+    build_plan::enabled_formats(manifest)
 }
 
-/// Resolve every package without building anything.
-pub fn plan(options: &Options) -> Result<Vec<Package>> {
+/// The plan of a build with these options, from what is on disk now (nothing is run).
+pub fn plan(options: &Options, cargo_build: bool, minisign: bool) -> Result<BuildPlan> {
     let manifest = manifest::load(&options.manifest)?;
-    resolve_all(&manifest, options)
+    resolve_plan(&manifest, &request(options, cargo_build, minisign)?)
 }
 
-fn resolve_all(manifest: &LoadedManifest, options: &Options) -> Result<Vec<Package>> {
+fn resolve_plan(manifest: &LoadedManifest, request: &Request) -> Result<BuildPlan> {
     let unknown = check::unknown_ignored_codes(manifest);
     if !unknown.is_empty() {
         return Err(manifest.errors(unknown));
     }
     let ctx = Context { mtime: crate::epoch::source_date_epoch(&manifest.root)? };
-    let mut packages = Vec::new();
-    for target in targets(options)? {
-        for format in formats(options, manifest) {
-            let package = plan::resolve(manifest, format, &target, &ctx)?;
-            // An architecture-independent package is the same for every target: built once.
-            let built = packages.iter().any(|p: &Package| {
-                p.format == package.format && p.arch == package.arch && plan::is_independent_arch(&package.arch)
-            });
-            if !built {
-                packages.push(package);
-            }
-        }
-    }
-    Ok(packages)
+    build_plan::resolve(manifest, request, &ctx)
 }
 
-/// Resolve every package and run `distpack check` on them. The `[build] before-package` commands
-/// run first: what they generate is checked like any other input.
+/// Resolve every package and run `distpack check` on them. The preparation steps (cargo build
+/// unless `no_build`, the `[build] before-package` commands) run first: what they make is checked
+/// like any other input.
 pub fn check(options: &Options, no_build: bool) -> Result<Vec<Finding>> {
     let manifest = manifest::load(&options.manifest)?;
-    let log = crate::progress::info;
-    if !no_build && manifest.is_cargo_project() {
-        for target in targets(options)? {
-            cargo_build(&manifest, &target, &log)?;
-        }
-    }
-    run_before_package(&manifest, &targets(options)?, &log)?;
-    let packages = resolve_all(&manifest, options)?;
-    Ok(check::run(&manifest, &packages))
+    let request = request(options, !no_build, false)?;
+    prepare(&manifest, &build_plan::prepare(&manifest, &request), &crate::progress::info)?;
+    let plan = resolve_plan(&manifest, &request)?;
+    Ok(check::run(&manifest, &plan.packages))
 }
 
 /// How `build` treats what is not in the manifest.
@@ -143,217 +115,100 @@ pub struct BuildFlags {
     pub allow_check_errors: bool,
 }
 
-/// Build (unless `no_build`), check, and package every format and target in parallel. Messages and
+/// Prepare (cargo build, hooks), resolve the plan, check it, and execute its steps. Messages and
 /// progress go to `progress`; the artifacts are returned in plan order.
 pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, progress: &Progress) -> Result<Vec<Artifact>> {
     let log = |message: &str| progress.log(message);
     crate::output::clean_up_on_signals();
     let manifest = manifest::load(&options.manifest)?;
-    if !flags.no_build && manifest.is_cargo_project() {
-        for target in targets(options)? {
-            cargo_build(&manifest, &target, &log)?;
-        }
-    }
-    run_before_package(&manifest, &targets(options)?, &log)?;
-    let packages = resolve_all(&manifest, options)?;
-    let keys = Keys {
-        pgp: match &flags.sign_key {
-            Some(path) => {
-                Some(crate::sign::pgp::Signer::load(path, std::env::var(crate::sign::PGP_PASSPHRASE_ENV).ok())?)
-            }
-            None => None,
-        },
-        apk: flags.apk_key.as_deref().map(crate::sign::rsa::ApkSigner::load).transpose()?,
-        minisign: flags.minisign_key.as_deref().map(crate::sign::minisign::Signer::load).transpose()?,
-        allow_unsigned_apk: flags.allow_unsigned_apk,
-    };
-    if keys.minisign.is_none() && packages.iter().any(|p| p.format == Format::Addon) {
+    let request = request(options, !flags.no_build, flags.minisign_key.is_some())?;
+    prepare(&manifest, &build_plan::prepare(&manifest, &request), &log)?;
+    let plan = resolve_plan(&manifest, &request)?;
+    let keys = load_keys(&flags)?;
+    let has = |format: Format| plan.packages.iter().any(|p| p.format == format);
+    if keys.minisign.is_none() && has(Format::Addon) {
         log(
             "add-on bundles are not signed: pass --minisign-key (or set DISTPACK_MINISIGN_KEY), or sign them later with `distpack sign`",
         );
     }
-    if keys.apk.is_none() && flags.allow_unsigned_apk && packages.iter().any(|p| p.format == Format::Apk) {
+    if keys.apk.is_none() && flags.allow_unsigned_apk && has(Format::Apk) {
         log("building an UNSIGNED .apk (--allow-unsigned-apk): apk installs it only with --allow-untrusted");
     }
-    let findings = check::run(&manifest, &packages);
+    let findings = check::run(&manifest, &plan.packages);
     for finding in &findings {
         log(&finding.render());
     }
     if check::has_errors(&findings) && !flags.allow_check_errors {
         return Err(Error::Check { count: findings.iter().filter(|f| f.severity == check::Severity::Error).count() });
     }
-    let source_recipe = manifest.raw.pkgbuild.as_ref().is_some_and(|p| p.mode == crate::manifest::PkgbuildMode::Source);
-    // A source recipe downloads no release tarball.
-    // A subpackage (apk's NAME-openrc) is written beside the package it was split from.
-    let writable: Vec<&Package> = packages
-        .iter()
-        .filter(|p| !(p.format == Format::Pkgbuild && source_recipe))
-        .flat_map(|p| std::iter::once(p).chain(&p.subpackages))
-        .collect();
-    // Formats and targets are independent: write them side by side (each compressor also uses
-    // every core, so the pool only needs to keep the cores busy between compression phases).
-    let written: Vec<Result<Artifact>> =
-        writable.par_iter().map(|package| write_artifact(package, out_dir, &keys, progress)).collect();
-    let mut artifacts = Vec::new();
-    let mut failure = None;
-    for result in written {
-        match result {
-            Ok(artifact) => artifacts.push(artifact),
-            Err(e) => failure = failure.or(Some(e)),
-        }
-    }
-    // A failed build still leaves only complete artifacts, and SHA256SUMS lists exactly those
-    // that this build wrote (the failure is reported after it).
-    let recipes = match failure {
-        Some(e) => Err(e),
-        None => write_recipes(&manifest, &packages, out_dir, &mut artifacts, &log),
-    };
-    if !artifacts.is_empty() {
-        let sums = write_sha256sums(out_dir, &artifacts)?;
-        log(&format!("wrote {}", sums.display()));
-        if let Some(signer) = &keys.minisign {
-            for signature in crate::sign::minisign::sign_file(signer, &sums, false)? {
-                log(&format!("wrote {}", signature.display()));
-            }
-        }
-    }
-    recipes?;
-    Ok(artifacts)
+    execute::run(&plan, out_dir, &keys, progress)
 }
 
-/// The AUR recipe and the APKBUILD (with their release tarballs), added to `artifacts`.
-fn write_recipes(
-    manifest: &LoadedManifest,
-    packages: &[Package],
-    out_dir: &Path,
-    artifacts: &mut Vec<Artifact>,
-    log: &dyn Fn(&str),
-) -> Result<()> {
-    if let Some(settings) = &manifest.raw.pkgbuild {
-        let recipe_packages: Vec<&Package> = packages.iter().filter(|p| p.format == Format::Pkgbuild).collect();
-        if !recipe_packages.is_empty() {
-            let tarballs: Vec<pkgbuild::Tarball> = artifacts
-                .iter()
-                .filter(|a| a.format == Format::Pkgbuild)
-                .map(|a| pkgbuild::Tarball {
-                    arch: a.arch.clone(),
-                    file_name: a.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-                    sha256: a.sha256.clone(),
-                })
-                .collect();
-            let recipe = pkgbuild::render(settings, &manifest.root, &recipe_packages, &tarballs)?;
-            let dir = pkgbuild::write_recipe(&recipe, &out_dir.join(format!("{}-pkgbuild", recipe_packages[0].name)))?;
-            log(&format!("wrote the AUR recipe in {}", dir.display()));
-            let first = recipe_packages[0];
-            artifacts.push(Artifact::new(Format::Pkgbuild, &first.target, "any", dir.join("PKGBUILD"))?);
-        }
-    }
-    if let Some(settings) = &manifest.raw.apkbuild {
-        let apk_packages: Vec<&Package> = packages.iter().filter(|p| p.format == Format::Apk).collect();
-        if let Some(first) = apk_packages.first() {
-            let mut tarballs = Vec::new();
-            if settings.mode == crate::manifest::PkgbuildMode::Bin {
-                for package in &apk_packages {
-                    let (path, sha512) = apkbuild::write_tarball(package, out_dir)?;
-                    log(&format!("wrote {}", path.display()));
-                    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-                    tarballs.push((package.arch.clone(), name, sha512));
-                }
+fn load_keys(flags: &BuildFlags) -> Result<Keys> {
+    let pgp = match &flags.sign_key {
+        Some(path) => Some(crate::sign::pgp::Signer::load(path, std::env::var(crate::sign::PGP_PASSPHRASE_ENV).ok())?),
+        None => None,
+    };
+    Ok(Keys {
+        pgp,
+        apk: flags.apk_key.as_deref().map(crate::sign::rsa::ApkSigner::load).transpose()?,
+        minisign: flags.minisign_key.as_deref().map(crate::sign::minisign::Signer::load).transpose()?,
+        allow_unsigned_apk: flags.allow_unsigned_apk,
+    })
+}
+
+/// Run the preparation steps in order.
+fn prepare(manifest: &LoadedManifest, steps: &[Prepare], log: &dyn Fn(&str)) -> Result<()> {
+    for step in steps {
+        match step {
+            Prepare::CargoBuild { target, manifest_path, target_dir } => {
+                cargo_build(target, manifest_path, target_dir, log)?
             }
-            let files = apkbuild::render(settings, &manifest.root, &apk_packages, &tarballs)?;
-            let dir = apkbuild::write(&files, &out_dir.join(format!("{}-apkbuild", first.name)))?;
-            log(&format!("wrote the APKBUILD in {}", dir.display()));
-            artifacts.push(Artifact::new(Format::Apk, &first.target, "any", dir.join("APKBUILD"))?);
+            Prepare::BeforePackage { command, location, targets } => {
+                run_before_package(&manifest.root, command, location, targets, log)?
+            }
         }
     }
     Ok(())
 }
 
-/// Write one package (and its signatures) atomically into `out_dir`.
-fn write_artifact(package: &Package, out_dir: &Path, keys: &Keys, progress: &Progress) -> Result<Artifact> {
-    let packager = package.format.packager();
-    let name = packager.file_name(package);
-    let payload: u64 = package
-        .files
-        .iter()
-        .filter(|f| matches!(f.source, plan::Source::File { .. } | plan::Source::Generated { .. }))
-        .map(|f| f.size)
-        .sum();
-    let (path, took) = progress.artifact(&name, payload * packager.reads(), || {
-        crate::output::write_atomically(out_dir, &name, |file| packager.write(package, file, out_dir, keys))
-    });
-    let mut artifact = Artifact::new(package.format, &package.target, &package.arch, path?)?;
-    progress.log(&format!(
-        "wrote {} ({}, {} files) in {:.1}s",
-        artifact.path.display(),
-        human_size(artifact.size),
-        package.files.len(),
-        took.as_secs_f64()
-    ));
-    if let (Some(signer), Some(addon)) = (&keys.minisign, &package.addon) {
-        // The bundle was just written from this plan: bind what the plan says, with the digest
-        // already taken, rather than reading the bundle back to find out.
-        let binding = crate::bundle::Binding {
-            id: addon.id.clone(),
-            version: package.version.upstream.clone(),
-            os: addon.os.clone(),
-            arch: package.arch.clone(),
-            sha256: artifact.sha256.clone(),
-        };
-        artifact.signatures = crate::sign::minisign::sign_with_comment(
-            signer,
-            &artifact.path,
-            &binding.trusted_comment(),
-            addon.raw_signature,
-        )?;
-        for signature in &artifact.signatures {
-            progress.log(&format!("wrote {}", signature.display()));
-        }
-    }
-    Ok(artifact)
-}
-
-/// `[build] before-package`: each command through `sh -c` in the project root, with `$DISTPACK`
+/// `[build] before-package`: one command through `sh -c` in the project root, with `$DISTPACK`
 /// (this distpack) and `$DISTPACK_TARGETS` (the target triples) set; its output goes to stderr so
 /// that stdout keeps listing only artifacts.
-fn run_before_package(manifest: &LoadedManifest, targets: &[Target], log: &dyn Fn(&str)) -> Result<()> {
-    let triples: Vec<&str> = targets.iter().map(|t| t.triple.as_str()).collect();
+fn run_before_package(
+    root: &Path,
+    command: &str,
+    location: &str,
+    targets: &[String],
+    log: &dyn Fn(&str),
+) -> Result<()> {
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("distpack"));
-    for command in &manifest.raw.build.before_package {
-        let line = crate::plan::line_of(&manifest.text, command.span().start);
-        let where_ = format!("{}:{line}", manifest.path.display());
-        log(&format!("running `{}` ({where_})", command.get_ref()));
-        let status = Command::new("sh")
-            .arg("-c")
-            .arg(command.get_ref())
-            .current_dir(&manifest.root)
-            .env("DISTPACK", &exe)
-            .env("DISTPACK_TARGETS", triples.join(" "))
-            .stdout(std::io::stderr())
-            .status()
-            .map_err(|e| {
-                Error::invalid(format!("cannot run sh for `{}`: {e}", command.get_ref()), "install a POSIX sh")
-            })?;
-        if !status.success() {
-            return Err(Error::invalid(
-                format!("[build] before-package command `{}` ({where_}) failed ({status})", command.get_ref()),
-                "fix the command; it runs with `sh -c` from the project root",
-            ));
-        }
+    log(&format!("running `{command}` ({location})"));
+    let status = Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(root)
+        .env("DISTPACK", &exe)
+        .env("DISTPACK_TARGETS", targets.join(" "))
+        .stdout(std::io::stderr())
+        .status()
+        .map_err(|e| Error::invalid(format!("cannot run sh for `{command}`: {e}"), "install a POSIX sh"))?;
+    if !status.success() {
+        return Err(Error::invalid(
+            format!("[build] before-package command `{command}` ({location}) failed ({status})"),
+            "fix the command; it runs with `sh -c` from the project root",
+        ));
     }
     Ok(())
 }
 
-fn cargo_build(manifest: &LoadedManifest, target: &Target, log: &dyn Fn(&str)) -> Result<()> {
-    let cargo_toml = manifest.root.join("Cargo.toml");
-    log(&format!("running cargo build --release --target {}", target.triple));
-    // The manifest names binaries as `target/{target}/release/NAME` below the project root, so the
-    // build goes there whatever CARGO_TARGET_DIR or a workspace's shared target directory says.
+fn cargo_build(target: &str, manifest_path: &Path, target_dir: &Path, log: &dyn Fn(&str)) -> Result<()> {
+    log(&format!("running cargo build --release --target {target}"));
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["build", "--release", "--target", &target.triple, "--target-dir"])
-        .arg(manifest.root.join("target"))
+        .args(["build", "--release", "--target", target, "--target-dir"])
+        .arg(target_dir)
         .arg("--manifest-path")
-        .arg(&cargo_toml)
+        .arg(manifest_path)
         .args(crate::progress::verbose().then_some("--verbose"))
         .args(crate::progress::quiet().then_some("--quiet"))
         .stdout(std::process::Stdio::inherit())
@@ -366,31 +221,9 @@ fn cargo_build(manifest: &LoadedManifest, target: &Target, log: &dyn Fn(&str)) -
         })?;
     if !status.success() {
         return Err(Error::invalid(
-            format!("cargo build --release --target {} failed ({status})", target.triple),
+            format!("cargo build --release --target {target} failed ({status})"),
             "fix the build errors above, or pass --no-build to package existing binaries",
         ));
     }
     Ok(())
-}
-
-/// `SHA256SUMS` in the output directory, in the format `sha256sum -c` reads, for this build's artifacts.
-fn write_sha256sums(out_dir: &Path, artifacts: &[Artifact]) -> Result<PathBuf> {
-    use std::io::Write;
-    let mut text = String::new();
-    for artifact in artifacts {
-        let relative = artifact.path.strip_prefix(out_dir).unwrap_or(&artifact.path);
-        text.push_str(&format!("{}  {}\n", artifact.sha256, relative.display()));
-    }
-    let name = "SHA256SUMS";
-    crate::output::write_atomically(out_dir, name, |f| {
-        f.write_all(text.as_bytes()).io("cannot write", &out_dir.join(name))
-    })
-}
-
-fn human_size(bytes: u64) -> String {
-    match bytes {
-        b if b >= 1 << 20 => format!("{:.1} MiB", b as f64 / (1 << 20) as f64),
-        b if b >= 1 << 10 => format!("{:.1} KiB", b as f64 / 1024.0),
-        b => format!("{b} B"),
-    }
 }

@@ -160,13 +160,21 @@ pub enum Command {
         #[arg(long)]
         no_build: bool,
     },
-    /// Print the resolved packages (defaults applied, files listed) without building
+    /// Print every step `build` would take and every file it would write (packages resolved with
+    /// defaults applied, files listed), without building anything
     Plan {
         #[command(flatten)]
         select: Select,
-        /// Print JSON instead of a summary
+        /// Print JSON (prepare steps, packages, steps) instead of a summary
         #[arg(long)]
         json: bool,
+        /// Plan a build with --no-build: no `cargo build` step
+        #[arg(long)]
+        no_build: bool,
+        /// Plan a build signed with this minisign key (the key is not read): signature steps for
+        /// add-on bundles and SHA256SUMS
+        #[arg(long, value_name = "FILE", env = "DISTPACK_MINISIGN_KEY")]
+        minisign_key: Option<PathBuf>,
     },
     /// Scaffold packaging/distpack.toml and units/NAME.service for a cargo project
     Init {
@@ -374,7 +382,8 @@ pub fn run(cli: Cli) -> Result<()> {
                 .find(|a| a.path.ends_with("PKGBUILD"))
                 .and_then(|a| a.path.parent())
                 .ok_or_else(|| Error::invalid("no recipe was written", "check the [pkgbuild] table"))?;
-            let package = build::plan(&options)?
+            let package = build::plan(&options, false, false)?
+                .packages
                 .into_iter()
                 .next()
                 .ok_or_else(|| Error::invalid("no package", "check the manifest"))?;
@@ -403,23 +412,12 @@ pub fn run(cli: Cli) -> Result<()> {
                 return Err(Error::Check { count: errors });
             }
         }
-        Command::Plan { select, json } => {
-            let packages = build::plan(&select.options())?;
+        Command::Plan { select, json, no_build, minisign_key } => {
+            let plan = build::plan(&select.options(), !no_build, minisign_key.is_some())?;
             if json {
-                println!("{}", to_json(&packages)?);
+                println!("{}", to_json(&plan)?);
             } else {
-                for p in &packages {
-                    let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
-                    println!(
-                        "{} {} {} {} ({}, {})",
-                        p.format,
-                        p.name,
-                        crate::plan::version::display(p.format, &p.version),
-                        p.arch,
-                        count(p.files.len(), "file"),
-                        count(p.scripts.len(), "script")
-                    );
-                }
+                print!("{}", crate::plan::summary::render(&plan));
             }
         }
         Command::Keygen { rsa: Some(name), .. } => {

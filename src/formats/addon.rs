@@ -26,13 +26,6 @@ fn settings(package: &Package) -> Result<&crate::plan::addon::Addon> {
 }
 
 impl Packager for Addon {
-    fn file_name(&self, package: &Package) -> String {
-        match &package.addon {
-            Some(addon) => addon.file_name(&package.version.upstream, &package.arch),
-            None => format!("{}-{}-linux-{}.tar.gz", package.name, package.version.upstream, package.arch),
-        }
-    }
-
     /// Digests are hashed in a first pass, then the files are archived.
     fn reads(&self) -> u64 {
         2

@@ -28,11 +28,6 @@ pub struct Keys {
 }
 
 pub trait Packager: Sync {
-    /// The conventional file name of the artifact (`healthd_1.4.2-1_amd64.deb`), relative to the
-    /// output directory; it may start with a directory (`x86_64/healthd-1.4.2-r0.apk`). Unique
-    /// per format and architecture: two targets of one build never write the same path.
-    fn file_name(&self, package: &Package) -> String;
-
     /// How many times the writer reads each payload file: two for formats whose metadata (digests)
     /// precedes the data. Progress bars count on it.
     fn reads(&self) -> u64 {

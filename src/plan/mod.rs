@@ -3,16 +3,20 @@
 
 pub mod addon;
 mod alpine;
+pub mod build_plan;
 mod debian;
 mod elfdeps;
 mod files;
 pub(crate) use files::line_of;
 pub mod openrc;
+pub mod outputs;
+pub mod recipe;
 pub mod relations;
 #[cfg(test)]
 mod script_properties;
 mod scripts;
 pub mod services;
+pub mod summary;
 mod syntax;
 pub mod system_paths;
 pub mod version;
@@ -28,6 +32,7 @@ use crate::error::{ManifestError, Result};
 use crate::format::Format;
 use crate::manifest::{Compression, Fields, FileKind, LoadedManifest};
 use crate::target::Target;
+pub use build_plan::{BuildPlan, PackageRef, Prepare, Request, Step};
 use relations::{Atom, Relation, RelationKind};
 
 /// Build-wide inputs that do not come from the manifest.

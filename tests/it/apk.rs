@@ -663,6 +663,7 @@ fn planned_files(manifest: &Path, name: &str) -> Vec<(String, String, String)> {
     let plan: serde_json::Value =
         serde_json::from_slice(&run(distpack().args(["plan", "--json", "-f", "apk", "-m"]).arg(manifest)).stdout)
             .unwrap();
+    let plan = plan["packages"].clone();
     let package = plan
         .as_array()
         .unwrap()
@@ -820,6 +821,7 @@ fn apk_root_installs_the_example_distpack_itself_and_every_service_fixture_with_
         let plan: serde_json::Value =
             serde_json::from_slice(&run(distpack().args(["plan", "--json", "-f", "apk", "-m"]).arg(&manifest)).stdout)
                 .unwrap();
+        let plan = plan["packages"].clone();
         let package = &plan[0];
         let name = package["name"].as_str().unwrap();
         let subpackages: Vec<&str> =
@@ -1101,6 +1103,7 @@ fn apk_root_openrc_capabilities_are_what_libcap_reads() {
     let plan: serde_json::Value =
         serde_json::from_slice(&run(distpack().args(["plan", "--json", "-f", "apk", "-m"]).arg(fx.manifest())).stdout)
             .unwrap();
+    let plan = plan["packages"].clone();
     let openrc = &plan[0]["subpackages"][0];
     assert_eq!(openrc["files"].as_array().unwrap().last().unwrap()["path"], "/etc/init.d/svc");
     let tmp = tempdir();
@@ -1282,6 +1285,7 @@ fn apk_reads_every_mapped_version_as_valid() {
         );
         let plan = run(distpack().args(["plan", "--json", "-f", "apk", "-m"]).arg(fx.manifest()));
         let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+        let plan = plan["packages"].clone();
         let version = &plan[0]["version"];
         mapped.push(format!("{}-r{}", version["upstream"].as_str().unwrap(), version["release"].as_str().unwrap()));
     }

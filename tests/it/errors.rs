@@ -84,6 +84,7 @@ fn setuid_mode_without_allow_special_modes() {
     let out = ok.plan();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let plan = plan["packages"].clone();
     let tool = plan[0]["files"].as_array().unwrap().iter().find(|f| f["path"] == "/usr/bin/tool").unwrap();
     assert_eq!(tool["mode"], "4755");
 }

@@ -94,6 +94,7 @@ fn deb_table_replaces_package_values() {
     let out = Fixture::new(&manifest, &[]).plan();
     assert!(out.status.success(), "{}", text(&out.stderr));
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let plan = plan["packages"].clone();
     assert_eq!(plan[0]["name"], "fixture-deb");
     let libc6 = serde_json::json!({"alternatives": [{"name": "libc6", "constraint": {"op": "ge", "version": "2.36"}}]});
     let a_or_b = serde_json::json!({"alternatives": [

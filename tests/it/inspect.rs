@@ -11,6 +11,7 @@ fn inspect_json_round_trips_the_plan_file_list() {
         &run(distpack().args(["plan", "--json", "-f", "deb", "-m"]).arg(example_manifest())).stdout,
     )
     .unwrap();
+    let plan = plan["packages"].clone();
     let inspected: Value =
         serde_json::from_slice(&run(distpack().args(["inspect", "--json"]).arg(deb)).stdout).unwrap();
 

@@ -17,6 +17,7 @@ mod import;
 mod init;
 mod inspect;
 mod pkgbuild;
+mod plan;
 mod profiles;
 mod readme;
 mod reproducible;

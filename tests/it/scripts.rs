@@ -404,6 +404,7 @@ fn every_script_of_these_fixtures_passes_shellcheck_in_every_format() {
     for fx in [kanidm_like(), socket_not_started(), lib_dest(), arch_group_config()] {
         let plan = run(distpack().args(["plan", "--json", "-f", "deb,rpm,arch,apk", "-m"]).arg(fx.manifest()));
         let plan: serde_json::Value = serde_json::from_slice(&plan.stdout).unwrap();
+        let plan = plan["packages"].clone();
         for package in plan.as_array().unwrap() {
             let format = package["format"].as_str().unwrap();
             // pacman runs .install with bash; the others are /bin/sh scripts.

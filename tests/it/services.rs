@@ -191,6 +191,7 @@ fn per_unit_options_change_the_scripts() {
 fn rpm_scriptlets(fx: &Fixture) -> BTreeMap<String, String> {
     let out = run(distpack().args(["plan", "--json", "-f", "rpm", "-m"]).arg(fx.manifest()));
     let plan: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let plan = plan["packages"].clone();
     plan[0]["scripts"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), v.as_str().unwrap().to_string())).collect()
 }
 

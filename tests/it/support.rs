@@ -117,6 +117,7 @@ pub fn inspect_matching_plan(format: &str, artifact: &Path) -> serde_json::Value
         &run(distpack().args(["plan", "--json", "-f", format, "-m"]).arg(example_manifest())).stdout,
     )
     .unwrap();
+    let plan = plan["packages"].clone();
     let inspected: serde_json::Value =
         serde_json::from_slice(&run(distpack().args(["inspect", "--json"]).arg(artifact)).stdout).unwrap();
     let key = |f: &serde_json::Value| (f["path"].clone(), f["mode"].clone(), f["owner"].clone(), f["size"].clone());

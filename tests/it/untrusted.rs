@@ -585,6 +585,7 @@ fn globs_do_not_follow_symlinked_directories() {
     let output = capped_os(&plan_args(&fx.manifest())).output().unwrap();
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     let plan: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let plan = plan["packages"].clone();
     let mut files: Vec<&str> = plan[0]["files"]
         .as_array()
         .unwrap()

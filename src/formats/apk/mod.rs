@@ -31,10 +31,6 @@ pub fn version(v: &Version) -> String {
 impl Packager for Apk {
     /// Where abuild puts it in a repository: `ARCH/NAME-VER-rREL.apk`. The name alone carries no
     /// architecture, so each target's package goes in its own directory.
-    fn file_name(&self, package: &Package) -> String {
-        format!("{}/{}-{}.apk", package.arch, package.name, version(&package.version))
-    }
-
     /// Digests are hashed in a first pass, then the files are archived.
     fn reads(&self) -> u64 {
         2

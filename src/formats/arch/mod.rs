@@ -46,17 +46,6 @@ pub fn relations(package: &Package, kind: RelationKind) -> Vec<String> {
 }
 
 impl Packager for Arch {
-    fn file_name(&self, package: &Package) -> String {
-        // The epoch's colon really is part of the file name.
-        format!(
-            "{}-{}-{}.pkg.tar{}",
-            package.name,
-            version(&package.version),
-            package.arch,
-            compress::extension(package.compression)
-        )
-    }
-
     /// Digests are hashed in a first pass, then the files are archived.
     fn reads(&self) -> u64 {
         2

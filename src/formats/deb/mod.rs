@@ -21,12 +21,6 @@ use crate::plan::{Package, Source};
 pub struct Deb;
 
 impl Packager for Deb {
-    fn file_name(&self, package: &Package) -> String {
-        // dpkg's convention: the epoch is not part of the file name.
-        let version = &package.version;
-        format!("{}_{}-{}_{}.deb", package.name, version.upstream, version.release, package.arch)
-    }
-
     fn write(&self, package: &Package, out: &mut File, scratch: &Path, _keys: &Keys) -> Result<()> {
         let mut data = tempfile::tempfile_in(scratch).io("cannot create a temporary file in", scratch)?;
         let payload = write_data(package, &mut data)?;

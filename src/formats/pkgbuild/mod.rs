@@ -5,15 +5,16 @@
 //! `.SRCINFO` is rendered from the same data as the PKGBUILD, in the exact layout
 //! `makepkg --printsrcinfo` prints, so the two cannot drift apart.
 
+use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::compress::Encoder;
 use crate::error::{Error, Result};
 use crate::formats::tarball;
 use crate::formats::{Keys, Packager};
-use crate::manifest::{PkgbuildMode, PkgbuildSettings};
+use crate::plan::recipe::{Recipe, RecipeSource};
 use crate::plan::relations::RelationKind;
 use crate::plan::{Package, Source};
 
@@ -28,11 +29,6 @@ pub fn split_version(package: &Package) -> (Option<String>, String, String) {
 }
 
 impl Packager for ReleaseTarball {
-    fn file_name(&self, package: &Package) -> String {
-        let (_, pkgver, _) = split_version(package);
-        format!("{}-{pkgver}-{}.tar.gz", package.name, package.arch)
-    }
-
     fn write(&self, package: &Package, out: &mut File, _scratch: &Path, _keys: &Keys) -> Result<()> {
         let io_err = |e: io::Error| {
             Error::invalid(format!("cannot write the release tarball: {e}"), crate::output::write_help(&e))
@@ -48,38 +44,6 @@ impl Packager for ReleaseTarball {
     }
 }
 
-/// A release tarball as the recipe refers to it.
-pub struct Tarball {
-    pub arch: String,
-    pub file_name: String,
-    pub sha256: String,
-}
-
-pub struct Recipe {
-    pub pkgbuild: String,
-    pub srcinfo: String,
-    /// `NAME.install`, when the package has install functions.
-    pub install: Option<(String, String)>,
-    /// Local sources the recipe lists (source mode: generated files), name → bytes.
-    pub extra_files: Vec<(String, Vec<u8>)>,
-}
-
-fn quote(value: &str) -> String {
-    format!("'{}'", value.replace('\'', r"'\''"))
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn expand(template: &str, package: &Package, pkgver: &str, arch: &str) -> String {
-    template
-        .replace("{version}", pkgver)
-        .replace("{upstream}", &package.upstream_version)
-        .replace("{name}", &package.name)
-        .replace("{arch}", arch)
-}
-
 /// One attribute: its key and values (one for a variable, any number for an array).
 type Attr = (&'static str, Vec<String>);
 
@@ -90,40 +54,26 @@ struct Attrs {
     per_arch: Vec<(String, Vec<Attr>)>,
 }
 
-/// `root` is the project root the plan's source paths start with.
-pub fn render(settings: &PkgbuildSettings, root: &Path, packages: &[&Package], tarballs: &[Tarball]) -> Result<Recipe> {
+fn quote(value: &str) -> String {
+    format!("'{}'", value.replace('\'', r"'\''"))
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// The recipe's files (PKGBUILD, .SRCINFO, the .install file and local sources), name → bytes.
+/// `sha256s` are the release tarballs' digests, one per download of a bin recipe.
+pub fn render(recipe: &Recipe, packages: &[&Package], sha256s: &[String]) -> Result<Vec<(String, Vec<u8>)>> {
     let package = packages
         .first()
         .ok_or_else(|| Error::invalid("no package to write a PKGBUILD for", "pass at least one --target"))?;
     let (epoch, pkgver, pkgrel) = split_version(package);
     let rel = |kind: RelationKind| crate::formats::arch::relations(package, kind);
     let install = package.scripts.get("install").map(|text| (format!("{}.install", package.name), text.clone()));
-    let source_mode = settings.mode == PkgbuildMode::Source;
-
-    let mut extra_files = Vec::new();
-    let (mut base_sources, mut base_sums) = (Vec::new(), Vec::new());
-    let mut per_arch = Vec::new();
-    if source_mode {
-        let url = expand(settings.source_url.get_ref(), package, &pkgver, "");
-        base_sources.push(format!("{}-{pkgver}.tar.gz::{url}", package.name));
-        base_sums.push(settings.sha256.clone().unwrap_or_else(|| "SKIP".into()));
-        for file in &package.files {
-            if let Source::Generated { bytes } = &file.source {
-                let name = generated_name(&file.path);
-                base_sources.push(name.clone());
-                base_sums.push(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes)));
-                extra_files.push((name, bytes.clone()));
-            }
-        }
-    } else {
-        for t in tarballs {
-            let url = expand(settings.source_url.get_ref(), package, &pkgver, &t.arch);
-            per_arch.push((
-                t.arch.clone(),
-                vec![("source", vec![format!("{}::{url}", t.file_name)]), ("sha256sums", vec![t.sha256.clone()])],
-            ));
-        }
-    }
+    let locals = local_sources(recipe, package);
+    let source_mode = matches!(recipe.source, RecipeSource::Source { .. });
+    let (base_sources, base_sums, per_arch) = sources(recipe, &locals, sha256s);
     let mut optdepends = rel(RelationKind::Recommends);
     optdepends.extend(rel(RelationKind::Suggests));
     let attrs = Attrs {
@@ -149,19 +99,56 @@ pub fn render(settings: &PkgbuildSettings, root: &Path, packages: &[&Package], t
         ],
         per_arch,
     };
-    let pkgbuild = pkgbuild_text(settings, root, package, &attrs)?;
-    let srcinfo = srcinfo_text(&package.name, &attrs);
-    Ok(Recipe { pkgbuild, srcinfo, install, extra_files })
+    let mut files = vec![
+        ("PKGBUILD".to_string(), pkgbuild_text(recipe, package, &attrs).into_bytes()),
+        (".SRCINFO".to_string(), srcinfo_text(&package.name, &attrs).into_bytes()),
+    ];
+    files.extend(install.map(|(name, text)| (name, text.into_bytes())));
+    files.extend(locals);
+    Ok(files)
 }
 
-/// A generated file's name among the recipe's local sources: its installed path, flattened.
-fn generated_name(path: &str) -> String {
-    path.trim_start_matches('/').replace('/', "_")
+/// The base `source` and `sha256sums`, and the per-architecture attributes.
+type Sources = (Vec<String>, Vec<String>, Vec<(String, Vec<Attr>)>);
+
+/// `source` and `sha256sums`: the archive and local files (source mode), or per architecture the
+/// release tarball (bin mode).
+fn sources(recipe: &Recipe, locals: &[(String, Vec<u8>)], sha256s: &[String]) -> Sources {
+    let (mut base_sources, mut base_sums, mut per_arch) = (Vec::new(), Vec::new(), Vec::new());
+    match &recipe.source {
+        RecipeSource::Source { archive, url, checksum, .. } => {
+            base_sources.push(format!("{archive}::{url}"));
+            base_sums.push(checksum.clone().unwrap_or_else(|| "SKIP".into()));
+            for (name, bytes) in locals {
+                base_sources.push(name.clone());
+                base_sums.push(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes)));
+            }
+        }
+        RecipeSource::Bin { downloads } => {
+            for (download, sha256) in downloads.iter().zip(sha256s) {
+                let name = download.tarball.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let source = vec![format!("{name}::{}", download.url)];
+                per_arch.push((download.arch.clone(), vec![("source", source), ("sha256sums", vec![sha256.clone()])]));
+            }
+        }
+    }
+    (base_sources, base_sums, per_arch)
+}
+
+/// The recipe's local sources with their bytes (files distpack generates).
+fn local_sources(recipe: &Recipe, package: &Package) -> Vec<(String, Vec<u8>)> {
+    let bytes_of = |path: &str| {
+        package.files.iter().find(|f| f.path == path).and_then(|f| match &f.source {
+            Source::Generated { bytes } => Some(bytes.clone()),
+            _ => None,
+        })
+    };
+    recipe.local_files.iter().filter_map(|(name, path)| Some((name.clone(), bytes_of(path)?))).collect()
 }
 
 const SCALARS: [&str; 6] = ["pkgdesc", "pkgver", "pkgrel", "epoch", "url", "install"];
 
-fn pkgbuild_text(settings: &PkgbuildSettings, root: &Path, package: &Package, attrs: &Attrs) -> Result<String> {
+fn pkgbuild_text(recipe: &Recipe, package: &Package, attrs: &Attrs) -> String {
     let mut out = format!(
         "# Maintainer: {}\n#\n# Generated by distpack {}; change the distpack manifest rather than this file.\n\npkgname={}\n",
         package.maintainer,
@@ -189,22 +176,25 @@ fn pkgbuild_text(settings: &PkgbuildSettings, root: &Path, package: &Package, at
         }
     }
     out += "\n";
-    let source_dir = settings.source_dir.clone().unwrap_or_else(|| "{name}-{version}".into());
-    let (_, pkgver, _) = split_version(package);
-    let source_dir = expand(&source_dir, package, &pkgver, "");
-    if settings.mode == PkgbuildMode::Source {
+    let local_name = |path: &str| recipe.local_files.iter().find(|(_, p)| p == path).map(|(n, _)| n.clone());
+    let no_paths = BTreeMap::new();
+    let (source_dir, paths) = match &recipe.source {
+        RecipeSource::Source { dir, paths, .. } => (Some(dir.as_str()), paths),
+        RecipeSource::Bin { .. } => (None, &no_paths),
+    };
+    if let Some(source_dir) = source_dir {
         out += &format!(
             "prepare() {{\n\tcd {dir}\n\texport RUSTUP_TOOLCHAIN=stable\n\tcargo fetch --locked --target \"$(rustc -vV | sed -n 's/host: //p')\"\n}}\n\n\
              build() {{\n\tcd {dir}\n\texport RUSTUP_TOOLCHAIN=stable\n\texport CARGO_TARGET_DIR=target\n\tcargo build --frozen --release --all-features\n}}\n\n\
              check() {{\n\tcd {dir}\n\texport RUSTUP_TOOLCHAIN=stable\n\tcargo test --frozen --all-features\n}}\n\n",
-            dir = quote(&source_dir)
+            dir = quote(source_dir)
         );
     }
     let before_body = out.len() + "package() {\n".len();
     out += "package() {\n";
     for file in &package.files {
         let dest = format!("\"$pkgdir\"{}", quote(&file.path));
-        let from = match (&file.source, settings.mode) {
+        let from = match (&file.source, source_dir) {
             (Source::Directory, _) => {
                 // `install -D` creates parents 0755 root; only other directories need a line.
                 let parent_of_others = package.files.iter().any(|f| f.path.starts_with(&format!("{}/", file.path)));
@@ -218,11 +208,10 @@ fn pkgbuild_text(settings: &PkgbuildSettings, root: &Path, package: &Package, at
                 out += &format!("\tinstall -d \"$pkgdir\"{}\n\tln -s {} {dest}\n", quote(parent), quote(target));
                 continue;
             }
-            (_, PkgbuildMode::Bin) => quote(file.path.trim_start_matches('/')),
-            (Source::Generated { .. }, PkgbuildMode::Source) => quote(&generated_name(&file.path)),
-            (Source::File { path }, PkgbuildMode::Source) => {
-                let relative = project_relative(package, root, path)?;
-                format!("{}/{}", quote(&source_dir), quote(&relative))
+            (_, None) => quote(file.path.trim_start_matches('/')),
+            (Source::Generated { .. }, Some(_)) => quote(&local_name(&file.path).unwrap_or_default()),
+            (Source::File { .. }, Some(dir)) => {
+                format!("{}/{}", quote(dir), quote(paths.get(&file.path).map(String::as_str).unwrap_or_default()))
             }
         };
         out += &format!("\tinstall -Dm{:04o} {from} {dest}\n", file.mode);
@@ -231,24 +220,7 @@ fn pkgbuild_text(settings: &PkgbuildSettings, root: &Path, package: &Package, at
         out += "\t: # nothing to install\n";
     }
     out += "}\n";
-    Ok(out)
-}
-
-/// A file's path inside the source tree; cargo's per-target output dir becomes `target/release`
-/// because the recipe builds for the host.
-fn project_relative(package: &Package, root: &Path, path: &Path) -> Result<String> {
-    let relative = path.strip_prefix(root).map_err(|_| {
-        Error::invalid(
-            format!("{} is outside the project", path.display()),
-            "a source-mode PKGBUILD can only install files from the source tree",
-        )
-    })?;
-    let text = relative.to_string_lossy();
-    let prefix = format!("target/{}/", package.target);
-    Ok(match text.strip_prefix(&prefix) {
-        Some(rest) => format!("target/{rest}"),
-        None => text.into_owned(),
-    })
+    out
 }
 
 /// `.SRCINFO` exactly as `makepkg --printsrcinfo` prints it.
@@ -268,18 +240,4 @@ fn srcinfo_text(name: &str, attrs: &Attrs) -> String {
     }
     out += &format!("\npkgname = {name}\n");
     out
-}
-
-/// Write the recipe into `dir` (created when missing), returning the directory.
-pub fn write_recipe(recipe: &Recipe, dir: &Path) -> Result<PathBuf> {
-    let mut files = vec![
-        ("PKGBUILD".to_string(), recipe.pkgbuild.clone().into_bytes()),
-        (".SRCINFO".to_string(), recipe.srcinfo.clone().into_bytes()),
-    ];
-    if let Some((name, text)) = &recipe.install {
-        files.push((name.clone(), text.clone().into_bytes()));
-    }
-    files.extend(recipe.extra_files.iter().cloned());
-    crate::output::write_files(dir, &files)?;
-    Ok(dir.to_path_buf())
 }

@@ -30,11 +30,6 @@ use crate::plan::{Package, Source};
 pub struct Rpm;
 
 impl Packager for Rpm {
-    fn file_name(&self, package: &Package) -> String {
-        let (_, version, release) = evr(package);
-        format!("{}-{version}-{release}.{}.rpm", package.name, package.arch)
-    }
-
     fn write(&self, package: &Package, out: &mut File, scratch: &Path, keys: &Keys) -> Result<()> {
         let mut payload_file = tempfile::tempfile_in(scratch).io("cannot create a temporary file in", scratch)?;
         let payload = write_payload(package, &mut payload_file)?;
