@@ -312,7 +312,7 @@ fn context(m: &LoadedManifest, provider: Provider) -> Result<Context> {
         None => m.raw.pkgbuild.is_some(),
     };
     let aur = match aur_enabled {
-        true => match aur_name(m) {
+        true => match crate::plan::package_name(m, Format::Pkgbuild) {
             Some(name) => Some(Aur {
                 url: format!("ssh://aur@aur.archlinux.org/{name}.git"),
                 bin: m.raw.pkgbuild.as_ref().is_some_and(|p| p.mode == manifest::PkgbuildMode::Bin),
@@ -421,16 +421,6 @@ fn matrix(triples: Vec<String>, formats: &[Format], cross: &'static str) -> Vec<
         }
     }
     out
-}
-
-/// The PKGBUILD's package name, as `plan` resolves it: `[arch]` over `[package]` over Cargo.toml.
-fn aur_name(m: &LoadedManifest) -> Option<String> {
-    let own = m.raw.arch.as_ref().and_then(|a| a.name.as_ref()).or(m.raw.package.name.as_ref());
-    let name = match own {
-        Some(name) => name.get_ref().trim().to_string(),
-        None => m.cargo.as_ref()?.name.clone()?,
-    };
-    Some(name).filter(|n| !n.is_empty())
 }
 
 /// The workflow runs in the repository root, which is taken to be the project root.

@@ -44,6 +44,17 @@ pub enum Error {
         source: std::io::Error,
     },
 
+    /// Writing an artifact failed (a full disk, a vanished directory): what was being written,
+    /// with the I/O error and its kind kept.
+    #[error("cannot write {what}: {source}")]
+    Write {
+        what: String,
+        #[source]
+        source: std::io::Error,
+        #[help]
+        help: &'static str,
+    },
+
     /// `distpack check` (or the checks `build` runs) found errors; the findings were printed.
     #[error("{count} check error{} (see above)", if *count == 1 { "" } else { "s" })]
     #[diagnostic(help("fix the units or manifest as each finding says; `build --allow-check-errors` packages anyway"))]
@@ -106,8 +117,16 @@ impl Error {
             Error::Signature { .. } => 5,
             Error::Contents { .. } => 6,
             Error::Invalid { .. } => 1,
-            Error::Io { .. } => 1,
+            Error::Io { .. } | Error::Write { .. } => 1,
         }
+    }
+}
+
+impl Error {
+    /// An error writing `what`, for writers that hold an open file rather than a path.
+    pub fn write(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> Error {
+        let what = what.into();
+        move |source| Error::Write { what, help: write_help(&source), source }
     }
 }
 
@@ -125,5 +144,20 @@ pub trait IoContext<T> {
 impl<T> IoContext<T> for std::io::Result<T> {
     fn io(self, action: &'static str, path: &Path) -> Result<T> {
         self.map_err(|source| Error::Io { action, path: path.to_path_buf(), source })
+    }
+}
+
+/// What to do about a failed write, by its cause: "check free space" only when space ran out.
+pub fn write_help(e: &std::io::Error) -> &'static str {
+    use std::io::ErrorKind;
+    match e.kind() {
+        ErrorKind::StorageFull => "check free space in the output directory",
+        ErrorKind::FileTooLarge => "the file is over a size limit: the file system's, or the process's (`ulimit -f`)",
+        ErrorKind::QuotaExceeded => "a disk quota is exceeded; free space or raise the quota",
+        ErrorKind::InvalidInput | ErrorKind::InvalidFilename => {
+            "a path or name is invalid (a NUL byte, or too long); fix it in the manifest"
+        }
+        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => "make the output directory writable",
+        _ => "check the output directory (free space, permissions) and the files being packaged",
     }
 }

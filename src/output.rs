@@ -48,20 +48,7 @@ pub fn clean_up_on_signals() {
     });
 }
 
-/// What to do about a failed write, by its cause: "check free space" only when space ran out.
-pub fn write_help(e: &std::io::Error) -> &'static str {
-    use std::io::ErrorKind;
-    match e.kind() {
-        ErrorKind::StorageFull => "check free space in the output directory",
-        ErrorKind::FileTooLarge => "the file is over a size limit: the file system's, or the process's (`ulimit -f`)",
-        ErrorKind::QuotaExceeded => "a disk quota is exceeded; free space or raise the quota",
-        ErrorKind::InvalidInput | ErrorKind::InvalidFilename => {
-            "a path or name is invalid (a NUL byte, or too long); fix it in the manifest"
-        }
-        ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => "make the output directory writable",
-        _ => "check the output directory (free space, permissions) and the files being packaged",
-    }
-}
+pub use crate::error::write_help;
 
 /// Several small files into `dir` (created when missing), each written atomically.
 pub fn write_files(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {

@@ -18,9 +18,7 @@ use crate::plan::{Package, PackageFile, Source};
 /// like the tarball (abuild unpacks every architecture's tarball into the same $srcdir), without
 /// the OpenRC scripts (the recipe ships those itself, so the -openrc subpackage can take them).
 pub fn write_tarball(package: &Package, top: &str, out: &mut File) -> Result<()> {
-    let io_err = |e: std::io::Error| {
-        Error::invalid(format!("cannot write the release tarball: {e}"), crate::output::write_help(&e))
-    };
+    let io_err = |e: std::io::Error| Error::write("the release tarball")(e);
     let gz = flate2::GzBuilder::new().mtime(0).write(BufWriter::new(out), flate2::Compression::best());
     let mut builder = tar::Builder::new(gz);
     let top = format!("/{top}");

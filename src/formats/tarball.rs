@@ -40,9 +40,7 @@ pub fn append<W: Write>(
 ) -> Result<Option<Digests>> {
     let mut h = header(file.mode, &file.owner, &file.group, mtime);
     let name = entry_name(&file.path, matches!(file.source, Source::Directory));
-    let write_err = |e: io::Error| {
-        Error::invalid(format!("cannot write {} into the archive: {e}", file.path), crate::output::write_help(&e))
-    };
+    let write_err = |e: io::Error| Error::write(format!("{} into the archive", file.path))(e);
     match &file.source {
         Source::Directory => {
             h.set_entry_type(EntryType::Directory);

@@ -497,7 +497,13 @@ fn file_entry(a: &Asset, notes: &mut Vec<Note>) -> FileOut {
         Some(dir) if !a.glob && dest == format!("{dir}{src_name}") => None,
         _ => base.dest.clone(),
     };
-    FileOut { kind, dest, mode: mode.filter(|m| *m != kind.default_mode()), allow_special_modes: special, ..base }
+    FileOut {
+        kind,
+        dest,
+        mode: mode.filter(|m| *m != crate::plan::default_mode(kind)),
+        allow_special_modes: special,
+        ..base
+    }
 }
 
 fn file_name(path: &str) -> &str {

@@ -449,16 +449,6 @@ impl FileKind {
             FileKind::Symlink => "symlink",
         }
     }
-
-    pub fn default_mode(self) -> u32 {
-        match self {
-            FileKind::Binary | FileKind::Dir => 0o755,
-            FileKind::Symlink => 0o777,
-            FileKind::Unit | FileKind::Config | FileKind::Doc | FileKind::Man | FileKind::License | FileKind::Data => {
-                0o644
-            }
-        }
-    }
 }
 
 /// A manifest read from disk, with what later stages need to report errors against it.

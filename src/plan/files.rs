@@ -298,7 +298,7 @@ pub(super) const PLACEHOLDER_HELP: &str = "the placeholders are {target}, {arch}
 
 /// The mode of an entry: explicit (written in octal, special bits only when allowed) or by kind.
 fn mode(r: &mut Resolver, entry: &FileEntry, kind: FileKind) -> Option<u32> {
-    let Some(m) = &entry.mode else { return Some(kind.default_mode()) };
+    let Some(m) = &entry.mode else { return Some(default_mode(kind)) };
     let written = r.manifest.text.get(m.span()).unwrap_or("");
     let value = *m.get_ref();
     if !written.starts_with("0o") {
@@ -535,6 +535,15 @@ pub(super) fn add_parent_dirs(files: &mut Vec<PackageFile>, own_system_dirs: boo
         });
     }
     files.extend(by_path.into_values());
+}
+
+/// The mode of a file whose entry sets none: executables and directories 0755, the rest 0644.
+pub fn default_mode(kind: FileKind) -> u32 {
+    match kind {
+        FileKind::Binary | FileKind::Dir => 0o755,
+        FileKind::Symlink => 0o777,
+        FileKind::Unit | FileKind::Config | FileKind::Doc | FileKind::Man | FileKind::License | FileKind::Data => 0o644,
+    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ pub mod build_plan;
 mod debian;
 mod elfdeps;
 mod files;
+pub use files::default_mode;
 pub(crate) use files::line_of;
 pub mod openrc;
 pub mod outputs;
@@ -140,25 +141,36 @@ impl Package {
     }
 }
 
-/// Resolve the manifest for one format and target. All problems are reported together.
-pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: &Context) -> Result<Package> {
-    if format == Format::Pkgbuild && manifest.raw.pkgbuild.is_none() {
-        let error = manifest.error(
-            0..0,
+/// The table a format cannot be built without, with the help that says what to add.
+fn missing_table(manifest: &LoadedManifest, format: Format) -> Option<(&'static str, &'static str, &'static str)> {
+    match format {
+        Format::Pkgbuild if manifest.raw.pkgbuild.is_none() => Some((
             "the pkgbuild format needs a [pkgbuild] table",
             "no [pkgbuild]",
             "add [pkgbuild] with source-url = \"https://…/{name}-{version}-{arch}.tar.gz\" (and mode = \"source\" to build from source)",
-        );
-        return Err(manifest.errors(vec![error]));
-    }
-    if format == Format::Addon && manifest.raw.addon.is_none() {
-        let error = manifest.error(
-            0..0,
+        )),
+        Format::Addon if manifest.raw.addon.is_none() => Some((
             "the addon format needs an [addon] table",
             "no [addon]",
             "add [addon] with entries = [\"/usr/bin/NAME\", \"NAME.service\"]",
-        );
-        return Err(manifest.errors(vec![error]));
+        )),
+        _ => None,
+    }
+}
+
+/// What names and describes a package, each value with its manifest span.
+struct Identity {
+    name: Option<(String, Range<usize>)>,
+    upstream: Option<(String, Range<usize>)>,
+    version: Option<version::Version>,
+    summary: Option<(String, Range<usize>)>,
+    maintainer: Option<(String, Range<usize>)>,
+}
+
+/// Resolve the manifest for one format and target. All problems are reported together.
+pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: &Context) -> Result<Package> {
+    if let Some((message, label, help)) = missing_table(manifest, format) {
+        return Err(manifest.errors(vec![manifest.error(0..0, message, label, help)]));
     }
     let fields = match manifest.raw.format_table(format) {
         Some(table) => manifest.raw.package.overlay(table),
@@ -166,121 +178,49 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
     };
     let mut r = Resolver { manifest, format, errors: Vec::new() };
     let cargo = manifest.cargo.clone().unwrap_or_default();
-
-    let name = r.required(&fields.name, cargo.name.as_deref(), "name", "set [package] name = \"...\"");
-    if let Some((name, span)) = &name
-        && let Err(why) = check_name(format, name)
-    {
-        let table = format.name();
-        r.push(
-            span.clone(),
-            format!("name `{name}` is not valid for {format}: {why}"),
-            "invalid name",
-            format!("set a valid name for this format in [{table}] name = \"...\""),
-        );
-    }
-    let upstream =
-        r.required(&fields.version, cargo.version.as_deref(), "version", "set [package] version = \"1.0.0\"");
-    let release = fields.release.as_ref().map(|s| (s.get_ref().to_string(), s.span())).unwrap_or(("1".into(), 0..0));
-    let epoch = fields.epoch.as_ref().map(|e| *e.get_ref());
-    let version = upstream.as_ref().and_then(|(v, span)| match version::map(format, v, epoch, &release.0) {
-        Ok(mapped) => Some(mapped),
-        Err(why) => {
-            let span =
-                if why.contains("release") || why.contains("revision") { release.1.clone() } else { span.clone() };
-            let table = format.name();
-            r.push(
-                span,
-                format!("version `{v}` cannot be used for {format}: {why}"),
-                "invalid version",
-                format!("fix the version, or set one for this format in [{table}] version = \"...\""),
-            );
-            None
-        }
-    });
-    let summary = r.required(
-        &fields.summary,
-        cargo.description.as_deref(),
-        "summary",
-        "set [package] summary = \"one line\" (or description in Cargo.toml)",
-    );
-    let maintainer = r.required(
-        &fields.maintainer,
-        cargo.authors.first().map(String::as_str),
-        "maintainer",
-        "set [package] maintainer = \"Name <email>\" (or authors in Cargo.toml)",
-    );
-    if let Some((m, span)) = &maintainer
-        && !(m.contains('<') && m.ends_with('>'))
-    {
-        r.push(
-            span.clone(),
-            format!("maintainer `{m}` has no e-mail address"),
-            "expected `Name <email>`",
-            "write it as \"Jane Doe <jane@example.org>\"",
-        );
-    }
+    let id = r.identity(&fields, &cargo);
     let mut relations = r.relations(&fields);
     let (compression, compression_level) = r.compression(&fields);
-    let mut package_files = files::resolve(
-        &mut r,
-        &fields,
-        target,
-        name.as_ref().map(|n| n.0.as_str()).unwrap_or("package"),
-        upstream.as_ref().map(|v| v.0.as_str()).unwrap_or("0"),
-    );
+    let name_or = |id: &Identity| id.name.as_ref().map(|n| n.0.clone()).unwrap_or_else(|| "package".into());
+    let upstream = id.upstream.as_ref().map(|v| v.0.as_str()).unwrap_or("0");
+    let mut package_files = files::resolve(&mut r, &fields, target, &name_or(&id), upstream);
     let addon = match (&manifest.raw.addon, format) {
         (Some(settings), Format::Addon) => {
             let all = std::mem::take(&mut package_files.files);
-            let package_name = name.as_ref().map(|n| n.0.as_str()).unwrap_or("package");
-            let (addon, files) = addon::resolve(&mut r, settings, package_name, all, target);
+            let (addon, files) = addon::resolve(&mut r, settings, &name_or(&id), all, target);
             package_files.files = files;
             Some(addon)
         }
         _ => None,
     };
-    let auto_depends = fields.auto_depends.as_ref().is_none_or(|a| *a.get_ref());
-    if format == Format::Rpm && auto_depends {
-        let (requires, provides) = elfdeps::rpm(&package_files.files);
-        for (kind, computed) in [(RelationKind::Depends, requires), (RelationKind::Provides, provides)] {
-            let list = relations.entry(kind).or_default();
-            for entry in computed.into_iter().map(|name| Relation::single(Atom::name(name))) {
-                if !list.contains(&entry) {
-                    list.push(entry);
-                }
-            }
-            if list.is_empty() {
-                relations.remove(&kind);
-            }
-        }
+    if format == Format::Rpm && fields.auto_depends.as_ref().is_none_or(|a| *a.get_ref()) {
+        add_rpm_elf_dependencies(&mut relations, &package_files.files);
     }
     let hooks = scripts::read_hooks(&mut r, &fields);
-    let services =
-        services::resolve(&mut r, &package_files.files, name.as_ref().map(|n| n.0.as_str()).unwrap_or("package"));
-
+    let services = services::resolve(&mut r, &package_files.files, &name_or(&id));
     if !r.errors.is_empty() {
         return Err(manifest.errors(r.errors));
     }
-    let summary = summary.map(|s| s.0).unwrap_or_default();
-    let package_name = name.map(|n| n.0).unwrap_or_default();
-    let upstream_version = upstream.map(|u| u.0).unwrap_or_default();
-    let mut package = Package {
+    let summary = id.summary.map(|s| s.0).unwrap_or_default();
+    let package_name = id.name.map(|n| n.0).unwrap_or_default();
+    let upstream_version = id.upstream.map(|u| u.0).unwrap_or_default();
+    let package = Package {
         format,
         target: target.triple.clone(),
         arch: architecture(format, target, &package_files.files),
         name: package_name.clone(),
-        version: version.unwrap_or_default(),
+        version: id.version.unwrap_or_default(),
         upstream_version: upstream_version.clone(),
         // Without a description, one that does not repeat the synopsis (which lintian refuses).
         description: text(&fields.description)
             .unwrap_or_else(|| format!("{package_name} {upstream_version}: {summary}.")),
         summary,
-        license: text(&fields.license).or(cargo.license),
+        license: license(format, text(&fields.license).or(cargo.license)),
         homepage: text(&fields.homepage).or(cargo.homepage),
-        maintainer: maintainer.map(|m| m.0).unwrap_or_default(),
+        maintainer: id.maintainer.map(|m| m.0).unwrap_or_default(),
         copyright: text(&fields.copyright),
         vendor: text(&fields.vendor),
-        section: text(&fields.section).unwrap_or_else(|| "misc".into()),
+        section: section(format, text(&fields.section)),
         priority: text(&fields.priority).unwrap_or_else(|| "optional".into()),
         relations,
         files: package_files.files,
@@ -293,9 +233,33 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         origin: None,
         subpackages: Vec::new(),
     };
+    finish(package, &package_files.license_texts, &hooks)
+}
+
+/// What rpmbuild's elfdeps would add: each needed soname as a Requires, each shipped library's
+/// soname as a Provides, beside what the manifest lists.
+fn add_rpm_elf_dependencies(relations: &mut BTreeMap<RelationKind, Vec<Relation>>, files: &[PackageFile]) {
+    let (requires, provides) = elfdeps::rpm(files);
+    for (kind, computed) in [(RelationKind::Depends, requires), (RelationKind::Provides, provides)] {
+        let list = relations.entry(kind).or_default();
+        for entry in computed.into_iter().map(|name| Relation::single(Atom::name(name))) {
+            if !list.contains(&entry) {
+                list.push(entry);
+            }
+        }
+        if list.is_empty() {
+            relations.remove(&kind);
+        }
+    }
+}
+
+/// Each format's own additions: Debian's docs, Alpine's OpenRC scripts and subpackage, then the
+/// sysusers/tmpfiles files, the maintainer scripts and the parent directories.
+fn finish(mut package: Package, license_texts: &[String], hooks: &scripts::Hooks) -> Result<Package> {
+    let format = package.format;
     let mut openrc = None;
     match format {
-        Format::Deb => debian::add_docs(&mut package, &package_files.license_texts),
+        Format::Deb => debian::add_docs(&mut package, license_texts),
         Format::Rpm | Format::Arch | Format::Pkgbuild => {}
         Format::Apk => {
             openrc::replace_units(&mut package);
@@ -305,7 +269,7 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         Format::Addon => return Ok(package),
     }
     add_service_files(&mut package);
-    package.scripts = scripts::render(&package, &hooks)?;
+    package.scripts = scripts::render(&package, hooks)?;
     files::add_parent_dirs(&mut package.files, format != Format::Rpm);
     if format == Format::Apk {
         alpine::add_automatic_relations(&mut package);
@@ -332,6 +296,35 @@ fn architecture(format: Format, target: &Target, files: &[PackageFile]) -> Strin
     };
     let has_elf = files.iter().any(|f| matches!(&f.source, Source::File { path } if crate::elf::is_elf(path)));
     if has_elf { target.arch_for(format).to_string() } else { independent.to_string() }
+}
+
+/// rpm requires a License tag; without one, SPDX's word for "not stated".
+fn license(format: Format, license: Option<String>) -> Option<String> {
+    match format {
+        Format::Rpm => Some(license.unwrap_or_else(|| "NOASSERTION".into())),
+        _ => license,
+    }
+}
+
+/// The section (Debian) or group (rpm). rpm groups look like "System Environment/Daemons"; a
+/// Debian-style section is not one.
+fn section(format: Format, section: Option<String>) -> String {
+    match (format, section) {
+        (Format::Rpm, Some(group)) if group.contains('/') => group,
+        (Format::Rpm, _) => "Applications/System".into(),
+        (_, section) => section.unwrap_or_else(|| "misc".into()),
+    }
+}
+
+/// The package name `format` gets: its table's over `[package]` over Cargo.toml's. None when
+/// none is set (resolving the plan reports that).
+pub fn package_name(manifest: &LoadedManifest, format: Format) -> Option<String> {
+    let table = manifest.raw.format_table(format).and_then(|t| t.name.as_ref());
+    let name = match table.or(manifest.raw.package.name.as_ref()) {
+        Some(name) => name.get_ref().trim().to_string(),
+        None => manifest.cargo.as_ref()?.name.clone()?,
+    };
+    Some(name).filter(|n| !n.is_empty())
 }
 
 /// Whether `arch` is a format's word for "any machine".
@@ -457,6 +450,71 @@ impl Resolver<'_> {
         let mut error = self.manifest.error(start..start + len, message, label, help);
         error.source_code = miette::NamedSource::new(source, text.to_string());
         self.errors.push(error);
+    }
+
+    /// Name, version, summary and maintainer, from the manifest or Cargo.toml.
+    fn identity(&mut self, fields: &Fields, cargo: &crate::manifest::CargoPackage) -> Identity {
+        let format = self.format;
+        let name = self.required(&fields.name, cargo.name.as_deref(), "name", "set [package] name = \"...\"");
+        if let Some((name, span)) = &name
+            && let Err(why) = check_name(format, name)
+        {
+            let table = format.name();
+            self.push(
+                span.clone(),
+                format!("name `{name}` is not valid for {format}: {why}"),
+                "invalid name",
+                format!("set a valid name for this format in [{table}] name = \"...\""),
+            );
+        }
+        let upstream =
+            self.required(&fields.version, cargo.version.as_deref(), "version", "set [package] version = \"1.0.0\"");
+        let version = upstream.as_ref().and_then(|(v, span)| self.version(fields, v, span));
+        let summary = self.required(
+            &fields.summary,
+            cargo.description.as_deref(),
+            "summary",
+            "set [package] summary = \"one line\" (or description in Cargo.toml)",
+        );
+        let maintainer = self.required(
+            &fields.maintainer,
+            cargo.authors.first().map(String::as_str),
+            "maintainer",
+            "set [package] maintainer = \"Name <email>\" (or authors in Cargo.toml)",
+        );
+        if let Some((m, span)) = &maintainer
+            && !(m.contains('<') && m.ends_with('>'))
+        {
+            self.push(
+                span.clone(),
+                format!("maintainer `{m}` has no e-mail address"),
+                "expected `Name <email>`",
+                "write it as \"Jane Doe <jane@example.org>\"",
+            );
+        }
+        Identity { name, upstream, version, summary, maintainer }
+    }
+
+    /// The upstream version with the release and epoch, in the format's syntax.
+    fn version(&mut self, fields: &Fields, upstream: &str, span: &Range<usize>) -> Option<version::Version> {
+        let release =
+            fields.release.as_ref().map(|s| (s.get_ref().to_string(), s.span())).unwrap_or(("1".into(), 0..0));
+        let epoch = fields.epoch.as_ref().map(|e| *e.get_ref());
+        match version::map(self.format, upstream, epoch, &release.0) {
+            Ok(mapped) => Some(mapped),
+            Err(why) => {
+                let span =
+                    if why.contains("release") || why.contains("revision") { release.1.clone() } else { span.clone() };
+                let (format, table) = (self.format, self.format.name());
+                self.push(
+                    span,
+                    format!("version `{upstream}` cannot be used for {format}: {why}"),
+                    "invalid version",
+                    format!("fix the version, or set one for this format in [{table}] version = \"...\""),
+                );
+                None
+            }
+        }
     }
 
     /// A required text value from the manifest, else from Cargo.toml, else an error.

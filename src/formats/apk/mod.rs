@@ -37,9 +37,7 @@ impl Packager for Apk {
     }
 
     fn write(&self, package: &Package, out: &mut File, scratch: &Path, keys: &Keys) -> Result<()> {
-        let io_err = |e: io::Error| {
-            Error::invalid(format!("cannot write the .apk: {e}"), "check free space in the output directory")
-        };
+        let io_err = |e: io::Error| Error::write("the .apk")(e);
         let sha1s = file_sha1s(package)?;
 
         // Data member: streamed to a temporary file, hashed as it is written.
@@ -142,9 +140,7 @@ fn gzip<W: Write>(inner: W) -> flate2::write::GzEncoder<W> {
 
 fn gzip_bytes(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut gz = gzip(Vec::new());
-    gz.write_all(bytes)
-        .and_then(|_| gz.finish())
-        .map_err(|e| Error::invalid(format!("cannot compress: {e}"), "this is a bug in distpack"))
+    gz.write_all(bytes).and_then(|_| gz.finish()).map_err(Error::write("a gzip stream in memory"))
 }
 
 /// One tar entry, header and padded data, with no end-of-archive blocks after it ("cut").

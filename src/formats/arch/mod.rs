@@ -67,8 +67,7 @@ impl Packager for Arch {
         let mtree = compress::gzip(mtree(package, &metadata, &digests).as_bytes());
         metadata.insert(metadata.len() - 1, (".MTREE", mtree));
 
-        let io_err =
-            |e: io::Error| Error::invalid(format!("cannot write the package: {e}"), crate::output::write_help(&e));
+        let io_err = |e: io::Error| Error::write("the package")(e);
         let encoder =
             Encoder::new(package.compression, package.compression_level, BufWriter::with_capacity(1 << 20, out))
                 .map_err(io_err)?;

@@ -36,8 +36,7 @@ impl Packager for Deb {
             h.set_mode(0o100644);
             h
         };
-        let ar_err =
-            |e: std::io::Error| Error::invalid(format!("cannot write the .deb: {e}"), crate::output::write_help(&e));
+        let ar_err = |e: std::io::Error| Error::write("the .deb")(e);
         ar.append(&member("debian-binary", 4), &b"2.0\n"[..]).map_err(ar_err)?;
         ar.append(&member(&format!("control.tar{ext}"), control.len() as u64), control.as_slice()).map_err(ar_err)?;
         ar.append(&member(&format!("data.tar{ext}"), data_len), &mut data).map_err(ar_err)?;
@@ -102,5 +101,5 @@ fn write_control(package: &Package, payload: &Payload) -> Result<Vec<u8>> {
 }
 
 fn compress_err(e: std::io::Error) -> Error {
-    Error::invalid(format!("cannot write the package payload: {e}"), crate::output::write_help(&e))
+    Error::write("the package payload")(e)
 }

@@ -30,9 +30,7 @@ pub fn split_version(package: &Package) -> (Option<String>, String, String) {
 
 impl Packager for ReleaseTarball {
     fn write(&self, package: &Package, out: &mut File, _scratch: &Path, _keys: &Keys) -> Result<()> {
-        let io_err = |e: io::Error| {
-            Error::invalid(format!("cannot write the release tarball: {e}"), crate::output::write_help(&e))
-        };
+        let io_err = |e: io::Error| Error::write("the release tarball")(e);
         let encoder =
             Encoder::new(package.compression, package.compression_level, BufWriter::new(out)).map_err(io_err)?;
         let mut builder = tar::Builder::new(encoder);

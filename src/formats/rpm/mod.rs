@@ -51,9 +51,7 @@ impl Packager for Rpm {
         let mut sig_bytes = sig.to_bytes(HEADERSIGNATURES);
         sig_bytes.resize(sig_bytes.len().div_ceil(8) * 8, 0);
 
-        let write_err = |e: io::Error| {
-            Error::invalid(format!("cannot write the .rpm: {e}"), "check free space in the output directory")
-        };
+        let write_err = |e: io::Error| Error::write("the .rpm")(e);
         let mut w = BufWriter::new(out);
         w.write_all(&lead(package)).map_err(write_err)?;
         w.write_all(&sig_bytes).map_err(write_err)?;
@@ -126,9 +124,7 @@ fn st_mode(source: &Source, mode: u32) -> u32 {
 }
 
 fn write_payload(package: &Package, out: &mut File) -> Result<Payload> {
-    let io_err = |e: io::Error| {
-        Error::invalid(format!("cannot write the rpm payload: {e}"), "check free space in the output directory")
-    };
+    let io_err = |e: io::Error| Error::write("the rpm payload")(e);
     let compressed = Sha256Writer::new(BufWriter::with_capacity(1 << 20, out));
     let encoder = Encoder::new(package.compression, package.compression_level, compressed).map_err(io_err)?;
     let uncompressed = Sha256Writer::new(encoder);
@@ -240,12 +236,27 @@ fn sense(op: Op) -> u32 {
 }
 
 fn main_header(package: &Package, payload: &Payload) -> Header {
+    let mut h = Header::default();
+    identity(&mut h, package);
+    let mut requires = scriptlets(&mut h, package);
+    file_list(&mut h, package, payload);
+    dependencies(&mut h, package, &mut requires);
+    payload_tags(&mut h, package, payload);
+    h
+}
+
+/// `[E:]V-R`, as provides and the changelog write it.
+fn full_evr(package: &Package) -> String {
     let (epoch, version, release) = evr(package);
-    let full_evr = match epoch {
+    match epoch {
         Some(e) => format!("{e}:{version}-{release}"),
         None => format!("{version}-{release}"),
-    };
-    let mut h = Header::default();
+    }
+}
+
+/// Name, version and the descriptive tags.
+fn identity(h: &mut Header, package: &Package) {
+    let (epoch, version, release) = evr(package);
     h.strings(HEADERI18NTABLE, &["C".to_string()]);
     h.string(NAME, &package.name);
     h.string(VERSION, &version);
@@ -262,18 +273,23 @@ fn main_header(package: &Package, payload: &Payload) -> Header {
     if let Some(vendor) = &package.vendor {
         h.string(VENDOR, vendor);
     }
-    h.string(LICENSE, package.license.as_deref().unwrap_or("NOASSERTION"));
+    h.string(LICENSE, package.license.as_deref().unwrap_or_default());
     h.string(PACKAGER, &package.maintainer);
-    // rpm groups look like "System Environment/Daemons"; a Debian-style section is not one.
-    let group = if package.section.contains('/') { package.section.as_str() } else { "Applications/System" };
-    h.i18n(GROUP, group);
+    h.i18n(GROUP, &package.section);
     if let Some(url) = &package.homepage {
         h.string(URL, url);
     }
     h.string(OS, "linux");
     h.string(ARCH, &package.arch);
+    h.string(SOURCERPM, &format!("{}-{version}-{release}.src.rpm", package.name));
+    h.string(RPMVERSION, "4.18.0");
+    h.int32(CHANGELOGTIME, &[package.mtime as u32]);
+    h.strings(CHANGELOGNAME, &[format!("{} - {version}-{release}", package.maintainer)]);
+    h.strings(CHANGELOGTEXT, &[format!("- Package {} {}", package.name, package.upstream_version)]);
+}
 
-    // Scriptlets, each run by /bin/sh, each needing /bin/sh before it runs.
+/// Scriptlets, each run by /bin/sh, each needing /bin/sh before it runs: the requires they add.
+fn scriptlets(h: &mut Header, package: &Package) -> Deps {
     let mut requires = Deps::default();
     for (name, tag, prog_tag, flag) in [
         ("pre", PREIN, PREINPROG, DEP_SCRIPT_PRE),
@@ -287,9 +303,15 @@ fn main_header(package: &Package, payload: &Payload) -> Header {
             requires.push("/bin/sh", DEP_INTERP | flag, "");
         }
     }
+    requires
+}
 
-    // Files, sorted by path as the plan keeps them.
+/// The file list, sorted by path as the plan keeps it, in rpm's parallel arrays.
+fn file_list(h: &mut Header, package: &Package, payload: &Payload) {
     let files = &package.files;
+    if files.is_empty() {
+        return;
+    }
     let mut dirnames: Vec<String> = Vec::new();
     let mut dirindexes = Vec::new();
     let mut basenames = Vec::new();
@@ -306,52 +328,46 @@ fn main_header(package: &Package, payload: &Payload) -> Header {
         dirindexes.push(index as u32);
         basenames.push(base.to_string());
     }
-    if !files.is_empty() {
-        h.int32(
-            FILESIZES,
-            &files
-                .iter()
-                .map(|f| if matches!(f.source, Source::Directory) { 0 } else { f.size as u32 })
-                .collect::<Vec<_>>(),
-        );
-        h.int16(FILEMODES, &files.iter().map(|f| st_mode(&f.source, f.mode) as u16).collect::<Vec<_>>());
-        h.int16(FILERDEVS, &vec![0; files.len()]);
-        h.int32(FILEMTIMES, &vec![package.mtime as u32; files.len()]);
-        h.strings(FILEDIGESTS, &payload.digests);
-        h.strings(
-            FILELINKTOS,
-            &files
-                .iter()
-                .map(|f| match &f.source {
-                    Source::Symlink { target } => target.clone(),
-                    _ => String::new(),
-                })
-                .collect::<Vec<_>>(),
-        );
-        h.int32(
-            FILEFLAGS,
-            &files
-                .iter()
-                .map(|f| match f.kind {
-                    FileKind::Config => FILE_CONFIG | FILE_NOREPLACE,
-                    FileKind::Doc | FileKind::Man => FILE_DOC,
-                    FileKind::License => FILE_LICENSE,
-                    _ => 0,
-                })
-                .collect::<Vec<_>>(),
-        );
-        h.strings(FILEUSERNAME, &files.iter().map(|f| f.owner.clone()).collect::<Vec<_>>());
-        h.strings(FILEGROUPNAME, &files.iter().map(|f| f.group.clone()).collect::<Vec<_>>());
-        h.int32(FILEVERIFYFLAGS, &vec![u32::MAX; files.len()]);
-        h.int32(FILEDEVICES, &vec![1; files.len()]);
-        h.int32(FILEINODES, &(1..=files.len() as u32).collect::<Vec<_>>());
-        h.strings(FILELANGS, &vec![String::new(); files.len()]);
-        h.int32(DIRINDEXES, &dirindexes);
-        h.strings(BASENAMES, &basenames);
-        h.strings(DIRNAMES, &dirnames);
-    }
-    h.string(SOURCERPM, &format!("{}-{version}-{release}.src.rpm", package.name));
+    let each = |f: &dyn Fn(&crate::plan::PackageFile) -> String| files.iter().map(f).collect::<Vec<_>>();
+    h.int32(
+        FILESIZES,
+        &files
+            .iter()
+            .map(|f| if matches!(f.source, Source::Directory) { 0 } else { f.size as u32 })
+            .collect::<Vec<_>>(),
+    );
+    h.int16(FILEMODES, &files.iter().map(|f| st_mode(&f.source, f.mode) as u16).collect::<Vec<_>>());
+    h.int16(FILERDEVS, &vec![0; files.len()]);
+    h.int32(FILEMTIMES, &vec![package.mtime as u32; files.len()]);
+    h.strings(FILEDIGESTS, &payload.digests);
+    h.strings(
+        FILELINKTOS,
+        &each(&|f| match &f.source {
+            Source::Symlink { target } => target.clone(),
+            _ => String::new(),
+        }),
+    );
+    let flags = |kind: FileKind| match kind {
+        FileKind::Config => FILE_CONFIG | FILE_NOREPLACE,
+        FileKind::Doc | FileKind::Man => FILE_DOC,
+        FileKind::License => FILE_LICENSE,
+        _ => 0,
+    };
+    h.int32(FILEFLAGS, &files.iter().map(|f| flags(f.kind)).collect::<Vec<_>>());
+    h.strings(FILEUSERNAME, &each(&|f| f.owner.clone()));
+    h.strings(FILEGROUPNAME, &each(&|f| f.group.clone()));
+    h.int32(FILEVERIFYFLAGS, &vec![u32::MAX; files.len()]);
+    h.int32(FILEDEVICES, &vec![1; files.len()]);
+    h.int32(FILEINODES, &(1..=files.len() as u32).collect::<Vec<_>>());
+    h.strings(FILELANGS, &vec![String::new(); files.len()]);
+    h.int32(DIRINDEXES, &dirindexes);
+    h.strings(BASENAMES, &basenames);
+    h.strings(DIRNAMES, &dirnames);
+}
 
+/// Provides, requires (with the rpmlib features the package uses), and the other relations.
+fn dependencies(h: &mut Header, package: &Package, requires: &mut Deps) {
+    let full_evr = full_evr(package);
     let mut provides = Deps::default();
     provides.push(&package.name, DEP_EQUAL, &full_evr);
     if let Some(isa) = match package.arch.as_str() {
@@ -361,40 +377,28 @@ fn main_header(package: &Package, payload: &Payload) -> Header {
     } {
         provides.push(&format!("{}({isa})", package.name), DEP_EQUAL, &full_evr);
     }
-    let has_config = files.iter().any(|f| f.kind == FileKind::Config);
-    if has_config {
+    if package.files.iter().any(|f| f.kind == FileKind::Config) {
         provides.push(&format!("config({})", package.name), DEP_CONFIG | DEP_EQUAL, &full_evr);
         requires.push(&format!("config({})", package.name), DEP_CONFIG | DEP_EQUAL, &full_evr);
     }
     let mut rich = false;
-    let kinds = [
-        RelationKind::Depends,
-        RelationKind::Provides,
-        RelationKind::Conflicts,
-        RelationKind::Replaces,
-        RelationKind::Recommends,
-        RelationKind::Suggests,
-    ];
-    let mut lists: Vec<(RelationKind, Deps)> = kinds.iter().map(|k| (*k, Deps::default())).collect();
-    for (kind, deps) in &mut lists {
-        for relation in package.relations.get(kind).into_iter().flatten() {
+    let mut list = |kind: RelationKind, deps: &mut Deps| {
+        for relation in package.relations.get(&kind).into_iter().flatten() {
             rich |= deps.push_relation(relation);
         }
-    }
-    let mut lists = lists.into_iter().map(|(_, d)| d);
-    let (depends, own_provides, conflicts, obsoletes, recommends, suggests) = (
-        lists.next().unwrap(),
-        lists.next().unwrap(),
-        lists.next().unwrap(),
-        lists.next().unwrap(),
-        lists.next().unwrap(),
-        lists.next().unwrap(),
-    );
-    for i in 0..own_provides.names.len() {
-        provides.push(&own_provides.names[i], own_provides.flags[i], &own_provides.versions[i]);
-    }
-    for i in 0..depends.names.len() {
-        requires.push(&depends.names[i], depends.flags[i], &depends.versions[i]);
+    };
+    list(RelationKind::Provides, &mut provides);
+    list(RelationKind::Depends, requires);
+    let mut others: Vec<(u32, u32, u32, Deps)> = Vec::new();
+    for (kind, tags) in [
+        (RelationKind::Conflicts, (CONFLICTNAME, CONFLICTFLAGS, CONFLICTVERSION)),
+        (RelationKind::Replaces, (OBSOLETENAME, OBSOLETEFLAGS, OBSOLETEVERSION)),
+        (RelationKind::Recommends, (RECOMMENDNAME, RECOMMENDFLAGS, RECOMMENDVERSION)),
+        (RelationKind::Suggests, (SUGGESTNAME, SUGGESTFLAGS, SUGGESTVERSION)),
+    ] {
+        let mut deps = Deps::default();
+        list(kind, &mut deps);
+        others.push((tags.0, tags.1, tags.2, deps));
     }
     let rpmlib = DEP_RPMLIB | DEP_LESS | DEP_EQUAL;
     requires.push("rpmlib(CompressedFileNames)", rpmlib, "3.0.4-1");
@@ -408,32 +412,29 @@ fn main_header(package: &Package, payload: &Payload) -> Header {
     if rich {
         requires.push("rpmlib(RichDependencies)", rpmlib, "4.12.0-1");
     }
-    provides.write(&mut h, PROVIDENAME, PROVIDEFLAGS, PROVIDEVERSION);
-    requires.write(&mut h, REQUIRENAME, REQUIREFLAGS, REQUIREVERSION);
-    conflicts.write(&mut h, CONFLICTNAME, CONFLICTFLAGS, CONFLICTVERSION);
-    obsoletes.write(&mut h, OBSOLETENAME, OBSOLETEFLAGS, OBSOLETEVERSION);
-    recommends.write(&mut h, RECOMMENDNAME, RECOMMENDFLAGS, RECOMMENDVERSION);
-    suggests.write(&mut h, SUGGESTNAME, SUGGESTFLAGS, SUGGESTVERSION);
+    provides.write(h, PROVIDENAME, PROVIDEFLAGS, PROVIDEVERSION);
+    requires.write(h, REQUIRENAME, REQUIREFLAGS, REQUIREVERSION);
+    for (name, flags, version, deps) in &others {
+        deps.write(h, *name, *flags, *version);
+    }
+}
 
-    h.string(RPMVERSION, "4.18.0");
-    h.int32(CHANGELOGTIME, &[package.mtime as u32]);
-    h.strings(CHANGELOGNAME, &[format!("{} - {version}-{release}", package.maintainer)]);
-    h.strings(CHANGELOGTEXT, &[format!("- Package {} {}", package.name, package.upstream_version)]);
+/// How the payload is stored and its digests.
+fn payload_tags(h: &mut Header, package: &Package, payload: &Payload) {
     h.string(PAYLOADFORMAT, "cpio");
-    let (compressor, level) = match package.compression {
-        Compression::Zstd => ("zstd", package.compression_level.to_string()),
-        Compression::Xz => ("xz", package.compression_level.to_string()),
+    let compressor = match package.compression {
+        Compression::Zstd => "zstd",
+        Compression::Xz => "xz",
         // The plan refuses `none` for rpm.
-        Compression::Gzip | Compression::None => ("gzip", package.compression_level.to_string()),
+        Compression::Gzip | Compression::None => "gzip",
     };
     h.string(PAYLOADCOMPRESSOR, compressor);
-    h.string(PAYLOADFLAGS, &level);
+    h.string(PAYLOADFLAGS, &package.compression_level.to_string());
     h.int32(FILEDIGESTALGO, &[8]);
     h.string(ENCODING, "utf-8");
     h.strings(PAYLOADDIGEST, std::slice::from_ref(&payload.compressed_sha256));
     h.int32(PAYLOADDIGESTALGO, &[8]);
     h.strings(PAYLOADDIGESTALT, std::slice::from_ref(&payload.uncompressed_sha256));
-    h
 }
 
 /// `text` with every line longer than `width` broken at spaces, as rpmlint asks
