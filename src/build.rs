@@ -212,7 +212,7 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, progress: &Pr
         let sums = write_sha256sums(out_dir, &artifacts)?;
         log(&format!("wrote {}", sums.display()));
         if let Some(signer) = &keys.minisign {
-            for signature in crate::sign::minisign::sign_file(signer, &sums, false)? {
+            for signature in crate::bundle::sign_file(signer, &sums, false)? {
                 log(&format!("wrote {}", signature.display()));
             }
         }
@@ -271,7 +271,7 @@ fn write_recipes(
 
 /// Write one package (and its signatures) atomically into `out_dir`.
 fn write_artifact(package: &Package, out_dir: &Path, keys: &Keys, progress: &Progress) -> Result<Artifact> {
-    let packager = package.format.packager();
+    let packager = crate::formats::packager(package.format);
     let name = packager.file_name(package);
     let payload: u64 = package
         .files
