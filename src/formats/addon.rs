@@ -10,10 +10,10 @@ use std::path::Path;
 use tar::EntryType;
 
 use super::{Keys, Packager};
-use crate::bundle::{INDEX_FORMAT, Index, IndexEntry};
+use crate::bundle::{INDEX_FORMAT, INDEX_NAME, Index, IndexEntry, mode_text};
 use crate::digest::{HashingReader, of_file};
 use crate::error::{Error, IoContext, Result};
-use crate::plan::addon::{INDEX_NAME, entry_name};
+use crate::plan::addon::entry_name;
 use crate::plan::{Package, PackageFile, Source};
 
 pub struct Addon;
@@ -51,7 +51,7 @@ impl Packager for Addon {
             entries.push(IndexEntry {
                 name: entry_name(file).to_string(),
                 size: file.size,
-                mode: format!("{:04o}", file.mode),
+                mode: mode_text(file.mode),
                 sha256,
             });
         }

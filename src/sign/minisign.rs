@@ -1,11 +1,15 @@
 //! minisign keys and signatures (the `minisign` crate): key pairs that the `minisign` CLI reads and
 //! makes, detached `.minisig` files with a trusted comment, and the raw Ed25519 signature some
 //! agents expect.
+//!
+//! Signing takes the trusted comment as a string and never reads what it signs: what a signature
+//! binds is a property of the signed thing, so the module that knows the thing computes it
+//! (`bundle::trusted_comment_for` for add-on bundles). That keeps `bundle` above `sign` (its
+//! verifier uses the signature parser here) and never the reverse.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::bundle::Binding;
 use crate::error::{Error, IoContext, Result};
 
 /// The environment variable holding the password of an encrypted minisign secret key.
@@ -175,32 +179,10 @@ fn unencrypted_without_checksum(text: &str) -> Option<minisign::SecretKey> {
     minisign::SecretKey::from_bytes(&bytes).ok()
 }
 
-/// What a signature of `file` binds: for an add-on bundle its id, version, os, arch and SHA-256;
-/// for any other file its name and SHA-256.
-pub fn trusted_comment_for(file: &Path) -> Result<String> {
-    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let sha256 = crate::digest::of_file(file, false, false, true).io("cannot read", file)?.sha256.unwrap_or_default();
-    if !name.ends_with(".tar.gz") {
-        return Ok(format!("distpack file={name} sha256={sha256}"));
-    }
-    let contents = crate::bundle::read::read(file, &Default::default())
-        .io("cannot read", file)?
-        .map_err(|refusal| Error::contents(format!("{name} is not a valid add-on bundle: {}", refusal.0)))?;
-    let index = contents.index;
-    let binding = Binding { id: index.id, version: index.version, os: index.os, arch: index.arch, sha256 };
-    if binding.file_name() != name {
-        return Err(Error::usage(
-            format!("{name} holds add-on {} and should be named {}", binding.id, binding.file_name()),
-            "sign the bundle under the name `distpack build` gave it",
-        ));
-    }
-    Ok(binding.trusted_comment())
-}
-
-/// Sign `file` into `FILE.minisig` (and `FILE.sig` when `raw`), binding what
-/// `trusted_comment_for` finds in it; returns the signature paths.
-pub fn sign_file(signer: &Signer, file: &Path, raw: bool) -> Result<Vec<PathBuf>> {
-    sign_with_comment(signer, file, &trusted_comment_for(file)?, raw)
+/// The trusted comment of a signature over a file that is not an add-on bundle (SHA256SUMS, a
+/// release tarball): its name and SHA-256. A bundle's signature binds more (`bundle::Binding`).
+pub fn file_comment(name: &str, sha256: &str) -> String {
+    format!("distpack file={name} sha256={sha256}")
 }
 
 /// Sign `file` with the trusted comment `comment`; returns the signature paths.
