@@ -79,10 +79,16 @@ impl Packager for Addon {
             flate2::Compression::new(package.compression_level),
         );
         let mut builder = tar::Builder::new(gzip);
+        // The writer sees an open file, not its path: errors name the bundle by its file name.
+        let bundle = Path::new(&addon.file_name(&package.version, &package.arch)).to_path_buf();
+        let write_err = |action: String| {
+            let bundle = bundle.clone();
+            move |source: io::Error| {
+                let help = crate::output::write_help(&source);
+                Error::IoHelp { action: action.into(), path: bundle, source, help: help.into() }
+            }
+        };
         for (name, file) in order {
-            let write_err = |e: io::Error| {
-                Error::invalid(format!("cannot write {name} into the bundle: {e}"), crate::output::write_help(&e))
-            };
             // Owned by 0:0 with no user or group names: agents install entries as root and must
             // never resolve names from a tarball.
             let mode = file.map_or(0o644, |f| f.mode);
@@ -91,7 +97,9 @@ impl Packager for Addon {
             match file {
                 None => {
                     header.set_size(index_json.len() as u64);
-                    builder.append_data(&mut header, name, index_json.as_slice()).map_err(write_err)?;
+                    builder
+                        .append_data(&mut header, name, index_json.as_slice())
+                        .map_err(write_err(format!("cannot add {name} to")))?;
                 }
                 Some(file) => {
                     header.set_size(file.size);
@@ -102,7 +110,9 @@ impl Packager for Addon {
                         Source::Directory | Source::Symlink { .. } => continue,
                     };
                     let mut hashing = HashingReader::new(reader, false, true);
-                    builder.append_data(&mut header, name, &mut hashing).map_err(write_err)?;
+                    builder
+                        .append_data(&mut header, name, &mut hashing)
+                        .map_err(write_err(format!("cannot add {name} to")))?;
                     let digests = hashing.finish();
                     if digests.sha256.as_deref() != expected || digests.bytes != file.size {
                         return Err(Error::invalid(
@@ -113,15 +123,10 @@ impl Packager for Addon {
                 }
             }
         }
-        let gzip = builder
-            .into_inner()
-            .map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), crate::output::write_help(&e)))?;
-        let mut buffered = gzip
-            .finish()
-            .map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), crate::output::write_help(&e)))?;
-        buffered
-            .flush()
-            .map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), crate::output::write_help(&e)))?;
+        let finish = || write_err("cannot finish writing".into());
+        let gzip = builder.into_inner().map_err(finish())?;
+        let mut buffered = gzip.finish().map_err(finish())?;
+        buffered.flush().map_err(finish())?;
         Ok(())
     }
 }

@@ -55,12 +55,14 @@ pub fn parse_signature(text: &str) -> std::result::Result<minisign::SignatureBox
 pub fn load_public_key(key: &str) -> Result<minisign::PublicKey> {
     let path = Path::new(key);
     if path.exists() {
-        // A key is one line: a regular file, small, UTF-8; anything else is a usage error (2).
-        let bytes = crate::limits::read_small(path, 64 * 1024).map_err(|e| {
-            Error::usage(
+        // A key is one line: a regular file, small, UTF-8; anything else is a usage error (2). A
+        // failed read stays an I/O error, with its kind.
+        let bytes = crate::limits::read_small(path, 64 * 1024).map_err(|e| match e {
+            Error::Io { .. } => e,
+            _ => Error::usage(
                 format!("cannot read the public key {key}: {e}"),
                 "pass the .pub file written by `distpack keygen`",
-            )
+            ),
         })?;
         let text = String::from_utf8(bytes).unwrap_or_default();
         let line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with("untrusted comment:"));
@@ -136,27 +138,46 @@ impl Signer {
     /// A pure Ed25519 signature over the file's bytes, hex encoded. Pure Ed25519 reads the message
     /// twice; `raw_sign_byupdate` lets both passes stream from disk.
     pub fn raw_sign(&self, file: &Path) -> Result<String> {
-        use ed25519_dalek::{Digest, Sha512, SignatureError, hazmat};
+        use ed25519_dalek::{Sha512, SignatureError, hazmat};
         // The minisign secret key is libsodium's: a 32-byte seed, then the public key.
         let bytes = self.secret.to_bytes();
         let seed: [u8; 32] = bytes[62..94].try_into().expect("minisign secret keys are 126 bytes");
         let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
         let expanded = hazmat::ExpandedSecretKey::from(&seed);
+        // The signing API wants its own error type from the reads; the I/O error is kept aside so
+        // that it reaches the user with its kind.
+        let failed_read = std::cell::RefCell::new(None);
         let feed = |hasher: &mut Sha512| -> std::result::Result<(), SignatureError> {
-            let mut f = std::fs::File::open(file).map_err(SignatureError::from_source)?;
-            let mut buf = vec![0u8; 64 * 1024];
-            loop {
-                match f.read(&mut buf).map_err(SignatureError::from_source)? {
-                    0 => return Ok(()),
-                    n => hasher.update(&buf[..n]),
-                }
-            }
+            feed_file(file, hasher).map_err(|e| {
+                let kept = SignatureError::from_source(std::io::Error::new(e.kind(), e.to_string()));
+                *failed_read.borrow_mut() = Some(e);
+                kept
+            })
         };
-        let signature =
-            hazmat::raw_sign_byupdate::<Sha512, _>(&expanded, feed, &signing.verifying_key()).map_err(|e| {
-                Error::invalid(format!("cannot sign {}: {e}", file.display()), "check that the file is readable")
-            })?;
+        let signed = hazmat::raw_sign_byupdate::<Sha512, _>(&expanded, feed, &signing.verifying_key());
+        if let Some(source) = failed_read.into_inner() {
+            return Err(Error::Io { action: "cannot read", path: file.to_path_buf(), source });
+        }
+        let signature = signed.map_err(|e| {
+            Error::invalid(
+                format!("cannot sign {}: {e}", file.display()),
+                format!("check the key {}", self.path.display()),
+            )
+        })?;
         Ok(hex::encode(signature.to_bytes()))
+    }
+}
+
+/// Stream `file` into `hasher`.
+fn feed_file(file: &Path, hasher: &mut ed25519_dalek::Sha512) -> std::io::Result<()> {
+    use ed25519_dalek::Digest;
+    let mut f = std::fs::File::open(file)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match f.read(&mut buf)? {
+            0 => return Ok(()),
+            n => hasher.update(&buf[..n]),
+        }
     }
 }
 
