@@ -194,8 +194,8 @@ pub fn check(manifest_path: &Path, provider: Provider, output: Option<&Path>) ->
     let regenerate = format!("run `distpack ci generate {}{args}` and commit the result", provider.name());
     let committed = match std::fs::read_to_string(&path) {
         Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(Error::invalid(format!("{} does not exist", path.display()), regenerate));
+        Err(source) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::IoHelp { action: "cannot read".into(), path, source, help: regenerate.into() });
         }
         Err(source) => return Err(Error::Io { action: "cannot read", path, source }),
     };

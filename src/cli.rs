@@ -445,7 +445,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Sign { files, key, raw } => {
             let signer = crate::sign::minisign::Signer::load(&key)?;
             for file in &files {
-                for path in crate::sign::minisign::sign_file(&signer, file, raw)? {
+                for path in crate::bundle::sign_file(&signer, file, raw)? {
                     println!("{}", path.display());
                 }
             }

@@ -1,6 +1,7 @@
 //! The crate's error type. Manifest problems carry the source text and a span so that miette can
 //! show `file:line:column` with the offending line; everything else carries a path and a help text.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
 use miette::{Diagnostic, NamedSource, SourceSpan};
@@ -55,6 +56,31 @@ pub enum Error {
         help: &'static str,
     },
 
+    /// Like `Io`, for a failure whose remedy the place it happens knows better than the error's
+    /// kind does (a corrupt package being read, a full disk while an artifact is written), and
+    /// whose action may name the part of the file (`cannot read the data archive of`). `Io` has
+    /// no help field so that its `IoContext` call sites stay one short line.
+    #[error("{action} {}: {source}", path.display())]
+    IoHelp {
+        action: Cow<'static, str>,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+        #[help]
+        help: Cow<'static, str>,
+    },
+
+    /// An external program (git) could not be started, or ran and failed.
+    #[error("`{command}` {failure}")]
+    Command {
+        /// The program and its arguments, as a user would type them.
+        command: String,
+        #[source]
+        failure: CommandFailure,
+        #[help]
+        help: &'static str,
+    },
+
     /// `distpack check` (or the checks `build` runs) found errors; the findings were printed.
     #[error("{count} check error{} (see above)", if *count == 1 { "" } else { "s" })]
     #[diagnostic(help("fix the units or manifest as each finding says; `build --allow-check-errors` packages anyway"))]
@@ -91,6 +117,15 @@ pub enum Error {
     },
 }
 
+/// How an external command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandFailure {
+    #[error("cannot be started: {0}")]
+    Start(#[source] std::io::Error),
+    #[error("failed ({status}): {stderr}")]
+    Failed { status: std::process::ExitStatus, stderr: String },
+}
+
 impl Error {
     pub fn invalid(message: impl Into<String>, help: impl Into<String>) -> Self {
         Error::Invalid { message: message.into(), help: Some(help.into()) }
@@ -117,7 +152,7 @@ impl Error {
             Error::Signature { .. } => 5,
             Error::Contents { .. } => 6,
             Error::Invalid { .. } => 1,
-            Error::Io { .. } | Error::Write { .. } => 1,
+            Error::Io { .. } | Error::IoHelp { .. } | Error::Command { .. } | Error::Write { .. } => 1,
         }
     }
 }
@@ -139,11 +174,33 @@ impl From<ManifestErrors> for Error {
 /// Attach a path and what was being done to an I/O error.
 pub trait IoContext<T> {
     fn io(self, action: &'static str, path: &Path) -> Result<T>;
+
+    /// `io`, with what to do about the failure here (an `Error::IoHelp`).
+    fn io_help(
+        self,
+        action: impl Into<Cow<'static, str>>,
+        path: &Path,
+        help: impl Into<Cow<'static, str>>,
+    ) -> Result<T>;
 }
 
 impl<T> IoContext<T> for std::io::Result<T> {
     fn io(self, action: &'static str, path: &Path) -> Result<T> {
         self.map_err(|source| Error::Io { action, path: path.to_path_buf(), source })
+    }
+
+    fn io_help(
+        self,
+        action: impl Into<Cow<'static, str>>,
+        path: &Path,
+        help: impl Into<Cow<'static, str>>,
+    ) -> Result<T> {
+        self.map_err(|source| Error::IoHelp {
+            action: action.into(),
+            path: path.to_path_buf(),
+            source,
+            help: help.into(),
+        })
     }
 }
 
@@ -159,5 +216,38 @@ pub fn write_help(e: &std::io::Error) -> &'static str {
         }
         ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => "make the output directory writable",
         _ => "check the output directory (free space, permissions) and the files being packaged",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::ErrorKind;
+
+    use super::*;
+
+    #[test]
+    fn io_errors_keep_their_kind_and_path_and_exit_1() {
+        let missing = || Err::<(), _>(std::io::Error::from(ErrorKind::NotFound));
+        let plain = missing().io("cannot read", Path::new("a.toml")).unwrap_err();
+        let helped = missing().io_help("cannot read the lead of", Path::new("b.rpm"), "not an rpm").unwrap_err();
+        for (error, text) in [(&plain, "cannot read a.toml: "), (&helped, "cannot read the lead of b.rpm: ")] {
+            assert!(error.to_string().starts_with(text), "{error}");
+            assert_eq!(error.exit_code(), 1);
+            let source = std::error::Error::source(error).and_then(|s| s.downcast_ref::<std::io::Error>());
+            assert_eq!(source.map(std::io::Error::kind), Some(ErrorKind::NotFound));
+        }
+        assert_eq!(Diagnostic::help(&helped).map(|h| h.to_string()).as_deref(), Some("not an rpm"));
+    }
+
+    #[test]
+    fn a_failed_command_names_it_and_exits_1() {
+        let start = Error::Command {
+            command: "git push".into(),
+            failure: CommandFailure::Start(std::io::Error::from(ErrorKind::NotFound)),
+            help: "install git",
+        };
+        assert!(start.to_string().starts_with("`git push` cannot be started: "), "{start}");
+        assert_eq!(start.exit_code(), 1);
+        assert_eq!(Diagnostic::help(&start).map(|h| h.to_string()).as_deref(), Some("install git"));
     }
 }

@@ -1,5 +1,8 @@
-//! The closed set of output formats. Adding a variant forces every `match` below to handle it, so a
-//! format cannot be half wired in.
+//! The closed set of output formats. Adding a variant forces every `match` on it (here and
+//! `formats::packager`) to handle it, so a format cannot be half wired in.
+//!
+//! A leaf: it imports nothing of the crate, so the manifest, the plan and the writers can all name
+//! a format without depending on one another.
 
 use serde::{Deserialize, Serialize};
 
@@ -30,17 +33,6 @@ impl Format {
             Format::Pkgbuild => "pkgbuild",
             Format::Apk => "apk",
             Format::Addon => "addon",
-        }
-    }
-
-    pub fn packager(self) -> &'static dyn crate::formats::Packager {
-        match self {
-            Format::Deb => &crate::formats::deb::Deb,
-            Format::Rpm => &crate::formats::rpm::Rpm,
-            Format::Arch => &crate::formats::arch::Arch,
-            Format::Pkgbuild => &crate::formats::pkgbuild::ReleaseTarball,
-            Format::Apk => &crate::formats::apk::Apk,
-            Format::Addon => &crate::formats::addon::Addon,
         }
     }
 }

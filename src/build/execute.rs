@@ -180,7 +180,7 @@ fn run_step(
             let input = inputs.unwrap_or_default()[0];
             let written = match bundle {
                 Some(r) => sign_bundle(signer, plan.package(*r), input, outputs.len() > 1)?,
-                None => crate::sign::minisign::sign_file(signer, &out_dir.join(of), false)?,
+                None => crate::bundle::sign_file(signer, &out_dir.join(of), false)?,
             };
             for signature in &written {
                 progress.log(&format!("wrote {}", signature.display()));
@@ -235,7 +235,7 @@ fn write_package(
     keys: &Keys,
     progress: &Progress,
 ) -> Result<Artifact> {
-    let packager = package.format.packager();
+    let packager = crate::formats::packager(package.format);
     let name = output.to_string_lossy().into_owned();
     let payload: u64 = package
         .files

@@ -1,5 +1,6 @@
 //! Add-on bundles after they are written: the `addon.json` index, the trusted comment a signature
-//! binds, a defensive reader for bundles from elsewhere, and `distpack verify`.
+//! binds (and `distpack sign`'s choice of it), a defensive reader for bundles from elsewhere, and
+//! `distpack verify`.
 //!
 //! A minisign signature alone covers bytes, not meaning: a bundle signed for one add-on, version
 //! or architecture could be served as another. The signed trusted comment therefore names id,
@@ -9,10 +10,42 @@
 pub mod read;
 pub mod verify;
 
+use std::path::{Path, PathBuf};
+
 use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, IoContext, Result};
+use crate::sign::minisign::Signer;
 
 /// The `format` value of `addon.json`.
 pub const INDEX_FORMAT: &str = "distpack-addon/1";
+
+/// The name the bundle's index has; no entry may take it.
+pub const INDEX_NAME: &str = "addon.json";
+
+/// How `addon.json` writes an entry's mode: four octal digits, as `"0755"`.
+pub fn mode_text(mode: u32) -> String {
+    format!("{mode:04o}")
+}
+
+fn serialize_mode<S: serde::Serializer>(mode: &u32, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&mode_text(*mode))
+}
+
+/// Whether `name` is a flat, ordinary entry name (also what `verify` demands).
+pub fn valid_entry_name(name: &str) -> std::result::Result<(), String> {
+    if name.is_empty() || name == "." || name == ".." {
+        Err(format!("`{name}` is not a file name"))
+    } else if name.contains('/') || name.contains('\\') {
+        Err(format!("`{name}` contains a path separator; bundle entries are flat"))
+    } else if name.contains("..") {
+        Err(format!("`{name}` contains `..`"))
+    } else if name.chars().any(|c| c.is_control()) {
+        Err(format!("`{}` contains a control character", name.escape_debug()))
+    } else {
+        Ok(())
+    }
+}
 
 /// The first word of a bundle's trusted comment.
 const BINDING_TAG: &str = "distpack-addon";
@@ -69,7 +102,7 @@ impl Binding {
         format!("{}-{}-{}-{}.tar.gz", self.id, self.version, self.os, self.arch)
     }
 
-    pub fn parse(comment: &str) -> Result<Binding, String> {
+    pub fn parse(comment: &str) -> std::result::Result<Binding, String> {
         let mut words = comment.split(' ');
         if words.next() != Some(BINDING_TAG) {
             return Err(format!("the trusted comment `{comment}` is not a distpack add-on binding"));
@@ -103,6 +136,35 @@ impl Binding {
         }
         Ok(binding)
     }
+}
+
+/// What a signature of `file` binds: for an add-on bundle (a `.tar.gz`) its id, version, os, arch
+/// and SHA-256, read from the bundle; for any other file its name and SHA-256. It lives here, not
+/// in `sign`, because only this module knows what a bundle is: `sign` takes the comment as given.
+pub fn trusted_comment_for(file: &Path) -> Result<String> {
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let sha256 = crate::digest::of_file(file, false, false, true).io("cannot read", file)?.sha256.unwrap_or_default();
+    if !name.ends_with(".tar.gz") {
+        return Ok(crate::sign::minisign::file_comment(&name, &sha256));
+    }
+    let contents = read::read(file, &Default::default())
+        .io("cannot read", file)?
+        .map_err(|refusal| Error::contents(format!("{name} is not a valid add-on bundle: {}", refusal.0)))?;
+    let index = contents.index;
+    let binding = Binding { id: index.id, version: index.version, os: index.os, arch: index.arch, sha256 };
+    if binding.file_name() != name {
+        return Err(Error::usage(
+            format!("{name} holds add-on {} and should be named {}", binding.id, binding.file_name()),
+            "sign the bundle under the name `distpack build` gave it",
+        ));
+    }
+    Ok(binding.trusted_comment())
+}
+
+/// Sign `file` into `FILE.minisig` (and `FILE.sig` when `raw`), binding what
+/// `trusted_comment_for` finds in it; returns the signature paths.
+pub fn sign_file(signer: &Signer, file: &Path, raw: bool) -> Result<Vec<PathBuf>> {
+    crate::sign::minisign::sign_with_comment(signer, file, &trusted_comment_for(file)?, raw)
 }
 
 #[cfg(test)]

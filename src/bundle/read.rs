@@ -9,10 +9,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{INDEX_FORMAT, Index};
+use super::{INDEX_FORMAT, INDEX_NAME, Index, mode_text, valid_entry_name};
 use crate::digest::Sha256Writer;
 use crate::limits::TarGuard;
-use crate::plan::addon::{INDEX_NAME, valid_entry_name};
 
 /// Size limits for untrusted bundles.
 #[derive(Debug, Clone, Copy)]
@@ -36,7 +35,7 @@ const MAX_INDEX_SIZE: u64 = 1 << 20;
 pub struct Found {
     pub name: String,
     pub size: u64,
-    #[serde(serialize_with = "crate::plan::octal")]
+    #[serde(serialize_with = "super::serialize_mode")]
     pub mode: u32,
     pub uid: u64,
     pub gid: u64,
@@ -258,7 +257,7 @@ fn compare(index: &Index, found: &[Found]) -> Checked<()> {
                 file.name, file.sha256, entry.sha256
             ));
         }
-        if entry.mode != format!("{:04o}", file.mode) {
+        if entry.mode != mode_text(file.mode) {
             return refuse(format!(
                 "entry `{}` has mode {:04o}, but {INDEX_NAME} says {}",
                 file.name, file.mode, entry.mode

@@ -10,10 +10,10 @@ use std::path::Path;
 use tar::EntryType;
 
 use super::{Keys, Packager};
-use crate::bundle::{INDEX_FORMAT, Index, IndexEntry};
+use crate::bundle::{INDEX_FORMAT, INDEX_NAME, Index, IndexEntry, mode_text};
 use crate::digest::{HashingReader, of_file};
 use crate::error::{Error, IoContext, Result};
-use crate::plan::addon::{INDEX_NAME, entry_name};
+use crate::plan::addon::entry_name;
 use crate::plan::{Package, PackageFile, Source};
 
 pub struct Addon;
@@ -44,7 +44,7 @@ impl Packager for Addon {
             entries.push(IndexEntry {
                 name: entry_name(file).to_string(),
                 size: file.size,
-                mode: format!("{:04o}", file.mode),
+                mode: mode_text(file.mode),
                 sha256,
             });
         }
@@ -72,10 +72,16 @@ impl Packager for Addon {
             flate2::Compression::new(package.compression_level),
         );
         let mut builder = tar::Builder::new(gzip);
+        // The writer sees an open file, not its path: errors name the bundle by its file name.
+        let bundle = Path::new(&addon.file_name(&package.version.upstream, &package.arch)).to_path_buf();
+        let write_err = |action: String| {
+            let bundle = bundle.clone();
+            move |source: io::Error| {
+                let help = crate::output::write_help(&source);
+                Error::IoHelp { action: action.into(), path: bundle, source, help: help.into() }
+            }
+        };
         for (name, file) in order {
-            let write_err = |e: io::Error| {
-                Error::invalid(format!("cannot write {name} into the bundle: {e}"), crate::output::write_help(&e))
-            };
             // Owned by 0:0 with no user or group names: agents install entries as root and must
             // never resolve names from a tarball.
             let mode = file.map_or(0o644, |f| f.mode);
@@ -84,7 +90,9 @@ impl Packager for Addon {
             match file {
                 None => {
                     header.set_size(index_json.len() as u64);
-                    builder.append_data(&mut header, name, index_json.as_slice()).map_err(write_err)?;
+                    builder
+                        .append_data(&mut header, name, index_json.as_slice())
+                        .map_err(write_err(format!("cannot add {name} to")))?;
                 }
                 Some(file) => {
                     header.set_size(file.size);
@@ -95,7 +103,9 @@ impl Packager for Addon {
                         Source::Directory | Source::Symlink { .. } => continue,
                     };
                     let mut hashing = HashingReader::new(reader, false, true);
-                    builder.append_data(&mut header, name, &mut hashing).map_err(write_err)?;
+                    builder
+                        .append_data(&mut header, name, &mut hashing)
+                        .map_err(write_err(format!("cannot add {name} to")))?;
                     let digests = hashing.finish();
                     if digests.sha256.as_deref() != expected || digests.bytes != file.size {
                         return Err(Error::invalid(
@@ -106,15 +116,10 @@ impl Packager for Addon {
                 }
             }
         }
-        let gzip = builder
-            .into_inner()
-            .map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), crate::output::write_help(&e)))?;
-        let mut buffered = gzip
-            .finish()
-            .map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), crate::output::write_help(&e)))?;
-        buffered
-            .flush()
-            .map_err(|e| Error::invalid(format!("cannot finish the bundle: {e}"), crate::output::write_help(&e)))?;
+        let finish = || write_err("cannot finish writing".into());
+        let gzip = builder.into_inner().map_err(finish())?;
+        let mut buffered = gzip.finish().map_err(finish())?;
+        buffered.flush().map_err(finish())?;
         Ok(())
     }
 }

@@ -14,6 +14,7 @@ use std::fs::File;
 use std::path::Path;
 
 use crate::error::Result;
+use crate::format::Format;
 use crate::plan::Package;
 
 /// Signing keys a build was given; each format uses the kind it signs with.
@@ -25,6 +26,18 @@ pub struct Keys {
     pub minisign: Option<crate::sign::minisign::Signer>,
     /// An unsigned .apk was asked for explicitly.
     pub allow_unsigned_apk: bool,
+}
+
+/// The writer of `format`.
+pub fn packager(format: Format) -> &'static dyn Packager {
+    match format {
+        Format::Deb => &deb::Deb,
+        Format::Rpm => &rpm::Rpm,
+        Format::Arch => &arch::Arch,
+        Format::Pkgbuild => &pkgbuild::ReleaseTarball,
+        Format::Apk => &apk::Apk,
+        Format::Addon => &addon::Addon,
+    }
 }
 
 pub trait Packager: Sync {

@@ -7,8 +7,11 @@ use super::{InspectedFile, Inspection};
 use crate::error::{Error, IoContext, Result};
 
 pub fn inspect(path: &Path, max_unpacked: u64) -> Result<Inspection> {
-    let has_index = crate::bundle::read::has_index(path, &Default::default(), max_unpacked)
-        .map_err(|e| Error::invalid(format!("cannot read {}: {e}", path.display()), "the tarball is corrupt"))?;
+    let has_index = crate::bundle::read::has_index(path, &Default::default(), max_unpacked).io_help(
+        "cannot read",
+        path,
+        "the tarball is corrupt",
+    )?;
     if !has_index {
         return Err(Error::invalid(
             format!("{} is a tarball without addon.json, not an add-on bundle", path.display()),

@@ -17,14 +17,14 @@ pub fn inspect(path: &Path, max_unpacked: u64) -> Result<Inspection> {
     let mut scripts = BTreeMap::new();
     let mut signatures = Vec::new();
     let mut budget = super::Budget::default();
-    let files = list_tar_filtered(decoded, "the package", &mut |name, reader| {
+    let files = list_tar_filtered(decoded, "the tar stream", path, &mut |name, reader| {
         if name == ".PKGINFO" {
-            fields = key_value_lines(&read_limited(reader, MAX_CONTROL_BYTES, ".PKGINFO")?);
+            fields = key_value_lines(&read_limited(reader, MAX_CONTROL_BYTES, ".PKGINFO", path)?);
         } else if name.starts_with(".SIGN.") {
             budget.take(name.len(), "the package")?;
             signatures.push(("signature".to_string(), name.trim_start_matches(".SIGN.").to_string()));
         } else if name.starts_with(".pre-") || name.starts_with(".post-") || name == ".trigger" {
-            let text = String::from_utf8_lossy(&read_limited(reader, MAX_CONTROL_BYTES, name)?).into_owned();
+            let text = String::from_utf8_lossy(&read_limited(reader, MAX_CONTROL_BYTES, name, path)?).into_owned();
             budget.take(text.len() + name.len(), "the package")?;
             scripts.insert(name.to_string(), text);
         }

@@ -5,25 +5,29 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
-use super::{Inspection, MAX_CONTROL_BYTES, key_value_lines, list_tar_filtered, read_limited};
+use super::{Inspection, MAX_CONTROL_BYTES, key_value_lines, list_tar_filtered, read_limited, unreadable};
 use crate::compress;
 use crate::error::{Error, IoContext, Result};
 
 pub fn inspect(path: &Path, max_unpacked: u64) -> Result<Inspection> {
     let file = File::open(path).io("cannot open", path)?;
     let name = path.to_string_lossy();
-    let decoded = compress::decoder(&name, BufReader::new(file))
-        .map_err(|e| Error::invalid(format!("{}: {e}", path.display()), "the file is not a valid package"))?;
+    let decoded = compress::decoder(&name, BufReader::new(file)).map_err(unreadable(
+        "the compressed stream",
+        path,
+        "the file is not a valid package",
+    ))?;
     let mut fields = Vec::new();
     let mut scripts = BTreeMap::new();
     let decoded = crate::limits::Capped::new(decoded, max_unpacked, "the package");
-    let files = list_tar_filtered(decoded, "the package", &mut |entry_name, reader| {
+    let files = list_tar_filtered(decoded, "the tar stream", path, &mut |entry_name, reader| {
         match entry_name {
             ".PKGINFO" => {
-                fields = key_value_lines(&read_limited(reader, MAX_CONTROL_BYTES, ".PKGINFO")?);
+                fields = key_value_lines(&read_limited(reader, MAX_CONTROL_BYTES, ".PKGINFO", path)?);
             }
             ".INSTALL" => {
-                let text = String::from_utf8_lossy(&read_limited(reader, MAX_CONTROL_BYTES, ".INSTALL")?).into_owned();
+                let text =
+                    String::from_utf8_lossy(&read_limited(reader, MAX_CONTROL_BYTES, ".INSTALL", path)?).into_owned();
                 scripts.insert("install".to_string(), text);
             }
             _ => {}

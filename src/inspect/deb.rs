@@ -3,10 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{self, BufReader, Read};
 use std::path::Path;
 
-use super::{Inspection, MAX_CONTROL_BYTES, list_tar, read_limited, shown};
+use super::{Inspection, MAX_CONTROL_BYTES, list_tar, read_limited, shown, unreadable};
 use crate::compress;
 use crate::error::{Error, IoContext, Result};
 use crate::limits::{Capped, TarGuard};
@@ -15,6 +15,8 @@ use crate::limits::{Capped, TarGuard};
 /// GNU `/N` name without a name table and allocates whatever size a `//` table or BSD `#1/N`
 /// name claims. dpkg-deb writes only short names (dpkg's own reader knows no other kind), so
 /// this reader accepts only those, and every size is checked against what is left of the file.
+/// Failures are I/O errors, as from any reader: `UnexpectedEof` for a cut file, `InvalidData` for
+/// a malformed one.
 struct ArReader<R> {
     inner: R,
     /// Offset of the next byte of `inner`, and the file's size.
@@ -23,19 +25,19 @@ struct ArReader<R> {
 }
 
 impl<R: Read> ArReader<R> {
-    fn magic(&mut self) -> std::result::Result<(), String> {
+    fn magic(&mut self) -> io::Result<()> {
         let mut magic = [0u8; 8];
-        self.inner.read_exact(&mut magic).map_err(|e| e.to_string())?;
+        self.inner.read_exact(&mut magic)?;
         self.pos = 8;
         if &magic != b"!<arch>\n" {
-            return Err("no ar magic".into());
+            return Err(malformed("no ar magic".into()));
         }
         Ok(())
     }
 
     /// The next member's name and size; its data is the next `size` bytes of `inner`, and the
     /// caller passes what it left unread to `skip` before asking for the next member.
-    fn next_member(&mut self) -> std::result::Result<Option<(String, u64)>, String> {
+    fn next_member(&mut self) -> io::Result<Option<(String, u64)>> {
         // Each member starts at an even offset (odd-sized data is followed by one padding byte).
         if self.pos % 2 == 1 && self.pos < self.len {
             self.skip(1)?;
@@ -45,54 +47,66 @@ impl<R: Read> ArReader<R> {
             return Ok(None);
         }
         let mut header = [0u8; 60];
-        self.inner.read_exact(&mut header).map_err(|_| "truncated member header".to_string())?;
+        self.inner.read_exact(&mut header).map_err(|e| io::Error::new(e.kind(), "truncated member header"))?;
         self.pos += 60;
         if &header[58..60] != b"`\n" {
-            return Err("member header has no terminator".into());
+            return Err(malformed("member header has no terminator".into()));
         }
         let name = String::from_utf8_lossy(&header[..16]);
         let name = name.trim_end_matches(' ');
         if name.starts_with("#1/") || name.starts_with('/') {
-            return Err(format!("member name `{}` is a long-name reference, which .deb files do not use", shown(name)));
+            return Err(malformed(format!(
+                "member name `{}` is a long-name reference, which .deb files do not use",
+                shown(name)
+            )));
         }
         let name = name.trim_end_matches('/').to_string();
         let size = std::str::from_utf8(&header[48..58])
             .ok()
             .and_then(|s| s.trim_end_matches(' ').parse::<u64>().ok())
-            .ok_or_else(|| format!("member `{}` has an unreadable size", shown(&name)))?;
+            .ok_or_else(|| malformed(format!("member `{}` has an unreadable size", shown(&name))))?;
         let left = self.len.saturating_sub(self.pos);
         if size > left {
-            return Err(format!("member `{}` claims {size} bytes, but only {left} are left in the file", shown(&name)));
+            return Err(malformed(format!(
+                "member `{}` claims {size} bytes, but only {left} are left in the file",
+                shown(&name)
+            )));
         }
         self.pos += size;
         Ok(Some((name, size)))
     }
 
     /// Discard the next `n` bytes of `inner` (`pos` is not changed: it already counts a member's data).
-    fn skip(&mut self, n: u64) -> std::result::Result<(), String> {
-        let skipped = std::io::copy(&mut (&mut self.inner).take(n), &mut std::io::sink()).map_err(|e| e.to_string())?;
+    fn skip(&mut self, n: u64) -> io::Result<()> {
+        let skipped = io::copy(&mut (&mut self.inner).take(n), &mut io::sink())?;
         if skipped != n {
-            return Err("the archive is truncated".into());
+            return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the archive is truncated"));
         }
         Ok(())
     }
 }
 
+fn malformed(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message)
+}
+
 pub fn inspect(path: &Path, max_unpacked: u64) -> Result<Inspection> {
     let file = File::open(path).io("cannot open", path)?;
     let file_size = file.metadata().io("cannot read", path)?.len();
-    let corrupt =
-        |what: String| Error::invalid(format!("{}: {}", path.display(), shown(&what)), "the file is not a valid .deb");
+    // Malformed contents (no I/O error to keep) are refused with what is wrong; failed reads keep
+    // their error.
+    let not_a_deb = "the file is not a valid .deb";
+    let corrupt = |what: String| Error::invalid(format!("{}: {}", path.display(), shown(&what)), not_a_deb);
     let mut archive = ArReader { inner: BufReader::new(file), pos: 0, len: file_size };
-    archive.magic().map_err(|e| corrupt(format!("bad ar archive: {e}")))?;
+    archive.magic().map_err(unreadable("the ar archive", path, not_a_deb))?;
     let mut control: Option<(String, Vec<u8>)> = None;
     let mut files = None;
     let mut index = 0;
-    while let Some((name, size)) = archive.next_member().map_err(|e| corrupt(format!("bad ar member: {e}")))? {
+    while let Some((name, size)) = archive.next_member().map_err(unreadable("the ar members", path, not_a_deb))? {
         let mut entry = (&mut archive.inner).take(size);
         match (index, name.as_str()) {
             (0, "debian-binary") => {
-                let version = read_limited(&mut entry, 64, "debian-binary")?;
+                let version = read_limited(&mut entry, 64, "debian-binary", path)?;
                 if !version.starts_with(b"2.") {
                     return Err(corrupt(format!(
                         "unsupported format version `{}`",
@@ -103,33 +117,35 @@ pub fn inspect(path: &Path, max_unpacked: u64) -> Result<Inspection> {
             (0, other) => return Err(corrupt(format!("first member is `{}`, not debian-binary", shown(other)))),
             (_, n) if n.starts_with('_') => {}
             (_, n) if n.starts_with("control.tar") && control.is_none() => {
-                let decoded = compress::decoder(n, &mut entry).map_err(|e| corrupt(e.to_string()))?;
-                control = Some((n.to_string(), read_limited(decoded, MAX_CONTROL_BYTES, "control.tar")?));
+                let decoded = compress::decoder(n, &mut entry).map_err(unreadable(n, path, not_a_deb))?;
+                control = Some((n.to_string(), read_limited(decoded, MAX_CONTROL_BYTES, n, path)?));
             }
             (_, n) if n.starts_with("data.tar") && control.is_some() => {
-                let decoded = compress::decoder(n, &mut entry).map_err(|e| corrupt(e.to_string()))?;
-                files = Some(list_tar(Capped::new(decoded, max_unpacked, "data.tar"), "data.tar")?);
+                let decoded = compress::decoder(n, &mut entry).map_err(unreadable(n, path, not_a_deb))?;
+                files = Some(list_tar(Capped::new(decoded, max_unpacked, "data.tar"), n, path)?);
                 break;
             }
             (_, other) => return Err(corrupt(format!("unexpected member `{}`", shown(other)))),
         }
         let unread = entry.limit();
-        archive.skip(unread).map_err(|e| corrupt(format!("member `{}`: {e}", shown(&name))))?;
+        archive.skip(unread).map_err(unreadable(&format!("member `{}`", shown(&name)), path, not_a_deb))?;
         index += 1;
     }
-    let (_, control) = control.ok_or_else(|| corrupt("no control.tar member".into()))?;
+    let (control_name, control) = control.ok_or_else(|| corrupt("no control.tar member".into()))?;
     let files = files.ok_or_else(|| corrupt("no data.tar member".into()))?;
 
     let mut members = BTreeMap::new();
     let mut tar = tar::Archive::new(TarGuard::new(control.as_slice()));
-    for entry in tar.entries().map_err(|e| corrupt(e.to_string()))? {
-        let mut entry = entry.map_err(|e| corrupt(e.to_string()))?;
+    let unreadable_control = || unreadable(&control_name, path, not_a_deb);
+    for entry in tar.entries().map_err(unreadable_control())? {
+        let mut entry = entry.map_err(unreadable_control())?;
         if entry.header().entry_type() != tar::EntryType::Regular {
             continue;
         }
         let name = String::from_utf8_lossy(&entry.path_bytes()).trim_start_matches("./").to_string();
         let mut text = String::new();
-        entry.read_to_string(&mut text).map_err(|e| corrupt(format!("control member {name}: {e}")))?;
+        let member = format!("{} in {control_name}", shown(&name));
+        entry.read_to_string(&mut text).map_err(unreadable(&member, path, not_a_deb))?;
         members.insert(name, text);
     }
     let fields = parse_deb822(members.get("control").ok_or_else(|| corrupt("control.tar has no control file".into()))?);
@@ -155,4 +171,24 @@ fn parse_deb822(text: &str) -> Vec<(String, String)> {
         }
     }
     fields
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_cut_deb_is_an_io_error_that_keeps_its_kind() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cut.deb");
+        // The magic and half a member header.
+        std::fs::write(&path, b"!<arch>\ndebian-binary   0           0     0     100644  4   ").unwrap();
+        match inspect(&path, 1 << 20) {
+            Err(Error::IoHelp { source, path: named, .. }) => {
+                assert_eq!(source.kind(), io::ErrorKind::UnexpectedEof);
+                assert_eq!(named, path);
+            }
+            other => panic!("expected an I/O error, got {other:?}"),
+        }
+    }
 }

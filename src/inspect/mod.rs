@@ -145,12 +145,18 @@ pub(crate) fn shown(text: &str) -> std::borrow::Cow<'_, str> {
     crate::limits::printable(text)
 }
 
-/// Read a bounded member into memory, refusing one larger than `limit`.
-pub(crate) fn read_limited(reader: impl Read, limit: u64, what: &str) -> Result<Vec<u8>> {
+/// A failure reading `what` (a member, the tar stream) of the package at `package`: the I/O error
+/// is kept, with its kind (`UnexpectedEof` for a cut file, `InvalidData` for a corrupt stream).
+pub(crate) fn unreadable(what: &str, package: &Path, help: &'static str) -> impl FnOnce(std::io::Error) -> Error {
+    let action = format!("cannot read {what} of");
+    let path = package.to_path_buf();
+    move |source| Error::IoHelp { action: action.into(), path, source, help: help.into() }
+}
+
+/// Read a bounded member `what` of `package` into memory, refusing one larger than `limit`.
+pub(crate) fn read_limited(reader: impl Read, limit: u64, what: &str, package: &Path) -> Result<Vec<u8>> {
     let mut buf = Vec::new();
-    reader.take(limit + 1).read_to_end(&mut buf).map_err(|e| {
-        Error::invalid(format!("cannot read {what}: {}", shown(&e.to_string())), "the package is corrupt")
-    })?;
+    reader.take(limit + 1).read_to_end(&mut buf).map_err(unreadable(what, package, "the package is corrupt"))?;
     if buf.len() as u64 > limit {
         return Err(Error::invalid(
             format!("{what} is larger than {limit} bytes"),
@@ -169,9 +175,9 @@ pub(crate) fn key_value_lines(bytes: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Every entry of a tar stream, with its name normalised to an absolute path.
-pub(crate) fn list_tar(reader: impl Read, what: &str) -> Result<Vec<InspectedFile>> {
-    list_tar_filtered(reader, what, &mut |_, _| Ok(true))
+/// Every entry of the tar stream `what` of `package`, with its name normalised to an absolute path.
+pub(crate) fn list_tar(reader: impl Read, what: &str, package: &Path) -> Result<Vec<InspectedFile>> {
+    list_tar_filtered(reader, what, package, &mut |_, _| Ok(true))
 }
 
 /// Like `list_tar`, but `visit(name, contents)` sees each entry first (to read metadata members)
@@ -179,11 +185,10 @@ pub(crate) fn list_tar(reader: impl Read, what: &str) -> Result<Vec<InspectedFil
 pub(crate) fn list_tar_filtered(
     reader: impl Read,
     what: &str,
+    package: &Path,
     visit: &mut dyn FnMut(&str, &mut dyn Read) -> Result<bool>,
 ) -> Result<Vec<InspectedFile>> {
-    let corrupt = |e: std::io::Error| {
-        Error::invalid(format!("cannot read {what}: {}", shown(&e.to_string())), "the package is corrupt or hostile")
-    };
+    let corrupt = |e: std::io::Error| unreadable(what, package, "the package is corrupt or hostile")(e);
     let mut archive = tar::Archive::new(crate::limits::TarGuard::new(reader));
     let mut files = Vec::new();
     let mut budget = Budget::default();

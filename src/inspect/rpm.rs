@@ -17,7 +17,7 @@ pub fn inspect(path: &Path) -> Result<Inspection> {
     let corrupt = |what: String| Error::invalid(format!("{}: {what}", path.display()), "the file is not a valid .rpm");
     let mut file = File::open(path).io("cannot open", path)?;
     let mut lead = [0u8; 96];
-    file.read_exact(&mut lead).map_err(|e| corrupt(format!("short lead: {e}")))?;
+    file.read_exact(&mut lead).map_err(super::unreadable("the lead", path, "the file is not a valid .rpm"))?;
     if lead[..4] != [0xed, 0xab, 0xee, 0xdb] {
         return Err(corrupt("bad lead magic".into()));
     }

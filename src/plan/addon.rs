@@ -8,11 +8,9 @@ use serde::Serialize;
 
 use super::files::{PLACEHOLDER_HELP, expand, sources};
 use super::{PackageFile, Resolver, Source};
+use crate::bundle::{INDEX_NAME, valid_entry_name};
 use crate::manifest::{AddonSettings, FileKind};
 use crate::target::Target;
-
-/// The name the bundle's index has; no entry may take it.
-pub const INDEX_NAME: &str = "addon.json";
 
 /// What a bundle carries besides its files.
 #[derive(Debug, Clone, Serialize)]
@@ -34,21 +32,6 @@ impl Addon {
 /// The entry name of a planned bundle file: the last component of its path.
 pub fn entry_name(file: &PackageFile) -> &str {
     file.path.rsplit('/').next().unwrap_or(&file.path)
-}
-
-/// Whether `name` is a flat, ordinary entry name (also what `verify` demands).
-pub fn valid_entry_name(name: &str) -> Result<(), String> {
-    if name.is_empty() || name == "." || name == ".." {
-        Err(format!("`{name}` is not a file name"))
-    } else if name.contains('/') || name.contains('\\') {
-        Err(format!("`{name}` contains a path separator; bundle entries are flat"))
-    } else if name.contains("..") {
-        Err(format!("`{name}` contains `..`"))
-    } else if name.chars().any(|c| c.is_control()) {
-        Err(format!("`{}` contains a control character", name.escape_debug()))
-    } else {
-        Ok(())
-    }
 }
 
 fn valid_token(value: &str, what: &str) -> Result<(), String> {

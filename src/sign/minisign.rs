@@ -1,11 +1,15 @@
 //! minisign keys and signatures (the `minisign` crate): key pairs that the `minisign` CLI reads and
 //! makes, detached `.minisig` files with a trusted comment, and the raw Ed25519 signature some
 //! agents expect.
+//!
+//! Signing takes the trusted comment as a string and never reads what it signs: what a signature
+//! binds is a property of the signed thing, so the module that knows the thing computes it
+//! (`bundle::trusted_comment_for` for add-on bundles). That keeps `bundle` above `sign` (its
+//! verifier uses the signature parser here) and never the reverse.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::bundle::Binding;
 use crate::error::{Error, IoContext, Result};
 
 /// The environment variable holding the password of an encrypted minisign secret key.
@@ -51,12 +55,14 @@ pub fn parse_signature(text: &str) -> std::result::Result<minisign::SignatureBox
 pub fn load_public_key(key: &str) -> Result<minisign::PublicKey> {
     let path = Path::new(key);
     if path.exists() {
-        // A key is one line: a regular file, small, UTF-8; anything else is a usage error (2).
-        let bytes = crate::limits::read_small(path, 64 * 1024).map_err(|e| {
-            Error::usage(
+        // A key is one line: a regular file, small, UTF-8; anything else is a usage error (2). A
+        // failed read stays an I/O error, with its kind.
+        let bytes = crate::limits::read_small(path, 64 * 1024).map_err(|e| match e {
+            Error::Io { .. } => e,
+            _ => Error::usage(
                 format!("cannot read the public key {key}: {e}"),
                 "pass the .pub file written by `distpack keygen`",
-            )
+            ),
         })?;
         let text = String::from_utf8(bytes).unwrap_or_default();
         let line = text.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with("untrusted comment:"));
@@ -132,27 +138,46 @@ impl Signer {
     /// A pure Ed25519 signature over the file's bytes, hex encoded. Pure Ed25519 reads the message
     /// twice; `raw_sign_byupdate` lets both passes stream from disk.
     pub fn raw_sign(&self, file: &Path) -> Result<String> {
-        use ed25519_dalek::{Digest, Sha512, SignatureError, hazmat};
+        use ed25519_dalek::{Sha512, SignatureError, hazmat};
         // The minisign secret key is libsodium's: a 32-byte seed, then the public key.
         let bytes = self.secret.to_bytes();
         let seed: [u8; 32] = bytes[62..94].try_into().expect("minisign secret keys are 126 bytes");
         let signing = ed25519_dalek::SigningKey::from_bytes(&seed);
         let expanded = hazmat::ExpandedSecretKey::from(&seed);
+        // The signing API wants its own error type from the reads; the I/O error is kept aside so
+        // that it reaches the user with its kind.
+        let failed_read = std::cell::RefCell::new(None);
         let feed = |hasher: &mut Sha512| -> std::result::Result<(), SignatureError> {
-            let mut f = std::fs::File::open(file).map_err(SignatureError::from_source)?;
-            let mut buf = vec![0u8; 64 * 1024];
-            loop {
-                match f.read(&mut buf).map_err(SignatureError::from_source)? {
-                    0 => return Ok(()),
-                    n => hasher.update(&buf[..n]),
-                }
-            }
+            feed_file(file, hasher).map_err(|e| {
+                let kept = SignatureError::from_source(std::io::Error::new(e.kind(), e.to_string()));
+                *failed_read.borrow_mut() = Some(e);
+                kept
+            })
         };
-        let signature =
-            hazmat::raw_sign_byupdate::<Sha512, _>(&expanded, feed, &signing.verifying_key()).map_err(|e| {
-                Error::invalid(format!("cannot sign {}: {e}", file.display()), "check that the file is readable")
-            })?;
+        let signed = hazmat::raw_sign_byupdate::<Sha512, _>(&expanded, feed, &signing.verifying_key());
+        if let Some(source) = failed_read.into_inner() {
+            return Err(Error::Io { action: "cannot read", path: file.to_path_buf(), source });
+        }
+        let signature = signed.map_err(|e| {
+            Error::invalid(
+                format!("cannot sign {}: {e}", file.display()),
+                format!("check the key {}", self.path.display()),
+            )
+        })?;
         Ok(hex::encode(signature.to_bytes()))
+    }
+}
+
+/// Stream `file` into `hasher`.
+fn feed_file(file: &Path, hasher: &mut ed25519_dalek::Sha512) -> std::io::Result<()> {
+    use ed25519_dalek::Digest;
+    let mut f = std::fs::File::open(file)?;
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match f.read(&mut buf)? {
+            0 => return Ok(()),
+            n => hasher.update(&buf[..n]),
+        }
     }
 }
 
@@ -175,32 +200,10 @@ fn unencrypted_without_checksum(text: &str) -> Option<minisign::SecretKey> {
     minisign::SecretKey::from_bytes(&bytes).ok()
 }
 
-/// What a signature of `file` binds: for an add-on bundle its id, version, os, arch and SHA-256;
-/// for any other file its name and SHA-256.
-pub fn trusted_comment_for(file: &Path) -> Result<String> {
-    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let sha256 = crate::digest::of_file(file, false, false, true).io("cannot read", file)?.sha256.unwrap_or_default();
-    if !name.ends_with(".tar.gz") {
-        return Ok(format!("distpack file={name} sha256={sha256}"));
-    }
-    let contents = crate::bundle::read::read(file, &Default::default())
-        .io("cannot read", file)?
-        .map_err(|refusal| Error::contents(format!("{name} is not a valid add-on bundle: {}", refusal.0)))?;
-    let index = contents.index;
-    let binding = Binding { id: index.id, version: index.version, os: index.os, arch: index.arch, sha256 };
-    if binding.file_name() != name {
-        return Err(Error::usage(
-            format!("{name} holds add-on {} and should be named {}", binding.id, binding.file_name()),
-            "sign the bundle under the name `distpack build` gave it",
-        ));
-    }
-    Ok(binding.trusted_comment())
-}
-
-/// Sign `file` into `FILE.minisig` (and `FILE.sig` when `raw`), binding what
-/// `trusted_comment_for` finds in it; returns the signature paths.
-pub fn sign_file(signer: &Signer, file: &Path, raw: bool) -> Result<Vec<PathBuf>> {
-    sign_with_comment(signer, file, &trusted_comment_for(file)?, raw)
+/// The trusted comment of a signature over a file that is not an add-on bundle (SHA256SUMS, a
+/// release tarball): its name and SHA-256. A bundle's signature binds more (`bundle::Binding`).
+pub fn file_comment(name: &str, sha256: &str) -> String {
+    format!("distpack file={name} sha256={sha256}")
 }
 
 /// Sign `file` with the trusted comment `comment`; returns the signature paths.

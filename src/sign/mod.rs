@@ -27,6 +27,11 @@ pub fn write_secret(path: &std::path::Path, contents: &[u8]) -> crate::error::Re
             "choose another path; distpack never overwrites a key",
         ));
     }
-    temp.persist(path).map_err(|e| e.error).io("cannot write", path)?;
+    // Checked above for a clear message; refused again here, atomically, should one appear since.
+    temp.persist_noclobber(path).map_err(|e| e.error).io_help(
+        "cannot write",
+        path,
+        "choose another path; distpack never overwrites a key",
+    )?;
     Ok(())
 }

@@ -42,11 +42,16 @@ impl ApkSigner {
 
 /// A new 2048-bit key pair: (private key PEM, public key PEM), as abuild-keygen writes them.
 pub fn keygen() -> Result<(String, String)> {
-    let fail = |e: &dyn std::fmt::Display| {
-        Error::invalid(format!("cannot generate an RSA key: {e}"), "this is a bug in distpack")
+    let key = rsa::PrivateKey::new(&mut getrandom::SysRng, 2048).map_err(|e| {
+        Error::invalid(
+            format!("cannot generate an RSA key: {e}"),
+            "the system's random source failed; check that /dev/urandom is available and try again",
+        )
+    })?;
+    let encode = |e: &dyn std::fmt::Display| {
+        Error::invalid(format!("cannot encode the RSA key as PEM: {e}"), "try again; report it if it persists")
     };
-    let key = rsa::PrivateKey::new(&mut getrandom::SysRng, 2048).map_err(|e| fail(&e))?;
-    let private = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| fail(&e))?.to_string();
-    let public = key.to_public_key().to_public_key_pem(LineEnding::LF).map_err(|e| fail(&e))?;
+    let private = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| encode(&e))?.to_string();
+    let public = key.to_public_key().to_public_key_pem(LineEnding::LF).map_err(|e| encode(&e))?;
     Ok((private, public))
 }

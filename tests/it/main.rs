@@ -16,6 +16,7 @@ mod fuzz;
 mod import;
 mod init;
 mod inspect;
+mod layers;
 mod pkgbuild;
 mod plan;
 mod profiles;
