@@ -23,7 +23,6 @@ const ALLOWED: &[&str] = &[
     "src/bundle/verify.rs::verify",
     "src/check/units.rs::exec_paths",
     "src/ci.rs::context",
-    "src/cli.rs::run",
     "src/formats/addon.rs::write",
     "src/formats/apkbuild.rs::render",
     "src/formats/rpm/mod.rs::main_header",
