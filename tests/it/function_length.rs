@@ -32,7 +32,6 @@ const ALLOWED: &[&str] = &[
     "src/plan/mod.rs::resolve",
     "src/plan/openrc.rs::script",
     "src/plan/script_properties.rs::write_project",
-    "src/plan/services.rs::resolve",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
