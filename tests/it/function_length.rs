@@ -28,7 +28,6 @@ const ALLOWED: &[&str] = &[
     "src/formats/rpm/mod.rs::main_header",
     "src/import/deb.rs::read",
     "src/inspect/rpm.rs::inspect",
-    "src/plan/addon.rs::resolve",
     "src/plan/mod.rs::resolve",
     "src/plan/openrc.rs::script",
     "src/plan/script_properties.rs::write_project",
