@@ -25,7 +25,6 @@ const ALLOWED: &[&str] = &[
     "src/formats/addon.rs::write",
     "src/formats/apkbuild.rs::render",
     "src/formats/rpm/mod.rs::main_header",
-    "src/import/deb.rs::read",
     "src/inspect/rpm.rs::inspect",
     "src/plan/mod.rs::resolve",
     "src/plan/openrc.rs::script",
