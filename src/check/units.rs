@@ -8,7 +8,7 @@ use crate::manifest::FileKind;
 use crate::plan::services::{SYSTEM_USERS, ServiceUnit};
 use crate::plan::system_paths::canonical;
 use crate::plan::{Package, PackageFile, Source};
-use crate::unit::UnitFile;
+use crate::unit::{ExecLine, UnitFile};
 
 /// Commands every system has, which a unit may run without the package shipping them.
 const STANDARD_COMMANDS: &[&str] = &[
@@ -262,74 +262,80 @@ fn exec_paths(ctx: &mut Ctx) {
             );
             continue;
         }
-        // Specifiers (%i, %n…) are resolved per instance at run time: nothing to compare.
-        if exec.path.contains('%') {
-            continue;
+        if !needs_no_file(ctx, &exec) {
+            missing_exec(ctx, &exec);
         }
-        let candidates: Vec<String> = if exec.path.starts_with('/') {
-            vec![exec.path.clone()]
-        } else {
-            ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
-                .iter()
-                .map(|d| format!("{d}/{}", exec.path))
-                .collect()
-        };
-        if candidates.iter().any(|p| ctx.shipped(p).is_some()) {
-            continue;
-        }
-        let base = exec.path.rsplit('/').next().unwrap_or("");
-        let dir = exec.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
-        let standard_dir = dir.is_empty() || ["/bin", "/usr/bin", "/sbin", "/usr/sbin"].contains(&dir);
-        if (standard_dir && STANDARD_COMMANDS.contains(&base))
-            || exec.path.starts_with("/usr/lib/systemd/")
-            || exec.path.starts_with("/lib/systemd/")
-        {
-            continue;
-        }
-        // systemd.unit(5): a failed Condition*= skips the unit without error, so a command guarded
-        // by ConditionFileIsExecutable=/ConditionPathExists= on its own path never runs without it.
-        if ctx.guarded(&exec.path) {
-            continue;
-        }
-        let staged = ctx.package.addon.as_ref().and_then(|a| a.stage.as_deref()).and_then(|stage| {
-            let path = format!("{stage}/{base}");
-            ctx.shipped(&path).map(|_| path)
-        });
-        if let Some(staged) = staged {
-            ctx.push(
-                "U002",
-                Severity::Error,
-                exec.line,
-                format!(
-                    "{}={} is not where the agent stages {base}: the add-on puts it at {staged}",
-                    exec.key, exec.path
-                ),
-                "point the unit at the staged path, or change [addon] stage; the agent installs the unit verbatim",
-            );
-            continue;
-        }
-        // systemd.service(5): with `-` a failing command (203/EXEC included) is recorded and
-        // ignored. Only a main process that never runs is worth a word.
-        if exec.prefixes.contains('-') {
-            if exec.key == "ExecStart" {
-                ctx.push(
-                    "U002",
-                    Severity::Warning,
-                    exec.line,
-                    format!("{}=-{} names a file the package does not install: systemd ignores the failure, and the service does nothing", exec.key, exec.path),
-                    "fix the path or add a [[files]] entry that installs it there; if another package provides it, depend on that package",
-                );
-            }
-            continue;
-        }
+    }
+}
+
+/// Whether the command `exec` runs is there without the package installing it: a specifier, a
+/// file the package ships, a standard command or systemd's own, or a command its unit guards.
+fn needs_no_file(ctx: &Ctx, exec: &ExecLine) -> bool {
+    // Specifiers (%i, %n…) are resolved per instance at run time: nothing to compare.
+    if exec.path.contains('%') {
+        return true;
+    }
+    let candidates: Vec<String> = if exec.path.starts_with('/') {
+        vec![exec.path.clone()]
+    } else {
+        ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
+            .iter()
+            .map(|d| format!("{d}/{}", exec.path))
+            .collect()
+    };
+    if candidates.iter().any(|p| ctx.shipped(p).is_some()) {
+        return true;
+    }
+    let base = exec.path.rsplit('/').next().unwrap_or("");
+    let dir = exec.path.rsplit_once('/').map(|(d, _)| d).unwrap_or("");
+    let standard_dir = dir.is_empty() || ["/bin", "/usr/bin", "/sbin", "/usr/sbin"].contains(&dir);
+    // systemd.unit(5): a failed Condition*= skips the unit without error, so a command guarded
+    // by ConditionFileIsExecutable=/ConditionPathExists= on its own path never runs without it.
+    (standard_dir && STANDARD_COMMANDS.contains(&base))
+        || exec.path.starts_with("/usr/lib/systemd/")
+        || exec.path.starts_with("/lib/systemd/")
+        || ctx.guarded(&exec.path)
+}
+
+/// Report a command the package does not install: at the add-on's stage instead, ignored with
+/// `-`, or missing.
+fn missing_exec(ctx: &mut Ctx, exec: &ExecLine) {
+    let base = exec.path.rsplit('/').next().unwrap_or("");
+    let staged = ctx.package.addon.as_ref().and_then(|a| a.stage.as_deref()).and_then(|stage| {
+        let path = format!("{stage}/{base}");
+        ctx.shipped(&path).map(|_| path)
+    });
+    if let Some(staged) = staged {
         ctx.push(
             "U002",
             Severity::Error,
             exec.line,
-            format!("{}={} names a file the package does not install", exec.key, exec.path),
-            "fix the path or add a [[files]] entry that installs it there; if another package provides it, add \"U002\" to [check] ignore",
+            format!("{}={} is not where the agent stages {base}: the add-on puts it at {staged}", exec.key, exec.path),
+            "point the unit at the staged path, or change [addon] stage; the agent installs the unit verbatim",
         );
+        return;
     }
+    // systemd.service(5): with `-` a failing command (203/EXEC included) is recorded and
+    // ignored. Only a main process that never runs is worth a word.
+    if exec.prefixes.contains('-') {
+        if exec.key == "ExecStart" {
+            ctx.push(
+                "U002",
+                Severity::Warning,
+                exec.line,
+                format!("{}=-{} names a file the package does not install: systemd ignores the failure, and the service does nothing", exec.key, exec.path),
+                "fix the path or add a [[files]] entry that installs it there; if another package provides it, depend on that package",
+            );
+        }
+        return;
+    }
+    ctx.push(
+        "U002",
+        Severity::Error,
+        exec.line,
+        format!("{}={} names a file the package does not install", exec.key, exec.path),
+        "fix the path or add a [[files]] entry that installs it there; if another package provides it, add \"U002\" to [check] ignore",
+    );
 }
 
 fn static_user(ctx: &mut Ctx) {

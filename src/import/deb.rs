@@ -44,106 +44,123 @@ pub(super) fn read(krate: &Crate, t: &toml::Table, notes: &mut Notes) -> Side {
     let mut side = Side::default();
     let name = t.get("name").and_then(toml::Value::as_str).unwrap_or(krate.name()).to_string();
     for (key, value) in t {
-        let text = value.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
-        match key.as_str() {
-            "name" | "maintainer" | "section" | "priority" | "copyright" => {
-                if let Some(v) = text {
-                    side.fields.insert(field(key), Value::Str(v));
-                }
-            }
-            "extended-description" => {
-                if let Some(v) = text {
-                    side.fields.insert("description", Value::Str(v));
-                }
-            }
-            "extended-description-file" if !t.contains_key("extended-description") => {
-                match value.as_str().ok_or_else(|| "it is not a string".to_string()).and_then(|p| description_file(krate, p)) {
-                    Ok(v) => {
-                        side.fields.insert("description", Value::Str(v.trim().to_string()));
-                    }
-                    Err(why) => notes.add(key, format!("{why}; set `description` in [package] yourself")),
-                }
-            }
-            "extended-description-file" => {}
-            "revision" => match text {
-                Some(v) => {
-                    side.fields.insert("release", Value::Str(v));
-                }
-                None => notes.add(
-                    key,
-                    "an empty revision leaves the Debian revision out; distpack always writes one (`release`, default 1)",
-                ),
-            },
-            "depends" => {
-                let mut list = relation_list(value).unwrap_or_default();
-                if list.iter().any(|d| d == "$auto") {
-                    list.retain(|d| d != "$auto");
-                    notes.add(
-                        key,
-                        "`$auto` (shared-library dependencies computed by dpkg-shlibdeps) is not carried: \
-                         distpack does not compute dependencies; list them in [deb] depends, e.g. \"libc6 (>= 2.34)\"",
-                    );
-                }
-                if !list.is_empty() {
-                    side.fields.insert("depends", Value::List(list));
-                }
-            }
-            k if RELATIONS.contains(&k) => {
-                if let Some(list) = relation_list(value).filter(|l| !l.is_empty()) {
-                    side.fields.insert(field(k), Value::List(list));
-                }
-            }
-            "pre-depends" | "breaks" | "enhances" => notes.add(
-                key,
-                format!(
-                    "distpack writes no {} field; use depends (or conflicts for breaks) if that is close enough",
-                    title(key)
-                ),
-            ),
-            "license-file" => license_file(value, &mut side, notes),
-            "assets" => {}
-            "conf-files" => {}
-            "systemd-units" => {}
-            "maintainer-scripts" => maintainer_scripts(krate, value, notes),
-            "triggers-file" => notes.add(
-                key,
-                "distpack writes no dpkg triggers; do the work in a post-install hook ([package.scripts])",
-            ),
-            "changelog" => notes.add(
-                key,
-                "distpack writes its own one-entry changelog.Debian.gz; your changelog is not installed",
-            ),
-            "features" | "default-features" => notes.add(
-                key,
-                "distpack runs `cargo build --release` without feature flags: build with them yourself and run \
-                 `distpack build --no-build`",
-            ),
-            "separate-debug-symbols" | "dbgsym" | "compress-debug-symbols" => {
-                notes.add(key, "distpack packages the binary as cargo built it and writes no debug-symbol files")
-            }
-            "preserve-symlinks" => notes.add(
-                key,
-                "distpack installs what a symlinked source points to; declare links as [[files]] kind = \"symlink\"",
-            ),
-            "profile" => notes.add(
-                key,
-                "distpack builds the release profile; sources under target/PROFILE/ are kept as written (build \
-                 them yourself and run `distpack build --no-build`)",
-            ),
-            "merge-assets" | "variants" => notes.add(
-                key,
-                "distpack has no variants: make one manifest per variant (`distpack build -m`)",
-            ),
-            _ => notes.add(key, "not a key distpack knows from cargo-deb; nothing was carried"),
+        match not_carried(key) {
+            Some(note) => notes.add(key, note),
+            None => carry(krate, t, key, value, &mut side, notes),
         }
     }
+    install_files(krate, t, &name, &mut side, notes);
+    if let Some(units) = t.get("systemd-units") {
+        systemd_units(krate, t, units, &name, &mut side, notes);
+    }
+    side
+}
+
+/// Carry one [package.metadata.deb] key into `side` (the assets, conf-files and units are read
+/// after all keys), noting what does not carry over.
+fn carry(krate: &Crate, t: &toml::Table, key: &str, value: &toml::Value, side: &mut Side, notes: &mut Notes) {
+    let text = value.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    match key {
+        "name" | "maintainer" | "section" | "priority" | "copyright" => {
+            if let Some(v) = text {
+                side.fields.insert(field(key), Value::Str(v));
+            }
+        }
+        "extended-description" => {
+            if let Some(v) = text {
+                side.fields.insert("description", Value::Str(v));
+            }
+        }
+        "extended-description-file" if !t.contains_key("extended-description") => {
+            match value
+                .as_str()
+                .ok_or_else(|| "it is not a string".to_string())
+                .and_then(|p| description_file(krate, p))
+            {
+                Ok(v) => {
+                    side.fields.insert("description", Value::Str(v.trim().to_string()));
+                }
+                Err(why) => notes.add(key, format!("{why}; set `description` in [package] yourself")),
+            }
+        }
+        "extended-description-file" => {}
+        "revision" => match text {
+            Some(v) => {
+                side.fields.insert("release", Value::Str(v));
+            }
+            None => notes.add(
+                key,
+                "an empty revision leaves the Debian revision out; distpack always writes one (`release`, default 1)",
+            ),
+        },
+        "depends" => {
+            let mut list = relation_list(value).unwrap_or_default();
+            if list.iter().any(|d| d == "$auto") {
+                list.retain(|d| d != "$auto");
+                notes.add(
+                    key,
+                    "`$auto` (shared-library dependencies computed by dpkg-shlibdeps) is not carried: \
+                     distpack does not compute dependencies; list them in [deb] depends, e.g. \"libc6 (>= 2.34)\"",
+                );
+            }
+            if !list.is_empty() {
+                side.fields.insert("depends", Value::List(list));
+            }
+        }
+        k if RELATIONS.contains(&k) => {
+            if let Some(list) = relation_list(value).filter(|l| !l.is_empty()) {
+                side.fields.insert(field(k), Value::List(list));
+            }
+        }
+        "license-file" => license_file(value, side, notes),
+        "assets" => {}
+        "conf-files" => {}
+        "systemd-units" => {}
+        "maintainer-scripts" => maintainer_scripts(krate, value, notes),
+        _ => notes.add(key, "not a key distpack knows from cargo-deb; nothing was carried"),
+    }
+}
+
+/// Why a cargo-deb key distpack has no counterpart for is not carried, or `None` for other keys.
+fn not_carried(key: &str) -> Option<String> {
+    Some(match key {
+        "pre-depends" | "breaks" | "enhances" => format!(
+            "distpack writes no {} field; use depends (or conflicts for breaks) if that is close enough",
+            title(key)
+        ),
+        "triggers-file" => {
+            "distpack writes no dpkg triggers; do the work in a post-install hook ([package.scripts])".into()
+        }
+        "changelog" => "distpack writes its own one-entry changelog.Debian.gz; your changelog is not installed".into(),
+        "features" | "default-features" => "distpack runs `cargo build --release` without feature flags: build with \
+                                            them yourself and run `distpack build --no-build`"
+            .into(),
+        "separate-debug-symbols" | "dbgsym" | "compress-debug-symbols" => {
+            "distpack packages the binary as cargo built it and writes no debug-symbol files".into()
+        }
+        "preserve-symlinks" => {
+            "distpack installs what a symlinked source points to; declare links as [[files]] kind = \"symlink\"".into()
+        }
+        "profile" => "distpack builds the release profile; sources under target/PROFILE/ are kept as written (build \
+                      them yourself and run `distpack build --no-build`)"
+            .into(),
+        "merge-assets" | "variants" => {
+            "distpack has no variants: make one manifest per variant (`distpack build -m`)".into()
+        }
+        _ => return None,
+    })
+}
+
+/// The assets (cargo-deb's automatic ones when none are listed), then the license file read with
+/// the keys; each marked a conffile as cargo-deb marks it.
+fn install_files(krate: &Crate, t: &toml::Table, name: &str, side: &mut Side, notes: &mut Notes) {
     let conf_files: Vec<String> = t
         .get("conf-files")
         .and_then(toml::Value::as_array)
         .map(|a| a.iter().filter_map(|v| v.as_str()).map(absolute).collect())
         .unwrap_or_default();
     let mut files =
-        t.get("assets").map(|v| assets(krate, v, &name, notes)).unwrap_or_else(|| auto_assets(krate, &name, notes));
+        t.get("assets").map(|v| assets(krate, v, name, notes)).unwrap_or_else(|| auto_assets(krate, name, notes));
     // The license file read above goes last, after the assets.
     files.append(&mut side.files);
     side.files = files;
@@ -156,10 +173,6 @@ pub(super) fn read(krate: &Crate, t: &toml::Table, notes: &mut Notes) -> Side {
             notes.add("conf-files", format!("`{path}` is not installed by any asset; nothing to mark"));
         }
     }
-    if let Some(units) = t.get("systemd-units") {
-        systemd_units(krate, t, units, &name, &mut side, notes);
-    }
-    side
 }
 
 fn field(key: &str) -> &'static str {

@@ -28,259 +28,318 @@ pub(super) fn resolve(
     let _ = fields;
     let vars = [("target", target.triple.as_str()), ("arch", target.rust_arch()), ("version", version), ("name", name)];
     let mut out = ResolvedFiles { files: Vec::new(), license_texts: Vec::new() };
-    let mut seen: HashMap<String, Range<usize>> = HashMap::new();
-    // Unit name → where it is installed and the manifest span that installs it.
-    let mut units: HashMap<String, (String, Range<usize>)> = HashMap::new();
-
+    let mut installed = Installed::default();
     for entry in &r.manifest.raw.files {
         let span = entry.span();
         let entry = entry.get_ref();
-        if let Some(formats) = &entry.formats {
-            let wanted = |f: &Format| *f == r.format || (*f == Format::Arch && r.format == Format::Pkgbuild);
-            if !formats.iter().any(wanted) {
-                continue;
-            }
+        if !for_format(entry, r.format) {
+            continue;
         }
         let kind = *entry.kind.get_ref();
         let Some(mode) = mode(r, entry, kind) else { continue };
-        let owner = entry.owner.as_ref().map(|o| o.get_ref().clone()).unwrap_or_else(|| "root".into());
-        let group = entry.group.as_ref().map(|g| g.get_ref().clone()).unwrap_or_else(|| "root".into());
-        let invalid = [(&entry.owner, "owner"), (&entry.group, "group")]
-            .into_iter()
-            .filter_map(|(value, key)| value.as_ref().map(|v| (v, key)))
-            .find(|(v, _)| !super::services::valid_account_name(v.get_ref()));
-        if let Some((value, key)) = invalid {
-            r.push(
-                value.span(),
-                format!("{key} `{}` is not a valid account name", value.get_ref().escape_default()),
-                "invalid name",
-                super::services::ACCOUNT_HELP,
-            );
-            continue;
-        }
-        let dest = match &entry.dest {
-            Some(d) => match expand(d.get_ref(), &vars) {
-                Ok(text) => Some((text, d.span())),
-                Err(why) => {
-                    r.push(d.span(), why, "unknown placeholder", PLACEHOLDER_HELP);
-                    continue;
-                }
-            },
-            None => None,
+        let Some((owner, group)) = ownership(r, entry) else { continue };
+        let Some(dest) = expanded_dest(r, entry, &vars) else { continue };
+        let entry = Entry { entry, span, kind, dest };
+        let items = match kind {
+            FileKind::Dir | FileKind::Symlink => dir_or_symlink(r, entry).into_iter().collect(),
+            _ => source_items(r, &entry, &vars, name, &mut out.license_texts),
         };
-
-        // Everything this entry installs, as (destination, source) pairs.
-        let mut items: Vec<(String, Range<usize>, Source, u64)> = Vec::new();
-        match kind {
-            FileKind::Dir | FileKind::Symlink => {
-                let Some((dest, dest_span)) = dest else {
-                    r.push(
-                        span.clone(),
-                        format!("a `{}` entry needs a `dest`", kind.name()),
-                        "no dest",
-                        "add dest = \"/absolute/path\"",
-                    );
-                    continue;
-                };
-                if let Some(src) = &entry.src {
-                    r.push(src.span(), format!("a `{}` entry takes no `src`", kind.name()), "not used", "remove src");
-                    continue;
-                }
-                if kind == FileKind::Dir {
-                    items.push((dest, dest_span, Source::Directory, 0));
-                } else {
-                    let Some(link) = &entry.target else {
-                        r.push(
-                            span.clone(),
-                            "a `symlink` entry needs a `target`",
-                            "no target",
-                            "add target = \"/path/it/points/to\" or a relative path",
-                        );
-                        continue;
-                    };
-                    if link.get_ref().chars().any(char::is_control) || link.get_ref().is_empty() {
-                        r.push(
-                            link.span(),
-                            format!(
-                                "symlink target `{}` is empty or contains a control character",
-                                link.get_ref().escape_default()
-                            ),
-                            "invalid target",
-                            "name the target without control characters",
-                        );
-                        continue;
-                    }
-                    if escapes_root(&dest, link.get_ref()) {
-                        r.push(
-                            link.span(),
-                            format!("symlink target `{}` escapes the package root", link.get_ref()),
-                            "escapes /",
-                            "use an absolute target, or a relative one that stays inside the file system",
-                        );
-                        continue;
-                    }
-                    let target = link.get_ref().clone();
-                    let size = target.len() as u64;
-                    items.push((dest, dest_span, Source::Symlink { target }, size));
-                }
-            }
-            _ => {
-                let Some(src) = &entry.src else {
-                    r.push(
-                        span.clone(),
-                        format!("this `{}` entry has no `src`", kind.name()),
-                        "missing src",
-                        "add src = \"path/relative/to/the/project\"",
-                    );
-                    continue;
-                };
-                let pattern = match expand(src.get_ref(), &vars) {
-                    Ok(p) => p,
-                    Err(why) => {
-                        r.push(src.span(), why, "unknown placeholder", PLACEHOLDER_HELP);
-                        continue;
-                    }
-                };
-                let sources = match sources(&r.manifest.root, &pattern, entry.allow_outside_root) {
-                    Ok(s) => s,
-                    Err((why, help)) => {
-                        r.push(src.span(), why, "here", help);
-                        continue;
-                    }
-                };
-                let is_glob = pattern.contains(['*', '?', '[']);
-                // A glob keeps each match's path below its fixed prefix (`web/**/*` puts
-                // web/js/app.js at DEST/js/app.js), as cargo-deb does: trees stay trees.
-                let fixed = r.manifest.root.join(glob_prefix(&pattern));
-                for (path, size) in sources {
-                    let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-                    let below = path
-                        .strip_prefix(&fixed)
-                        .map(|p| p.to_string_lossy().into_owned())
-                        .unwrap_or(file_name.clone());
-                    let (dest, dest_span) = match &dest {
-                        Some((d, s)) if is_glob => (format!("{}/{below}", d.trim_end_matches('/')), s.clone()),
-                        Some((d, s)) if d.ends_with('/') => {
-                            (format!("{}/{file_name}", d.trim_end_matches('/')), s.clone())
-                        }
-                        Some((d, s)) => (d.clone(), s.clone()),
-                        None => match default_dir(r.format, kind, name, &file_name) {
-                            Some(dir) => (format!("{dir}/{file_name}"), src.span()),
-                            None => {
-                                // A license folded into the format's copyright file installs nothing itself.
-                                if let Some(text) = read_source(r, src.span(), &path) {
-                                    out.license_texts.push(String::from_utf8_lossy(&text).into_owned());
-                                }
-                                continue;
-                            }
-                        },
-                    };
-                    if kind == FileKind::License
-                        && let Ok(text) = std::fs::read_to_string(&path)
-                    {
-                        out.license_texts.push(text);
-                    }
-                    if kind == FileKind::Man && !file_name.ends_with(".gz") {
-                        if let Some(text) = read_source(r, src.span(), &path) {
-                            let bytes = crate::compress::gzip(&text);
-                            let dest = if dest.ends_with(".gz") { dest } else { format!("{dest}.gz") };
-                            let size = bytes.len() as u64;
-                            items.push((dest, dest_span, Source::Generated { bytes }, size));
-                        }
-                        continue;
-                    }
-                    items.push((dest, dest_span, Source::File { path }, size));
-                }
-            }
-        }
-
-        for (dest, dest_span, source, size) in items {
-            let dest = system_paths::canonical(r.format, &dest);
-            if let Err(why) = check_dest(&dest) {
-                r.push(
-                    dest_span,
-                    why,
-                    "invalid destination",
-                    "use an absolute path such as /usr/bin/NAME, without `..`",
-                );
-                continue;
-            }
-            if let Some(first) = seen.get(&dest) {
-                let line = line_of(&r.manifest.text, first.start);
-                r.push(
-                    dest_span,
-                    format!("`{dest}` is installed twice"),
-                    "second time here",
-                    format!("the first entry for it is on line {line}; remove one of them"),
-                );
-                continue;
-            }
-            if kind == FileKind::Dir && system_paths::is_base_dir(&dest) {
-                r.push(
-                    dest_span,
-                    format!("`{dest}` belongs to the base system; a package must not own it"),
-                    "system directory",
-                    "name a directory of the package's own, such as /var/lib/NAME; parents are added as needed",
-                );
-                continue;
-            }
-            if (owner != "root" || group != "root")
-                && let Some(why) = system_paths::script_path_problem(&dest)
-            {
-                r.push(
-                    dest_span,
-                    format!("{why}; files with an owner other than root are chowned by the install scripts"),
-                    "unsafe path",
-                    "use a plain path of letters, digits and - _ . / + @ , : = ~",
-                );
-                continue;
-            }
-            if kind == FileKind::Unit
-                && let Some(c) =
-                    file_name_of(&dest).chars().find(|c| !(c.is_ascii_alphanumeric() || ":-_.@\\".contains(*c)))
-            {
-                r.push(
-                    dest_span,
-                    format!(
-                        "`{}` is not a valid unit name: systemd does not allow {c:?}",
-                        file_name_of(&dest).escape_default()
-                    ),
-                    "invalid unit name",
-                    "unit names use letters, digits and : - _ . @ \\ only (systemd.unit(5))",
-                );
-                continue;
-            }
-            if kind == FileKind::Unit
-                && let Some((other, first)) = units.get(file_name_of(&dest))
-            {
-                let line = line_of(&r.manifest.text, first.start);
-                r.push(
-                    dest_span,
-                    format!(
-                        "unit `{}` is installed twice: at {other} (line {line}) and at {dest}",
-                        file_name_of(&dest)
-                    ),
-                    "same unit name",
-                    "systemd loads only one of them; remove one of the entries",
-                );
-                continue;
-            }
-            if kind == FileKind::Unit {
-                units.insert(file_name_of(&dest).to_string(), (dest.clone(), dest_span.clone()));
-            }
-            seen.insert(dest.clone(), dest_span);
-            out.files.push(PackageFile {
-                path: dest,
-                kind,
-                mode,
-                owner: owner.clone(),
-                group: group.clone(),
-                size,
-                source,
-            });
-        }
+        let meta = Meta { kind, mode, owner, group };
+        out.files.extend(items.into_iter().filter_map(|item| install(r, &meta, item, &mut installed)));
     }
     out
+}
+
+/// One `[[files]]` entry being resolved.
+struct Entry<'a> {
+    entry: &'a FileEntry,
+    span: Range<usize>,
+    kind: FileKind,
+    /// `dest` with its placeholders expanded, and where it is written.
+    dest: Option<(String, Range<usize>)>,
+}
+
+/// One path an entry installs, before its destination is checked.
+struct Item {
+    dest: String,
+    dest_span: Range<usize>,
+    source: Source,
+    size: u64,
+}
+
+/// What every path of an entry is installed with.
+struct Meta {
+    kind: FileKind,
+    mode: u32,
+    owner: String,
+    group: String,
+}
+
+/// The destinations taken so far, so that nothing is installed twice.
+#[derive(Default)]
+struct Installed {
+    /// Destination → the manifest span that installs it.
+    paths: HashMap<String, Range<usize>>,
+    /// Unit name → where it is installed and the manifest span that installs it.
+    units: HashMap<String, (String, Range<usize>)>,
+}
+
+/// Whether the entry's `formats` (all when absent) include `format`; `arch` covers the PKGBUILD.
+fn for_format(entry: &FileEntry, format: Format) -> bool {
+    let wanted = |f: &Format| *f == format || (*f == Format::Arch && format == Format::Pkgbuild);
+    entry.formats.as_ref().is_none_or(|formats| formats.iter().any(wanted))
+}
+
+/// The entry's owner and group (root when absent), or `None` after reporting an invalid name.
+fn ownership(r: &mut Resolver, entry: &FileEntry) -> Option<(String, String)> {
+    let invalid = [(&entry.owner, "owner"), (&entry.group, "group")]
+        .into_iter()
+        .filter_map(|(value, key)| value.as_ref().map(|v| (v, key)))
+        .find(|(v, _)| !super::services::valid_account_name(v.get_ref()));
+    if let Some((value, key)) = invalid {
+        r.push(
+            value.span(),
+            format!("{key} `{}` is not a valid account name", value.get_ref().escape_default()),
+            "invalid name",
+            super::services::ACCOUNT_HELP,
+        );
+        return None;
+    }
+    let owner = entry.owner.as_ref().map(|o| o.get_ref().clone()).unwrap_or_else(|| "root".into());
+    let group = entry.group.as_ref().map(|g| g.get_ref().clone()).unwrap_or_else(|| "root".into());
+    Some((owner, group))
+}
+
+/// The entry's `dest` with placeholders expanded (`Some(None)` when it has none), or `None` after
+/// reporting an unknown placeholder.
+fn expanded_dest(r: &mut Resolver, entry: &FileEntry, vars: &[(&str, &str)]) -> Option<Option<(String, Range<usize>)>> {
+    let Some(d) = &entry.dest else { return Some(None) };
+    match expand(d.get_ref(), vars) {
+        Ok(text) => Some(Some((text, d.span()))),
+        Err(why) => {
+            r.push(d.span(), why, "unknown placeholder", PLACEHOLDER_HELP);
+            None
+        }
+    }
+}
+
+/// The one path a `dir` or `symlink` entry installs, or `None` after reporting why it cannot.
+fn dir_or_symlink(r: &mut Resolver, e: Entry) -> Option<Item> {
+    let Some((dest, dest_span)) = e.dest else {
+        r.push(
+            e.span,
+            format!("a `{}` entry needs a `dest`", e.kind.name()),
+            "no dest",
+            "add dest = \"/absolute/path\"",
+        );
+        return None;
+    };
+    if let Some(src) = &e.entry.src {
+        r.push(src.span(), format!("a `{}` entry takes no `src`", e.kind.name()), "not used", "remove src");
+        return None;
+    }
+    if e.kind == FileKind::Dir {
+        return Some(Item { dest, dest_span, source: Source::Directory, size: 0 });
+    }
+    let target = symlink_target(r, e.entry, e.span, &dest)?;
+    let size = target.len() as u64;
+    Some(Item { dest, dest_span, source: Source::Symlink { target }, size })
+}
+
+/// Where the symlink at `dest` points, or `None` after reporting a missing or unsafe target.
+fn symlink_target(r: &mut Resolver, entry: &FileEntry, span: Range<usize>, dest: &str) -> Option<String> {
+    let Some(link) = &entry.target else {
+        r.push(
+            span,
+            "a `symlink` entry needs a `target`",
+            "no target",
+            "add target = \"/path/it/points/to\" or a relative path",
+        );
+        return None;
+    };
+    if link.get_ref().chars().any(char::is_control) || link.get_ref().is_empty() {
+        r.push(
+            link.span(),
+            format!("symlink target `{}` is empty or contains a control character", link.get_ref().escape_default()),
+            "invalid target",
+            "name the target without control characters",
+        );
+        return None;
+    }
+    if escapes_root(dest, link.get_ref()) {
+        r.push(
+            link.span(),
+            format!("symlink target `{}` escapes the package root", link.get_ref()),
+            "escapes /",
+            "use an absolute target, or a relative one that stays inside the file system",
+        );
+        return None;
+    }
+    Some(link.get_ref().clone())
+}
+
+/// The paths an entry with a `src` installs: every file its (expanded, maybe globbed) `src`
+/// names. License texts are collected into `license_texts` on the way; man pages are compressed.
+fn source_items(
+    r: &mut Resolver,
+    e: &Entry,
+    vars: &[(&str, &str)],
+    name: &str,
+    license_texts: &mut Vec<String>,
+) -> Vec<Item> {
+    let Some(src) = &e.entry.src else {
+        r.push(
+            e.span.clone(),
+            format!("this `{}` entry has no `src`", e.kind.name()),
+            "missing src",
+            "add src = \"path/relative/to/the/project\"",
+        );
+        return Vec::new();
+    };
+    let pattern = match expand(src.get_ref(), vars) {
+        Ok(p) => p,
+        Err(why) => {
+            r.push(src.span(), why, "unknown placeholder", PLACEHOLDER_HELP);
+            return Vec::new();
+        }
+    };
+    let sources = match sources(&r.manifest.root, &pattern, e.entry.allow_outside_root) {
+        Ok(s) => s,
+        Err((why, help)) => {
+            r.push(src.span(), why, "here", help);
+            return Vec::new();
+        }
+    };
+    let is_glob = pattern.contains(['*', '?', '[']);
+    // A glob keeps each match's path below its fixed prefix (`web/**/*` puts web/js/app.js at
+    // DEST/js/app.js), as cargo-deb does: trees stay trees.
+    let fixed = r.manifest.root.join(glob_prefix(&pattern));
+    let mut items = Vec::new();
+    for (path, size) in sources {
+        let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let below = is_glob
+            .then(|| path.strip_prefix(&fixed).map(|p| p.to_string_lossy().into_owned()).unwrap_or(file_name.clone()));
+        let Some((dest, dest_span)) = source_dest(e, r.format, name, &file_name, below.as_deref(), src.span()) else {
+            // A license folded into the format's copyright file installs nothing itself.
+            if let Some(text) = read_source(r, src.span(), &path) {
+                license_texts.push(String::from_utf8_lossy(&text).into_owned());
+            }
+            continue;
+        };
+        if e.kind == FileKind::License
+            && let Ok(text) = std::fs::read_to_string(&path)
+        {
+            license_texts.push(text);
+        }
+        if e.kind == FileKind::Man && !file_name.ends_with(".gz") {
+            if let Some(text) = read_source(r, src.span(), &path) {
+                let bytes = crate::compress::gzip(&text);
+                let dest = if dest.ends_with(".gz") { dest } else { format!("{dest}.gz") };
+                let size = bytes.len() as u64;
+                items.push(Item { dest, dest_span, source: Source::Generated { bytes }, size });
+            }
+            continue;
+        }
+        items.push(Item { dest, dest_span, source: Source::File { path }, size });
+    }
+    items
+}
+
+/// Where a source file named `file_name` goes: below `dest` (keeping the path `below` a glob's
+/// fixed prefix), into `dest/` or at `dest`; without a `dest`, into the kind's default directory.
+/// `None` for a license the format folds into its own copyright file.
+fn source_dest(
+    e: &Entry,
+    format: Format,
+    name: &str,
+    file_name: &str,
+    below: Option<&str>,
+    src_span: Range<usize>,
+) -> Option<(String, Range<usize>)> {
+    Some(match (&e.dest, below) {
+        (Some((d, s)), Some(below)) => (format!("{}/{below}", d.trim_end_matches('/')), s.clone()),
+        (Some((d, s)), None) if d.ends_with('/') => (format!("{}/{file_name}", d.trim_end_matches('/')), s.clone()),
+        (Some((d, s)), None) => (d.clone(), s.clone()),
+        (None, _) => (format!("{}/{file_name}", default_dir(format, e.kind, name, file_name)?), src_span),
+    })
+}
+
+/// The file `item` installs, or `None` after reporting why its destination cannot be used.
+fn install(r: &mut Resolver, meta: &Meta, item: Item, installed: &mut Installed) -> Option<PackageFile> {
+    let dest = system_paths::canonical(r.format, &item.dest);
+    let problem = dest_problem(r, meta, &dest, installed)
+        .or_else(|| if meta.kind == FileKind::Unit { unit_problem(r, &dest, installed) } else { None });
+    if let Some((message, label, help)) = problem {
+        r.push(item.dest_span, message, label, help);
+        return None;
+    }
+    if meta.kind == FileKind::Unit {
+        installed.units.insert(file_name_of(&dest).to_string(), (dest.clone(), item.dest_span.clone()));
+    }
+    installed.paths.insert(dest.clone(), item.dest_span);
+    Some(PackageFile {
+        path: dest,
+        kind: meta.kind,
+        mode: meta.mode,
+        owner: meta.owner.clone(),
+        group: meta.group.clone(),
+        size: item.size,
+        source: item.source,
+    })
+}
+
+/// A problem as (message, label, help).
+type Problem = (String, &'static str, String);
+
+/// Why no file may be installed at `dest`: an invalid path, one installed already, a base-system
+/// directory, or a path the install scripts cannot chown safely.
+fn dest_problem(r: &Resolver, meta: &Meta, dest: &str, installed: &Installed) -> Option<Problem> {
+    if let Err(why) = check_dest(dest) {
+        return Some((why, "invalid destination", "use an absolute path such as /usr/bin/NAME, without `..`".into()));
+    }
+    if let Some(first) = installed.paths.get(dest) {
+        let line = line_of(&r.manifest.text, first.start);
+        return Some((
+            format!("`{dest}` is installed twice"),
+            "second time here",
+            format!("the first entry for it is on line {line}; remove one of them"),
+        ));
+    }
+    if meta.kind == FileKind::Dir && system_paths::is_base_dir(dest) {
+        return Some((
+            format!("`{dest}` belongs to the base system; a package must not own it"),
+            "system directory",
+            "name a directory of the package's own, such as /var/lib/NAME; parents are added as needed".into(),
+        ));
+    }
+    if meta.owner != "root" || meta.group != "root" {
+        let why = system_paths::script_path_problem(dest)?;
+        return Some((
+            format!("{why}; files with an owner other than root are chowned by the install scripts"),
+            "unsafe path",
+            "use a plain path of letters, digits and - _ . / + @ , : = ~".into(),
+        ));
+    }
+    None
+}
+
+/// Why a unit cannot be installed at `dest`: a name systemd refuses, or one installed already.
+fn unit_problem(r: &Resolver, dest: &str, installed: &Installed) -> Option<Problem> {
+    let unit = file_name_of(dest);
+    if let Some(c) = unit.chars().find(|c| !(c.is_ascii_alphanumeric() || ":-_.@\\".contains(*c))) {
+        return Some((
+            format!("`{}` is not a valid unit name: systemd does not allow {c:?}", unit.escape_default()),
+            "invalid unit name",
+            "unit names use letters, digits and : - _ . @ \\ only (systemd.unit(5))".into(),
+        ));
+    }
+    let (other, first) = installed.units.get(unit)?;
+    let line = line_of(&r.manifest.text, first.start);
+    Some((
+        format!("unit `{unit}` is installed twice: at {other} (line {line}) and at {dest}"),
+        "same unit name",
+        "systemd loads only one of them; remove one of the entries".into(),
+    ))
 }
 
 /// A small source file read whole (license texts, man pages to compress), or an error at `span`.

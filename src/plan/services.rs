@@ -122,7 +122,26 @@ fn policy(format: Format) -> (bool, bool, bool) {
 }
 
 pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Services {
+    let units = read_units(r, files);
+    check_unit_settings(r, &units);
+    let mut services = Services { units: service_units(r, units), ..Services::default() };
+    services.users = declared_users(r, name);
+    unit_users(r, name, &mut services);
+    services.groups = groups(r, &services);
     let manifest: &LoadedManifest = r.manifest;
+    for declared in &manifest.raw.directories {
+        if let Some(dir) = directory(r, declared.get_ref()) {
+            services.directories.push(dir);
+        }
+    }
+    services
+}
+
+/// A unit the package installs: (where it is installed, its path in the project, the parsed file).
+type InstalledUnit = (String, String, UnitFile);
+
+/// The unit files among `files`, parsed; an unreadable one is reported and skipped.
+fn read_units(r: &mut Resolver, files: &[PackageFile]) -> Vec<InstalledUnit> {
     let mut units = Vec::new();
     for file in files.iter().filter(|f| f.kind == FileKind::Unit) {
         let Source::File { path } = &file.source else { continue };
@@ -139,13 +158,15 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
                 continue;
             }
         };
-        let source = path.strip_prefix(&manifest.root).unwrap_or(path).display().to_string();
+        let source = path.strip_prefix(&r.manifest.root).unwrap_or(path).display().to_string();
         units.push((file.path.clone(), source, parsed));
     }
+    units
+}
 
-    // Units that a socket, timer or path unit of this package activates.
-    let activated: Vec<(String, String)> =
-        units.iter().filter_map(|(_, _, u)| u.activates().map(|target| (target, u.name.clone()))).collect();
+/// Every `[systemd.units."NAME"]` table names a unit the package installs.
+fn check_unit_settings(r: &mut Resolver, units: &[InstalledUnit]) {
+    let manifest: &LoadedManifest = r.manifest;
     for (unit, span) in manifest.raw.systemd.units.iter().map(|(k, v)| (k, v.span())) {
         if !units.iter().any(|(_, _, u)| &u.name == unit) {
             r.push(
@@ -156,14 +177,19 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
             );
         }
     }
+}
 
+/// Each unit with what the format's policy and the manifest's `[systemd.units]` do with it.
+fn service_units(r: &Resolver, units: Vec<InstalledUnit>) -> Vec<ServiceUnit> {
+    // Units that a socket, timer or path unit of this package activates.
+    let activated: Vec<(String, String)> =
+        units.iter().filter_map(|(_, _, u)| u.activates().map(|target| (target, u.name.clone()))).collect();
     let (enable, start, restart) = policy(r.format);
-    let mut services = Services::default();
-    let all = units;
-    for (path, source, file) in all.iter().cloned() {
-        let options = unit_options(&manifest.raw.systemd, &file, &all);
+    let mut services = Vec::new();
+    for (path, source, file) in units.iter().cloned() {
+        let options = unit_options(&r.manifest.raw.systemd, &file, &units);
         let activated_by = activated.iter().find(|(target, _)| *target == file.name).map(|(_, by)| by.clone());
-        services.units.push(ServiceUnit {
+        services.push(ServiceUnit {
             name: file.name.clone(),
             path,
             source,
@@ -179,8 +205,13 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
             file: Arc::new(file),
         });
     }
+    services
+}
 
-    // Static users: declared ones, then any unit's User= the manifest forgot (check warns, U003).
+/// The `[[users]]` of the manifest; invalid, unsafe and duplicate ones are reported and skipped.
+fn declared_users(r: &mut Resolver, name: &str) -> Vec<SystemUser> {
+    let manifest: &LoadedManifest = r.manifest;
+    let mut users: Vec<SystemUser> = Vec::new();
     for declared in &manifest.raw.users {
         let u = declared.get_ref();
         if !valid_account_name(&u.name) {
@@ -204,7 +235,7 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
             );
             continue;
         }
-        if services.users.iter().any(|x| x.name == u.name) {
+        if users.iter().any(|x| x.name == u.name) {
             r.push(
                 declared.span(),
                 format!("user `{}` is declared twice", u.name),
@@ -213,7 +244,7 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
             );
             continue;
         }
-        services.users.push(SystemUser {
+        users.push(SystemUser {
             name: u.name.clone(),
             uid: u.uid,
             groups: u.groups.clone(),
@@ -223,6 +254,12 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
             declared: true,
         });
     }
+    users
+}
+
+/// Adds to `services.users` each unit's `User=` the manifest forgot (check warns, U003), unless the
+/// system has it already; an invalid name is reported at the unit's line.
+fn unit_users(r: &mut Resolver, name: &str, services: &mut Services) {
     // Specifiers (`User=%i` in a template) name a user per instance, chosen by the administrator:
     // nothing to provision.
     let wanted: BTreeSet<String> =
@@ -257,31 +294,31 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
             });
         }
     }
+}
 
+/// The `[[groups]]` of the manifest, then the units' `Group=` and the users' supplementary groups
+/// that neither the system nor a user of the same name provides.
+fn groups(r: &mut Resolver, services: &Services) -> Vec<SystemGroup> {
+    let manifest: &LoadedManifest = r.manifest;
+    let mut groups = Vec::new();
     for declared in &manifest.raw.groups {
         let g = declared.get_ref();
         if !valid_account_name(&g.name) {
             r.push(declared.span(), format!("`{}` is not a valid group name", g.name), "invalid name", ACCOUNT_HELP);
             continue;
         }
-        services.groups.push(SystemGroup { name: g.name.clone(), gid: g.gid });
+        groups.push(SystemGroup { name: g.name.clone(), gid: g.gid });
     }
     let unit_groups: BTreeSet<String> =
         services.units.iter().filter_map(|u| u.file.static_group().map(|e| e.value.clone())).collect();
     let supplementary: BTreeSet<String> = services.users.iter().flat_map(|u| u.groups.clone()).collect();
     for group in unit_groups.into_iter().chain(supplementary) {
         let own_group = services.users.iter().any(|u| u.name == group);
-        if !own_group && !SYSTEM_GROUPS.contains(&group.as_str()) && !services.groups.iter().any(|g| g.name == group) {
-            services.groups.push(SystemGroup { name: group, gid: None });
+        if !own_group && !SYSTEM_GROUPS.contains(&group.as_str()) && !groups.iter().any(|g| g.name == group) {
+            groups.push(SystemGroup { name: group, gid: None });
         }
     }
-
-    for declared in &manifest.raw.directories {
-        if let Some(dir) = directory(r, declared.get_ref()) {
-            services.directories.push(dir);
-        }
-    }
-    services
+    groups
 }
 
 /// Each unit's enable/start/restart settings. A socket, timer or path unit and the service it
@@ -290,7 +327,7 @@ pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Se
 fn unit_options(
     systemd: &crate::manifest::Systemd,
     file: &UnitFile,
-    units: &[(String, String, UnitFile)],
+    units: &[InstalledUnit],
 ) -> crate::manifest::UnitOptions {
     let governing = match file.activates() {
         Some(target) if !systemd.units.contains_key(&file.name) && units.iter().any(|(_, _, u)| u.name == target) => {

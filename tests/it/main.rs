@@ -12,6 +12,7 @@ mod deb;
 mod docs;
 mod errors;
 mod files;
+mod function_length;
 mod fuzz;
 mod import;
 mod init;
