@@ -665,6 +665,7 @@ fn completions(shell: clap_complete::Shell) -> Vec<u8> {
 /// `--help` prints.
 fn manual() -> Result<Vec<u8>> {
     use clap::CommandFactory;
+    // The page is rendered into memory: an I/O error here names no file and is a bug, not an I/O failure.
     let failed =
         |e: std::io::Error| Error::invalid(format!("cannot render the manual page: {e}"), "this is a bug in distpack");
     let command = Cli::command();
