@@ -68,11 +68,6 @@ fn request(options: &Options, cargo_build: bool, minisign: bool) -> Result<Reque
     Ok(Request { formats: options.formats.clone(), targets: targets(options)?, cargo_build, minisign })
 }
 
-/// What `build` writes without `-f`.
-pub fn enabled_formats(manifest: &LoadedManifest) -> Vec<Format> {
-    build_plan::enabled_formats(manifest)
-}
-
 /// The plan of a build with these options, from what is on disk now (nothing is run).
 pub fn plan(options: &Options, cargo_build: bool, minisign: bool) -> Result<BuildPlan> {
     let manifest = manifest::load(&options.manifest)?;

@@ -355,7 +355,7 @@ fn context(m: &LoadedManifest, provider: Provider) -> Result<Context> {
         CrossTool::Zigbuild => "cargo zigbuild",
         CrossTool::Cross => "cross build",
     };
-    let formats = crate::build::enabled_formats(m);
+    let formats = crate::plan::build_plan::enabled_formats(m);
     let targets = matrix(targets, &formats, cross);
     // AUR release tarballs come from one build per architecture: the gnu one where both exist.
     let recipe_targets: Vec<&MatrixTarget> = targets.iter().filter(|t| t.formats != " -f apk").collect();

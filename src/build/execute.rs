@@ -38,10 +38,10 @@ impl Written {
 /// A step's outputs, by output path.
 type Outputs = Vec<(PathBuf, Written)>;
 
+#[derive(Clone, Copy, PartialEq)]
 enum State {
     Pending,
-    /// The step's outputs, by output path.
-    Done(Outputs),
+    Done,
     /// Failed, or skipped because an input failed.
     Failed,
 }
@@ -50,17 +50,16 @@ enum State {
 pub fn run(plan: &BuildPlan, out_dir: &Path, keys: &Keys, progress: &Progress) -> Result<Vec<Artifact>> {
     let producer: HashMap<PathBuf, usize> =
         plan.steps.iter().enumerate().flat_map(|(i, s)| s.outputs().into_iter().map(move |o| (o, i))).collect();
-    let mut states: Vec<State> = plan.steps.iter().map(|_| State::Pending).collect();
+    let mut states = vec![State::Pending; plan.steps.len()];
+    // Every output written so far, by path.
+    let mut written: HashMap<PathBuf, Written> = HashMap::new();
     let mut failure = None;
     loop {
-        let written = written(&states);
         let ready: Vec<usize> = (0..plan.steps.len())
-            .filter(|&i| matches!(states[i], State::Pending))
+            .filter(|&i| states[i] == State::Pending)
             .filter(|&i| {
-                plan.steps[i]
-                    .inputs()
-                    .iter()
-                    .all(|input| producer.get(input).is_none_or(|&p| !matches!(states[p], State::Pending)))
+                let inputs = plan.steps[i].inputs();
+                inputs.iter().all(|input| producer.get(input).is_none_or(|&p| states[p] != State::Pending))
             })
             .collect();
         if ready.is_empty() {
@@ -70,58 +69,40 @@ pub fn run(plan: &BuildPlan, out_dir: &Path, keys: &Keys, progress: &Progress) -
             ready.par_iter().map(|&i| (i, run_step(plan, &plan.steps[i], &written, out_dir, keys, progress))).collect();
         for (i, result) in results {
             states[i] = match result {
-                Ok(Some(done)) => State::Done(done),
+                Ok(Some(outputs)) => {
+                    written.extend(outputs);
+                    State::Done
+                }
                 Ok(None) => State::Failed,
                 Err(e) => {
-                    failure = failure.or(Some((i, e)));
+                    failure = failure.or(Some(e));
                     State::Failed
                 }
             };
         }
     }
-    if let Some((_, e)) = failure {
+    if let Some(e) = failure {
         return Err(e);
     }
-    Ok(artifacts(plan, &states))
-}
-
-/// Every output written so far, by path.
-fn written(states: &[State]) -> HashMap<PathBuf, Written> {
-    let mut out = HashMap::new();
-    for state in states {
-        if let State::Done(done) = state {
-            out.extend(done.iter().cloned());
-        }
-    }
-    out
+    Ok(artifacts(plan, &states, &written, out_dir))
 }
 
 /// The listed artifacts in step order, each with the signature steps' outputs over it.
-fn artifacts(plan: &BuildPlan, states: &[State]) -> Vec<Artifact> {
-    let written = written(states);
-    let mut artifacts: Vec<Artifact> = plan
+fn artifacts(plan: &BuildPlan, states: &[State], written: &HashMap<PathBuf, Written>, out_dir: &Path) -> Vec<Artifact> {
+    let mut artifacts: Vec<(PathBuf, Artifact)> = plan
         .steps
         .iter()
         .filter_map(|s| s.listed())
-        .filter_map(|path| written.get(&path).and_then(|w| w.artifact.clone()))
+        .filter_map(|path| Some((path.clone(), written.get(&path)?.artifact.clone()?)))
         .collect();
     for (step, state) in plan.steps.iter().zip(states) {
-        if let (Step::Signature { of, outputs, .. }, State::Done(_)) = (step, state)
-            && let Some(artifact) = artifacts.iter_mut().find(|a| a.path.ends_with(of))
+        if let (Step::Signature { of, outputs, .. }, State::Done) = (step, state)
+            && let Some((_, artifact)) = artifacts.iter_mut().find(|(path, _)| path == of)
         {
-            artifact.signatures = outputs.iter().map(|o| artifact_dir(&artifact.path, of).join(o)).collect();
+            artifact.signatures = outputs.iter().map(|o| out_dir.join(o)).collect();
         }
     }
-    artifacts
-}
-
-/// The output directory an artifact at `path` (= out_dir/`relative`) was written to.
-fn artifact_dir(path: &Path, relative: &Path) -> PathBuf {
-    let mut dir = path.to_path_buf();
-    for _ in relative.components() {
-        dir.pop();
-    }
-    dir
+    artifacts.into_iter().map(|(_, a)| a).collect()
 }
 
 /// One step. `Ok(None)` when it was skipped because an input it needs was not written.

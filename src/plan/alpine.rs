@@ -7,12 +7,9 @@
 use std::collections::BTreeMap;
 
 use super::relations::{Atom, Op, Relation, RelationKind};
+use super::version::display;
 use super::{Package, Source};
-
-/// apk's full version, `U-rR`, for the relations the plan writes itself.
-fn apk_version(package: &Package) -> String {
-    format!("{}-r{}", package.version.upstream, package.version.release)
-}
+use crate::format::Format;
 
 const OPENRC_DIRS: [&str; 2] = ["/etc/init.d/", "/etc/conf.d/"];
 
@@ -35,7 +32,7 @@ pub(super) fn split_openrc(package: &mut Package) -> Option<Package> {
     sub.services = Default::default();
     let install_if = vec![
         Relation::single(Atom::name("openrc")),
-        Relation::single(Atom::with(&package.name, Op::Eq, apk_version(package))),
+        Relation::single(Atom::with(&package.name, Op::Eq, display(Format::Apk, &package.version))),
     ];
     sub.relations = BTreeMap::from([(RelationKind::InstallIf, install_if)]);
     sub.origin = Some(package.name.clone());
@@ -45,7 +42,7 @@ pub(super) fn split_openrc(package: &mut Package) -> Option<Package> {
 /// `provides = cmd:NAME=VERSION` for every command, and `depend = /bin/sh` when the package has
 /// scripts run by /bin/sh (not for busybox itself, nor when it already depends on /bin/sh or busybox).
 pub(super) fn add_automatic_relations(package: &mut Package) {
-    let version = apk_version(package);
+    let version = display(Format::Apk, &package.version);
     let mut commands: Vec<String> = package
         .files
         .iter()

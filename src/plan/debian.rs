@@ -2,6 +2,7 @@
 //! a gzipped changelog (FORMATS.md §1.9: lintian's `no-copyright-file` and `no-changelog`).
 
 use super::Package;
+use crate::format::Format;
 use crate::manifest::FileKind;
 
 /// Licenses whose full text Debian ships in /usr/share/common-licenses, by SPDX id → file name.
@@ -102,19 +103,11 @@ fn common_license_file(spdx: &str) -> Option<&'static str> {
     COMMON_LICENSES.iter().find(|(id, _)| *id == base).map(|(_, file)| *file)
 }
 
-/// `[epoch:]upstream-revision`, as the changelog's first line has it.
-fn debian_version(v: &super::version::Version) -> String {
-    match v.epoch {
-        Some(e) => format!("{e}:{}-{}", v.upstream, v.release),
-        None => format!("{}-{}", v.upstream, v.release),
-    }
-}
-
 fn changelog(package: &Package) -> String {
     format!(
         "{name} ({version}) unstable; urgency=medium\n\n  * Package {name} {upstream}.\n\n -- {maintainer}  {date}\n",
         name = package.name,
-        version = debian_version(&package.version),
+        version = super::version::display(Format::Deb, &package.version),
         upstream = package.upstream_version,
         maintainer = package.maintainer,
         date = rfc2822(package.mtime),

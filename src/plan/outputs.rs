@@ -2,6 +2,7 @@
 //! (dpkg-deb, rpmbuild, makepkg, abuild), decided here so that `distpack plan` shows every path
 //! `build` will write and the writers only write bytes.
 
+use super::version::display;
 use super::{Package, is_independent_arch};
 use crate::format::Format;
 
@@ -16,13 +17,12 @@ pub fn file_name(package: &Package) -> String {
         Format::Rpm => format!("{name}-{}-{}.{arch}.rpm", v.upstream, v.release),
         // The epoch's colon really is part of the file name.
         Format::Arch => {
-            let epoch = v.epoch.map(|e| format!("{e}:")).unwrap_or_default();
             let extension = crate::compress::extension(package.compression);
-            format!("{name}-{epoch}{}-{}-{arch}.pkg.tar{extension}", v.upstream, v.release)
+            format!("{name}-{}-{arch}.pkg.tar{extension}", display(Format::Arch, v))
         }
         Format::Pkgbuild => format!("{name}-{}-{arch}.tar.gz", v.upstream),
         // Alpine keeps every architecture's packages in a directory of its own.
-        Format::Apk => format!("{arch}/{name}-{}-r{}.apk", v.upstream, v.release),
+        Format::Apk => format!("{arch}/{name}-{}.apk", display(Format::Apk, v)),
         Format::Addon => match &package.addon {
             Some(addon) => addon.file_name(&v.upstream, arch),
             None => format!("{name}-{}-linux-{arch}.tar.gz", v.upstream),

@@ -26,7 +26,8 @@ impl Version {
     }
 }
 
-/// The version as people read it in `format`'s tools, for messages (writers render their own).
+/// The full version as `format`'s tools spell it, wherever the plan itself writes one (file names,
+/// the relations and changelog it generates, messages); writers render their own.
 pub fn display(format: Format, v: &Version) -> String {
     let epoch = v.epoch.map(|e| format!("{e}:")).unwrap_or_default();
     match format {

@@ -92,17 +92,12 @@ fn what_plan_names_is_what_build_writes() {
         .map(|o| o.as_str().unwrap().to_string())
         .collect();
     planned.sort();
-    let mut written: Vec<String> =
-        files_under(&out).into_iter().map(|p| p.strip_prefix(&out).unwrap().display().to_string()).collect();
+    let mut written: Vec<String> = walkdir::WalkDir::new(&out)
+        .into_iter()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(&out).unwrap().display().to_string())
+        .collect();
     written.sort();
     assert_eq!(planned, written);
-}
-
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() { out.extend(files_under(&path)) } else { out.push(path) }
-    }
-    out
 }
