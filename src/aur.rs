@@ -21,14 +21,14 @@ fn git(repo: &Path, args: &[&str]) -> Result<String> {
     let out = Command::new("git").arg("-C").arg(repo).args(args).output().map_err(|e| Error::Command {
         command: command.clone(),
         failure: CommandFailure::Start(e),
-        help: "install git",
+        help: "install git".into(),
     })?;
     if !out.status.success() {
         let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
         return Err(Error::Command {
             command,
             failure: CommandFailure::Failed { status: out.status, stderr },
-            help: "check the repository and your git configuration",
+            help: "check the repository and your git configuration".into(),
         });
     }
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())

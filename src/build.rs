@@ -10,7 +10,7 @@ mod execute;
 
 use crate::check::{self, Finding};
 use crate::error::IoContext;
-use crate::error::{Error, Result};
+use crate::error::{CommandFailure, Error, Result};
 use crate::format::Format;
 use crate::formats::Keys;
 use crate::manifest::{self, LoadedManifest};
@@ -179,6 +179,7 @@ fn run_before_package(
 ) -> Result<()> {
     let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("distpack"));
     log(&format!("running `{command}` ({location})"));
+    let command_line = format!("sh -c '{command}'");
     let status = Command::new("sh")
         .arg("-c")
         .arg(command)
@@ -187,18 +188,27 @@ fn run_before_package(
         .env("DISTPACK_TARGETS", targets.join(" "))
         .stdout(std::io::stderr())
         .status()
-        .map_err(|e| Error::invalid(format!("cannot run sh for `{command}`: {e}"), "install a POSIX sh"))?;
+        .map_err(|e| Error::Command {
+            command: command_line.clone(),
+            failure: CommandFailure::Start(e),
+            help: "install a POSIX sh".into(),
+        })?;
     if !status.success() {
-        return Err(Error::invalid(
-            format!("[build] before-package command `{command}` ({location}) failed ({status})"),
-            "fix the command; it runs with `sh -c` from the project root",
-        ));
+        return Err(Error::Command {
+            command: command_line,
+            failure: CommandFailure::Exited(status),
+            help: format!(
+                "fix the [build] before-package command at {location}; it runs with `sh -c` from the project root"
+            )
+            .into(),
+        });
     }
     Ok(())
 }
 
 fn cargo_build(target: &str, manifest_path: &Path, target_dir: &Path, log: &dyn Fn(&str)) -> Result<()> {
-    log(&format!("running cargo build --release --target {target}"));
+    let command_line = format!("cargo build --release --target {target}");
+    log(&format!("running {command_line}"));
     let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
         .args(["build", "--release", "--target", target, "--target-dir"])
         .arg(target_dir)
@@ -208,17 +218,17 @@ fn cargo_build(target: &str, manifest_path: &Path, target_dir: &Path, log: &dyn 
         .args(crate::progress::quiet().then_some("--quiet"))
         .stdout(std::process::Stdio::inherit())
         .status()
-        .map_err(|e| {
-            Error::invalid(
-                format!("cannot run cargo: {e}"),
-                "install Rust (cargo) or pass --no-build with prebuilt binaries",
-            )
+        .map_err(|e| Error::Command {
+            command: command_line.clone(),
+            failure: CommandFailure::Start(e),
+            help: "install Rust (cargo) or pass --no-build with prebuilt binaries".into(),
         })?;
     if !status.success() {
-        return Err(Error::invalid(
-            format!("cargo build --release --target {target} failed ({status})"),
-            "fix the build errors above, or pass --no-build to package existing binaries",
-        ));
+        return Err(Error::Command {
+            command: command_line,
+            failure: CommandFailure::Exited(status),
+            help: "fix the build errors above, or pass --no-build to package existing binaries".into(),
+        });
     }
     Ok(())
 }

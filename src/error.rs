@@ -70,7 +70,8 @@ pub enum Error {
         help: Cow<'static, str>,
     },
 
-    /// An external program (git) could not be started, or ran and failed.
+    /// An external program (git, cargo, a `before-package` command) could not be started, or ran
+    /// and failed.
     #[error("`{command}` {failure}")]
     Command {
         /// The program and its arguments, as a user would type them.
@@ -78,7 +79,7 @@ pub enum Error {
         #[source]
         failure: CommandFailure,
         #[help]
-        help: &'static str,
+        help: Cow<'static, str>,
     },
 
     /// `distpack check` (or the checks `build` runs) found errors; the findings were printed.
@@ -124,6 +125,9 @@ pub enum CommandFailure {
     Start(#[source] std::io::Error),
     #[error("failed ({status}): {stderr}")]
     Failed { status: std::process::ExitStatus, stderr: String },
+    /// It failed after printing its own output to the terminal.
+    #[error("failed ({0}); its output is above")]
+    Exited(std::process::ExitStatus),
 }
 
 impl Error {
@@ -244,7 +248,7 @@ mod tests {
         let start = Error::Command {
             command: "git push".into(),
             failure: CommandFailure::Start(std::io::Error::from(ErrorKind::NotFound)),
-            help: "install git",
+            help: "install git".into(),
         };
         assert!(start.to_string().starts_with("`git push` cannot be started: "), "{start}");
         assert_eq!(start.exit_code(), 1);

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 use sha2::{Digest, Sha512};
 
 use super::Artifact;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{IoContext, Result};
 use crate::format::Format;
 use crate::formats::{Keys, apkbuild, pkgbuild};
 use crate::plan::build_plan::{BuildPlan, Step};
@@ -160,7 +160,12 @@ fn run_step(
             let Some(signer) = &keys.minisign else { return Ok(None) };
             let input = inputs.unwrap_or_default()[0];
             let written = match bundle {
-                Some(r) => sign_bundle(signer, plan.package(*r), input, outputs.len() > 1)?,
+                Some(identity) => crate::sign::minisign::sign_with_comment(
+                    signer,
+                    &input.path,
+                    &identity.bind(&input.sha256).trusted_comment(),
+                    outputs.len() > 1,
+                )?,
                 None => crate::bundle::sign_file(signer, &out_dir.join(of), false)?,
             };
             for signature in &written {
@@ -185,27 +190,6 @@ fn sha512s(inputs: &[&Written]) -> Result<Vec<String>> {
             Ok(hex::encode(Sha512::digest(&bytes)))
         })
         .collect()
-}
-
-/// The bundle was just written from this plan: bind what the plan says, with the digest already
-/// taken, rather than reading the bundle back to find out.
-fn sign_bundle(
-    signer: &crate::sign::minisign::Signer,
-    package: &Package,
-    bundle: &Written,
-    raw: bool,
-) -> Result<Vec<PathBuf>> {
-    let addon = package.addon.as_ref().ok_or_else(|| {
-        Error::invalid("a signature step names a package that is not a bundle", "this is a bug in distpack")
-    })?;
-    let binding = crate::bundle::Binding {
-        id: addon.id.clone(),
-        version: package.version.upstream.clone(),
-        os: addon.os.clone(),
-        arch: package.arch.clone(),
-        sha256: bundle.sha256.clone(),
-    };
-    crate::sign::minisign::sign_with_comment(signer, &bundle.path, &binding.trusted_comment(), raw)
 }
 
 /// Write one package atomically into `out_dir`.

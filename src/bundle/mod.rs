@@ -74,6 +74,27 @@ pub struct IndexEntry {
     pub sha256: String,
 }
 
+/// Who a bundle is, known before it is written: a signature binds it with the bundle's digest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Identity {
+    pub id: String,
+    pub version: String,
+    pub os: String,
+    pub arch: String,
+}
+
+impl Identity {
+    pub fn bind(&self, sha256: &str) -> Binding {
+        Binding {
+            id: self.id.clone(),
+            version: self.version.clone(),
+            os: self.os.clone(),
+            arch: self.arch.clone(),
+            sha256: sha256.to_string(),
+        }
+    }
+}
+
 /// What a bundle's signature binds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Binding {

@@ -7,7 +7,7 @@ use std::io::{BufWriter, Write};
 
 use sha2::{Digest, Sha512};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, IoContext, Result};
 use crate::formats::tarball;
 use crate::plan::openrc::dq;
 use crate::plan::recipe::{INITD, Recipe, RecipeSource, all_files};
@@ -49,13 +49,19 @@ pub fn render(recipe: &Recipe, packages: &[&Package], sha512s: &[String]) -> Res
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let mut sums: Vec<(String, String)> = Vec::new();
     for (name, path) in &recipe.local_files {
-        if let Some(Source::Generated { bytes }) = all.iter().find(|f| &f.path == path).map(|f| &f.source) {
-            sums.push((hex::encode(Sha512::digest(bytes)), name.clone()));
-            files.push((name.clone(), bytes.clone()));
-        }
+        // An OpenRC script is generated, or the project's own file in its place.
+        let bytes = match all.iter().find(|f| &f.path == path).map(|f| &f.source) {
+            Some(Source::Generated { bytes }) => bytes.clone(),
+            Some(Source::File { path }) => std::fs::read(path).io("cannot read", path)?,
+            _ => continue,
+        };
+        sums.push((hex::encode(Sha512::digest(&bytes)), name.clone()));
+        files.push((name.clone(), bytes));
     }
-    for (name, text) in &package.scripts {
-        files.push((format!("{}{name}", package.name), text.clone().into_bytes()));
+    for (file, script) in &recipe.scripts {
+        if let Some(text) = package.scripts.get(script) {
+            files.push((file.clone(), text.clone().into_bytes()));
+        }
     }
     let mut out = header(recipe, packages, package);
     let locals: String = recipe.local_files.iter().map(|(name, _)| format!("\n\t{name}")).collect();
@@ -90,7 +96,7 @@ pub fn render(recipe: &Recipe, packages: &[&Package], sha512s: &[String]) -> Res
         out += &format!("{sum}  {name}\n");
     }
     out += "\"\n";
-    files.insert(0, ("APKBUILD".to_string(), out.into_bytes()));
+    files.insert(0, (recipe.main_file().to_string(), out.into_bytes()));
     Ok(files)
 }
 
@@ -105,7 +111,7 @@ fn header(recipe: &Recipe, packages: &[&Package], package: &Package) -> String {
     };
     let mut depends = rel(RelationKind::Depends);
     depends.extend(rel(RelationKind::Conflicts).iter().map(|c| format!("!{c}")));
-    let install: Vec<String> = package.scripts.keys().map(|k| format!("{}{k}", package.name)).collect();
+    let install: Vec<String> = recipe.scripts.iter().map(|(file, _)| file.clone()).collect();
     let users: Vec<String> = package.services.users.iter().map(|u| u.name.clone()).collect();
     let has_initd = recipe.local_files.iter().any(|(_, path)| path.starts_with(INITD));
     let mut out = format!(

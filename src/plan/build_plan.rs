@@ -75,8 +75,13 @@ pub enum Step {
     /// `SHA256SUMS` over the artifacts this build wrote (those of failed steps are left out).
     Checksums { output: PathBuf, of: Vec<PathBuf> },
     /// A minisign signature (and a raw `.sig` when asked) over an earlier output. A bundle's
-    /// trusted comment binds its identity; `bundle` carries it.
-    Signature { of: PathBuf, outputs: Vec<PathBuf>, bundle: Option<PackageRef> },
+    /// trusted comment binds its identity, which `bundle` carries.
+    Signature {
+        of: PathBuf,
+        outputs: Vec<PathBuf>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        bundle: Option<crate::bundle::Identity>,
+    },
 }
 
 impl Step {
@@ -186,9 +191,17 @@ pub fn resolve(manifest: &LoadedManifest, request: &Request, ctx: &Context) -> R
     let mut signatures = Vec::new();
     if request.minisign {
         for step in &steps {
-            if let Step::Package { format: Format::Addon, package, output } = step {
-                let raw = packages[package.package].addon.as_ref().is_some_and(|a| a.raw_signature);
-                signatures.push(signature(output, raw, Some(*package)));
+            if let Step::Package { package, output, .. } = step
+                && let package = &packages[package.package]
+                && let Some(addon) = &package.addon
+            {
+                let identity = crate::bundle::Identity {
+                    id: addon.id.clone(),
+                    version: package.version.upstream.clone(),
+                    os: addon.os.clone(),
+                    arch: package.arch.clone(),
+                };
+                signatures.push(signature(output, addon.raw_signature, Some(identity)));
             }
         }
     }
@@ -203,7 +216,7 @@ pub fn resolve(manifest: &LoadedManifest, request: &Request, ctx: &Context) -> R
     Ok(BuildPlan { prepare: prepare(manifest, request), packages, steps })
 }
 
-fn signature(of: &std::path::Path, raw: bool, bundle: Option<PackageRef>) -> Step {
+fn signature(of: &std::path::Path, raw: bool, bundle: Option<crate::bundle::Identity>) -> Step {
     let name = of.as_os_str().to_string_lossy();
     let mut outputs = vec![PathBuf::from(format!("{name}.minisig"))];
     if raw {
@@ -293,22 +306,7 @@ fn recipe_step(
             format!("install only files from the source tree, or set {table} mode = \"bin\""),
         )])
     })?;
-    let first = selected[0];
-    let mut names = vec![match flavour {
-        Flavour::Aur => "PKGBUILD".to_string(),
-        Flavour::Alpine => "APKBUILD".to_string(),
-    }];
-    match flavour {
-        Flavour::Aur => {
-            names.push(".SRCINFO".into());
-            names.extend(first.scripts.contains_key("install").then(|| format!("{}.install", first.name)));
-            names.extend(recipe.local_files.iter().map(|(n, _)| n.clone()));
-        }
-        Flavour::Alpine => {
-            names.extend(recipe.local_files.iter().map(|(n, _)| n.clone()));
-            names.extend(first.scripts.keys().map(|k| format!("{}{k}", first.name)));
-        }
-    }
+    let names = recipe.file_names();
     let outputs = names.iter().map(|n| recipe.dir.join(n)).collect();
     Ok(Step::Recipe { recipe, packages: indices, outputs })
 }

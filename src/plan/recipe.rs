@@ -29,6 +29,38 @@ pub struct Recipe {
     /// Files the recipe ships beside itself: (file name, installed path). Their bytes are the
     /// package's generated files (OpenRC scripts, and in source mode everything distpack makes).
     pub local_files: Vec<(String, String)>,
+    /// The package's maintainer scripts as the recipe ships them: (file name, script name), e.g.
+    /// `NAME.install` for the AUR, `NAME.post-install` for an APKBUILD.
+    pub scripts: Vec<(String, String)>,
+}
+
+impl Recipe {
+    /// The recipe file itself.
+    pub fn main_file(&self) -> &'static str {
+        match self.flavour {
+            Flavour::Aur => "PKGBUILD",
+            Flavour::Alpine => "APKBUILD",
+        }
+    }
+
+    /// Every file the recipe's writer renders, in the order it renders them.
+    pub fn file_names(&self) -> Vec<String> {
+        let mut names = vec![self.main_file().to_string()];
+        let locals = self.local_files.iter().map(|(n, _)| n.clone());
+        let scripts = self.scripts.iter().map(|(n, _)| n.clone());
+        match self.flavour {
+            Flavour::Aur => {
+                names.push(".SRCINFO".into());
+                names.extend(scripts);
+                names.extend(locals);
+            }
+            Flavour::Alpine => {
+                names.extend(locals);
+                names.extend(scripts);
+            }
+        }
+        names
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -112,8 +144,20 @@ pub fn resolve(
         flavour,
         dir: PathBuf::from(format!("{}-{suffix}", first.name)),
         local_files: local_files(flavour, first, source_mode),
+        scripts: scripts(flavour, first),
         source,
     })
+}
+
+/// makepkg runs one `.install` file with a function per phase; abuild one file per script.
+fn scripts(flavour: Flavour, package: &Package) -> Vec<(String, String)> {
+    let name = &package.name;
+    match flavour {
+        Flavour::Aur => {
+            package.scripts.keys().filter(|k| *k == "install").map(|k| (format!("{name}.install"), k.clone())).collect()
+        }
+        Flavour::Alpine => package.scripts.keys().map(|k| (format!("{name}{k}"), k.clone())).collect(),
+    }
 }
 
 pub const INITD: &str = "/etc/init.d/";

@@ -184,7 +184,8 @@ fn before_package_commands_make_inputs_and_a_failing_one_names_its_line() {
     let failed = distpack().args(["build", "-f", "deb", "--no-build", "-m"]).arg(fx.manifest()).output().unwrap();
     assert_eq!(failed.status.code(), Some(1));
     let err = text(&failed.stderr);
-    assert!(err.contains("[build] before-package command `exit 3`"), "{err}");
+    assert!(err.contains("`sh -c 'exit 3'` failed (exit status: 3)"), "{err}");
+    assert!(err.contains("before-package command at"), "{err}");
     assert!(err.contains("distpack.toml:"), "{err}");
 }
 

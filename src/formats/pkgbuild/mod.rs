@@ -68,7 +68,11 @@ pub fn render(recipe: &Recipe, packages: &[&Package], sha256s: &[String]) -> Res
         .ok_or_else(|| Error::invalid("no package to write a PKGBUILD for", "pass at least one --target"))?;
     let (epoch, pkgver, pkgrel) = split_version(package);
     let rel = |kind: RelationKind| crate::formats::arch::relations(package, kind);
-    let install = package.scripts.get("install").map(|text| (format!("{}.install", package.name), text.clone()));
+    let install: Vec<(String, String)> = recipe
+        .scripts
+        .iter()
+        .filter_map(|(file, script)| Some((file.clone(), package.scripts.get(script)?.clone())))
+        .collect();
     let locals = local_sources(recipe, package);
     let source_mode = matches!(recipe.source, RecipeSource::Source { .. });
     let (base_sources, base_sums, per_arch) = sources(recipe, &locals, sha256s);
@@ -81,7 +85,7 @@ pub fn render(recipe: &Recipe, packages: &[&Package], sha256s: &[String]) -> Res
             ("pkgrel", vec![pkgrel.clone()]),
             ("epoch", epoch.into_iter().collect()),
             ("url", package.homepage.clone().into_iter().collect()),
-            ("install", install.as_ref().map(|(n, _)| n.clone()).into_iter().collect()),
+            ("install", install.iter().map(|(n, _)| n.clone()).collect()),
             ("arch", packages.iter().map(|p| p.arch.clone()).collect()),
             ("license", package.license.clone().into_iter().collect()),
             ("makedepends", if source_mode { vec!["cargo".into()] } else { vec![] }),
@@ -98,10 +102,10 @@ pub fn render(recipe: &Recipe, packages: &[&Package], sha256s: &[String]) -> Res
         per_arch,
     };
     let mut files = vec![
-        ("PKGBUILD".to_string(), pkgbuild_text(recipe, package, &attrs).into_bytes()),
+        (recipe.main_file().to_string(), pkgbuild_text(recipe, package, &attrs).into_bytes()),
         (".SRCINFO".to_string(), srcinfo_text(&package.name, &attrs).into_bytes()),
     ];
-    files.extend(install.map(|(name, text)| (name, text.into_bytes())));
+    files.extend(install.into_iter().map(|(name, text)| (name, text.into_bytes())));
     files.extend(locals);
     Ok(files)
 }
