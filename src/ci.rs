@@ -298,11 +298,12 @@ fn context(m: &LoadedManifest, provider: Provider) -> Result<Context> {
         }
     };
 
+    let pkgbuild = crate::plan::recipe::pkgbuild_settings(m);
     let aur_enabled = match &ci.aur {
-        Some(flag) if *flag.get_ref() && m.raw.pkgbuild.is_none() => {
+        Some(flag) if *flag.get_ref() && pkgbuild.is_none() => {
             errors.push(m.error(
                 flag.span(),
-                "`aur = true` needs a [pkgbuild] table",
+                "`aur = true` needs a [pkgbuild] table, or a homepage on GitHub, Codeberg or Gitea",
                 "no [pkgbuild]",
                 "add [pkgbuild] with source-url, or remove `aur`",
             ));
@@ -315,7 +316,7 @@ fn context(m: &LoadedManifest, provider: Provider) -> Result<Context> {
         true => match crate::plan::package_name(m, Format::Pkgbuild) {
             Some(name) => Some(Aur {
                 url: format!("ssh://aur@aur.archlinux.org/{name}.git"),
-                bin: m.raw.pkgbuild.as_ref().is_some_and(|p| p.mode == manifest::PkgbuildMode::Bin),
+                bin: pkgbuild.as_ref().is_some_and(|p| p.mode == manifest::PkgbuildMode::Bin),
                 host_key: String::new(),
             }),
             None => {

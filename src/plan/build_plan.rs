@@ -228,7 +228,7 @@ fn signature(of: &std::path::Path, raw: bool, bundle: Option<crate::bundle::Iden
 /// A step per package and subpackage; a source-mode AUR recipe downloads no release tarball, so
 /// none is written.
 fn package_steps(manifest: &LoadedManifest, packages: &[Package]) -> Vec<Step> {
-    let source_recipe = manifest.raw.pkgbuild.as_ref().is_some_and(|p| p.mode == PkgbuildMode::Source);
+    let source_recipe = recipe::pkgbuild_settings(manifest).is_some_and(|p| p.mode == PkgbuildMode::Source);
     let mut steps = Vec::new();
     for (i, package) in packages.iter().enumerate() {
         if package.format == Format::Pkgbuild && source_recipe {
@@ -253,7 +253,7 @@ fn recipe_steps(manifest: &LoadedManifest, packages: &[Package], package_steps: 
     let of_format = |format: Format| -> Vec<usize> {
         packages.iter().enumerate().filter(|(_, p)| p.format == format).map(|(i, _)| i).collect()
     };
-    if let Some(settings) = &manifest.raw.pkgbuild {
+    if let Some(settings) = &recipe::pkgbuild_settings(manifest) {
         let indices = of_format(Format::Pkgbuild);
         if !indices.is_empty() {
             let tarballs: Vec<PathBuf> = package_steps

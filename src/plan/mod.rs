@@ -144,10 +144,10 @@ impl Package {
 /// The table a format cannot be built without, with the help that says what to add.
 fn missing_table(manifest: &LoadedManifest, format: Format) -> Option<(&'static str, &'static str, &'static str)> {
     match format {
-        Format::Pkgbuild if manifest.raw.pkgbuild.is_none() => Some((
-            "the pkgbuild format needs a [pkgbuild] table",
+        Format::Pkgbuild if recipe::pkgbuild_settings(manifest).is_none() => Some((
+            "the pkgbuild format needs a [pkgbuild] table, or a homepage that is a GitHub, Codeberg or Gitea repository to download release tarballs from",
             "no [pkgbuild]",
-            "add [pkgbuild] with source-url = \"https://…/{name}-{version}-{arch}.tar.gz\" (and mode = \"source\" to build from source)",
+            "add [pkgbuild] with source-url = \"https://…/{name}-{upstream}-{arch}.tar.gz\" (and mode = \"source\" to build from source)",
         )),
         Format::Addon if manifest.raw.addon.is_none() => Some((
             "the addon format needs an [addon] table",

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::{Package, Source};
-use crate::manifest::{PkgbuildMode, PkgbuildSettings};
+use crate::format::Format;
+use crate::manifest::{LoadedManifest, PkgbuildMode, PkgbuildSettings};
 
 /// Which recipe: they differ in file names and in which files are local sources.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -162,6 +163,46 @@ fn scripts(flavour: Flavour, package: &Package) -> Vec<(String, String)> {
 
 pub const INITD: &str = "/etc/init.d/";
 
+/// Forges whose release assets are at `REPOSITORY/releases/download/TAG/FILE`.
+const FORGES: [&str; 3] = ["https://github.com/", "https://codeberg.org/", "https://gitea.com/"];
+
+/// `[pkgbuild]` as written, or, without one, a bin recipe that downloads the release tarballs
+/// from the project's forge: the `v{upstream}` release that the generated CI workflow publishes
+/// them to (GoReleaser's default too). `None` when the homepage is not a repository on a known
+/// forge, so nothing would say where to download from.
+pub fn pkgbuild_settings(manifest: &LoadedManifest) -> Option<PkgbuildSettings> {
+    if let Some(settings) = &manifest.raw.pkgbuild {
+        return Some(settings.clone());
+    }
+    let fields = match manifest.raw.format_table(Format::Pkgbuild) {
+        Some(table) => manifest.raw.package.overlay(table),
+        None => manifest.raw.package.clone(),
+    };
+    let homepage =
+        fields.homepage.map(|h| h.into_inner()).or_else(|| manifest.cargo.as_ref().and_then(|c| c.homepage.clone()))?;
+    let repository = forge_repository(&homepage)?;
+    Some(PkgbuildSettings {
+        mode: PkgbuildMode::Bin,
+        source_url: toml::Spanned::new(
+            0..0,
+            format!("{repository}/releases/download/v{{upstream}}/{{name}}-{{version}}-{{arch}}.tar.gz"),
+        ),
+        sha256: None,
+        sha512: None,
+        source_dir: None,
+    })
+}
+
+/// `https://github.com/OWNER/REPO` from a homepage that is exactly a repository on a known forge.
+fn forge_repository(homepage: &str) -> Option<String> {
+    let forge = FORGES.iter().find(|f| homepage.starts_with(*f))?;
+    let path = homepage[forge.len()..].trim_end_matches('/');
+    let path = path.strip_suffix(".git").unwrap_or(path);
+    let parts: Vec<&str> = path.split('/').collect();
+    let valid = |p: &&str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    (parts.len() == 2 && parts.iter().all(valid)).then(|| format!("{forge}{path}"))
+}
+
 /// The recipe's local sources: OpenRC scripts for Alpine (the -openrc subpackage takes them), and
 /// in source mode every file distpack generates (it is not in the source archive).
 fn local_files(flavour: Flavour, package: &Package, source_mode: bool) -> Vec<(String, String)> {
@@ -217,4 +258,18 @@ fn source_paths(package: &Package, root: &Path) -> Result<BTreeMap<String, Strin
         out.insert(file.path.clone(), inside);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn forge_repositories() {
+        let repo = super::forge_repository;
+        assert_eq!(repo("https://github.com/o/r").as_deref(), Some("https://github.com/o/r"));
+        assert_eq!(repo("https://github.com/o/r.git/").as_deref(), Some("https://github.com/o/r"));
+        assert_eq!(repo("https://codeberg.org/o/r-s").as_deref(), Some("https://codeberg.org/o/r-s"));
+        assert_eq!(repo("https://github.com/o"), None);
+        assert_eq!(repo("https://github.com/o/r/tree/main"), None);
+        assert_eq!(repo("https://example.org/o/r"), None);
+    }
 }

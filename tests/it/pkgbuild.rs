@@ -201,3 +201,34 @@ fn source_url_names_the_tag_with_upstream() {
     let srcinfo = std::fs::read_to_string(out.join("tagged-pkgbuild/.SRCINFO")).unwrap();
     assert!(srcinfo.contains("https://example.org/v2.0.0-alpha.1/tagged-2.0.0alpha.1-x86_64.tar.gz"), "{srcinfo}");
 }
+
+/// Without [pkgbuild], a project whose homepage is its GitHub repository gets the bin recipe that
+/// downloads from the `v{upstream}` release the generated CI publishes; makepkg reads it as
+/// distpack wrote it. Without such a homepage, `-f pkgbuild` says what to add.
+#[test]
+fn a_forge_homepage_is_the_default_source_of_the_recipe() {
+    let package = "[package]\nname = \"forged\"\nversion = \"2.0.0-rc.1\"\nsummary = \"s\"\nmaintainer = \"T <t@example.org>\"\nlicense = \"MIT\"\n";
+    let files = "\n[[files]]\nsrc = \"notes.txt\"\nkind = \"doc\"\n";
+    let fx = Fixture::new(
+        &format!("{package}homepage = \"https://github.com/example/forged\"\n{files}"),
+        &[("notes.txt", "n\n")],
+    );
+    let out = fx.dir.path().join("dist");
+    let artifacts = build(&fx.manifest(), &out, &["-f", "pkgbuild"]);
+    let recipe = artifacts.last().unwrap().parent().unwrap().to_path_buf();
+    let srcinfo = std::fs::read_to_string(recipe.join(".SRCINFO")).unwrap();
+    assert!(
+        srcinfo
+            .contains("https://github.com/example/forged/releases/download/v2.0.0-rc.1/forged-2.0.0rc.1-x86_64.tar.gz"),
+        "{srcinfo}"
+    );
+    assert!(out.join("forged-2.0.0rc.1-x86_64.tar.gz").is_file());
+    assert_srcinfo_matches_makepkg(&recipe, "forge default");
+
+    std::fs::write(fx.manifest(), format!("{package}homepage = \"https://example.org/forged\"\n{files}")).unwrap();
+    let refused = distpack().args(["build", "-f", "pkgbuild", "--no-build", "-m"]).arg(fx.manifest()).output().unwrap();
+    assert_eq!(refused.status.code(), Some(3), "{}", text(&refused.stderr));
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("needs a [pkgbuild] table, or a homepage"), "{stderr}");
+    assert!(stderr.contains("source-url"), "{stderr}");
+}
