@@ -5,7 +5,8 @@ use std::path::Path;
 
 use super::{Finding, Severity, scan};
 use crate::manifest::FileKind;
-use crate::plan::services::{SYSTEM_USERS, ServiceUnit};
+use crate::plan::base_system;
+use crate::plan::services::ServiceUnit;
 use crate::plan::system_paths::canonical;
 use crate::plan::{Package, PackageFile, Source};
 use crate::unit::{ExecLine, UnitFile};
@@ -340,7 +341,7 @@ fn missing_exec(ctx: &mut Ctx, exec: &ExecLine) {
 
 fn static_user(ctx: &mut Ctx) {
     let Some(entry) = ctx.file.static_user().cloned() else { return };
-    if SYSTEM_USERS.contains(&entry.value.as_str()) || entry.value.contains('%') {
+    if base_system::has_user(ctx.package.format, &entry.value) || entry.value.contains('%') {
         return;
     }
     let declared = ctx.package.services.users.iter().any(|u| u.name == entry.value && u.declared);

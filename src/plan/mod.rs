@@ -3,6 +3,7 @@
 
 pub mod addon;
 mod alpine;
+pub mod base_system;
 pub mod build_plan;
 mod debian;
 mod elfdeps;

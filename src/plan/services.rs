@@ -15,36 +15,6 @@ use crate::format::Format;
 use crate::manifest::{FileKind, LoadedManifest};
 use crate::unit::{UnitFile, UnitKind};
 
-/// Users every system has; a unit running as one of them needs nothing provisioned.
-/// (`mail` is in Debian's base-passwd, Fedora's setup and Arch's filesystem alike.)
-pub const SYSTEM_USERS: [&str; 6] = ["root", "nobody", "daemon", "bin", "sys", "mail"];
-/// Groups every system has: the ones Debian's base-passwd, Fedora's setup and Arch's filesystem
-/// all ship, and those systemd's sysusers.d/basic.conf creates.
-const SYSTEM_GROUPS: [&str; 22] = [
-    "root",
-    "nogroup",
-    "nobody",
-    "daemon",
-    "bin",
-    "sys",
-    "adm",
-    "systemd-journal",
-    "tty",
-    "disk",
-    "lp",
-    "mail",
-    "kmem",
-    "audio",
-    "video",
-    "utmp",
-    "games",
-    "users",
-    "floppy",
-    "kvm",
-    "input",
-    "render",
-];
-
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceUnit {
     pub name: String,
@@ -282,7 +252,7 @@ fn unit_users(r: &mut Resolver, name: &str, services: &mut Services) {
             );
             continue;
         }
-        if !SYSTEM_USERS.contains(&user.as_str()) && !services.users.iter().any(|u| u.name == user) {
+        if !super::base_system::has_user(r.format, &user) && !services.users.iter().any(|u| u.name == user) {
             services.users.push(SystemUser {
                 name: user,
                 uid: None,
@@ -314,7 +284,7 @@ fn groups(r: &mut Resolver, services: &Services) -> Vec<SystemGroup> {
     let supplementary: BTreeSet<String> = services.users.iter().flat_map(|u| u.groups.clone()).collect();
     for group in unit_groups.into_iter().chain(supplementary) {
         let own_group = services.users.iter().any(|u| u.name == group);
-        if !own_group && !SYSTEM_GROUPS.contains(&group.as_str()) && !groups.iter().any(|g| g.name == group) {
+        if !own_group && !super::base_system::has_group(r.format, &group) && !groups.iter().any(|g| g.name == group) {
             groups.push(SystemGroup { name: group, gid: None });
         }
     }
