@@ -17,6 +17,7 @@ pub mod relations;
 mod script_properties;
 mod scripts;
 pub mod services;
+mod sudoers;
 pub mod summary;
 mod syntax;
 pub mod system_paths;
@@ -116,7 +117,7 @@ pub enum Source {
 
 impl Package {
     pub fn conffiles(&self) -> impl Iterator<Item = &PackageFile> {
-        self.files.iter().filter(|f| f.kind == FileKind::Config)
+        self.files.iter().filter(|f| f.kind.is_conffile())
     }
 
     /// Add a file distpack generates (0644 root:root), unless the manifest ships its own there.
