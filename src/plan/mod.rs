@@ -272,6 +272,7 @@ fn finish(mut package: Package, license_texts: &[String], hooks: &scripts::Hooks
     add_service_files(&mut package);
     package.scripts = scripts::render(&package, hooks)?;
     files::add_parent_dirs(&mut package.files, format != Format::Rpm);
+    sudoers::match_sudo_dir(format, &mut package.files);
     if format == Format::Apk {
         alpine::add_automatic_relations(&mut package);
         if let Some(mut sub) = openrc {

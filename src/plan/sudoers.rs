@@ -5,7 +5,8 @@
 use std::path::Path;
 use std::process::Command;
 
-use super::{Resolver, Source};
+use super::{PackageFile, Resolver, Source};
+use crate::format::Format;
 use crate::manifest::FileEntry;
 
 /// The directory sudo's default configuration includes.
@@ -40,6 +41,18 @@ pub(super) fn entry_ok(r: &mut Resolver, entry: &FileEntry) -> bool {
         }
     }
     ok
+}
+
+/// Arch's sudo package creates the directory 0750 (Debian's 0755, which lintian expects; rpm
+/// leaves it to sudo): an Arch package lists it the same way, or pacman warns that the
+/// permissions differ.
+pub(super) fn match_sudo_dir(format: Format, files: &mut [PackageFile]) {
+    if !matches!(format, Format::Arch | Format::Pkgbuild) {
+        return;
+    }
+    for dir in files.iter_mut().filter(|f| f.path == DIR && matches!(f.source, Source::Directory)) {
+        dir.mode = 0o750;
+    }
 }
 
 /// Why a sudoers file cannot be installed at `dest` from `source`: a place or name sudo does not
