@@ -265,3 +265,19 @@ fn rpm_static_user_is_created_in_pre_from_the_sysusers_text() {
     let dynamic = rpm_scriptlets(&fixture("dynamic-user"));
     assert!(!dynamic.values().any(|s| s.contains("sysusers") || s.contains("useradd")), "{dynamic:?}");
 }
+
+#[test]
+fn own_tmpfiles_file_outside_tmpfiles_d_is_refused() {
+    let fx = Fixture::new(
+        &format!("{PACKAGE}\n[[files]]\nsrc = \"fx.conf\"\ndest = \"/etc/tmpfiles.d/fx.conf\"\nkind = \"tmpfiles\"\n"),
+        &[("fx.conf", "d /var/lib/fx 0755 root root -\n")],
+    );
+    let out = fx.plan();
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert!(
+        said.contains("distpack.toml:10:") && said.contains("applied from /usr/lib/tmpfiles.d/*.conf only"),
+        "{said}"
+    );
+    assert!(said.contains("dest = \"/usr/lib/tmpfiles.d/NAME.conf\""), "{said}");
+}

@@ -106,3 +106,26 @@ fn a_sudoers_file_with_another_mode_or_owner_is_refused() {
     );
     assert!(said.contains("distpack.toml:12:") && said.contains("owned by root, not group `adm`"), "{said}");
 }
+
+#[test]
+#[ignore = "installs packages on this machine as root: ci/test runs it with DISTPACK_HOST_INSTALL=1"]
+fn an_installed_sudoers_file_is_one_sudo_reads() {
+    require_host_install();
+    require_tool("visudo");
+    require_tool("sudo");
+    let _lock = host_dpkg_lock();
+    let fx = Fixture::new(
+        "[package]\nname = \"fx-sudoers\"\nversion = \"1.0.0\"\nsummary = \"sudo rule\"\nmaintainer = \"Test <test@example.org>\"\n\
+         license = \"MIT\"\n\n[[files]]\nsrc = \"packaging/fx-sudoers\"\nkind = \"sudoers\"\n",
+        &[("packaging/fx-sudoers", "nobody ALL=(root) NOPASSWD: /usr/bin/true fx-sudoers\n")],
+    );
+    let deb = build(&fx, "deb");
+    run(Command::new("dpkg").arg("-i").arg(&deb));
+    // visudo -c checks the installed configuration, drop-ins' owner and mode included.
+    let check = text(&run(Command::new("visudo").arg("-c")).stdout);
+    let rules = text(&run(Command::new("sudo").args(["-l", "-U", "nobody"])).stdout);
+    run(Command::new("dpkg").args(["-P", "fx-sudoers"]));
+    assert!(check.contains("/etc/sudoers.d/fx-sudoers: parsed OK"), "{check}");
+    assert!(rules.contains("(root) NOPASSWD: /usr/bin/true fx-sudoers"), "{rules}");
+    assert!(!std::path::Path::new("/etc/sudoers.d/fx-sudoers").exists(), "purge keeps the drop-in");
+}
