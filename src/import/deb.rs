@@ -432,14 +432,8 @@ fn systemd_units(krate: &Crate, t: &toml::Table, value: &toml::Value, name: &str
             found = true;
             let extension = if unit_type == "tmpfile" { "conf" } else { unit_type };
             let installed = format!("{}{suffix}.{extension}", unit_name.unwrap_or(name));
+            // The install scripts apply a tmpfiles.d file the package ships.
             if unit_type == "tmpfile" {
-                notes.add(
-                    "systemd-units",
-                    format!(
-                        "`{src}` is installed as /usr/lib/tmpfiles.d/{installed}, but distpack does not run \
-                         systemd-tmpfiles for it: declare its directories in [[directories]] instead"
-                    ),
-                );
                 side.files.push(Asset {
                     src: Some(src),
                     dest: format!("/usr/lib/tmpfiles.d/{installed}"),

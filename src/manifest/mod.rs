@@ -432,6 +432,12 @@ pub enum FileKind {
     Data,
     Dir,
     Symlink,
+    /// A sudo drop-in: /etc/sudoers.d, 0440 root:root, checked with visudo, a conffile.
+    Sudoers,
+    /// A tmpfiles.d file (/usr/lib/tmpfiles.d), applied by the install scripts.
+    Tmpfiles,
+    /// A sysusers.d file (/usr/lib/sysusers.d), applied by the install scripts.
+    Sysusers,
 }
 
 impl FileKind {
@@ -447,7 +453,16 @@ impl FileKind {
             FileKind::Data => "data",
             FileKind::Dir => "dir",
             FileKind::Symlink => "symlink",
+            FileKind::Sudoers => "sudoers",
+            FileKind::Tmpfiles => "tmpfiles",
+            FileKind::Sysusers => "sysusers",
         }
+    }
+
+    /// Whether files of this kind are the administrator's to edit: conffiles, `%config(noreplace)`,
+    /// `backup=`. A sudoers drop-in is, as in Debian's and Fedora's own packages.
+    pub fn is_conffile(self) -> bool {
+        matches!(self, FileKind::Config | FileKind::Sudoers)
     }
 }
 

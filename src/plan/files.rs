@@ -36,6 +36,9 @@ pub(super) fn resolve(
             continue;
         }
         let kind = *entry.kind.get_ref();
+        if kind == FileKind::Sudoers && !super::sudoers::entry_ok(r, entry) {
+            continue;
+        }
         let Some(mode) = mode(r, entry, kind) else { continue };
         let Some((owner, group)) = ownership(r, entry) else { continue };
         let Some(dest) = expanded_dest(r, entry, &vars) else { continue };
@@ -268,7 +271,9 @@ fn source_dest(
 fn install(r: &mut Resolver, meta: &Meta, item: Item, installed: &mut Installed) -> Option<PackageFile> {
     let dest = system_paths::canonical(r.format, &item.dest);
     let problem = dest_problem(r, meta, &dest, installed)
-        .or_else(|| if meta.kind == FileKind::Unit { unit_problem(r, &dest, installed) } else { None });
+        .or_else(|| if meta.kind == FileKind::Unit { unit_problem(r, &dest, installed) } else { None })
+        .or_else(|| super::services::shipped_conf_problem(meta.kind, &dest))
+        .or_else(|| if meta.kind == FileKind::Sudoers { super::sudoers::problem(&dest, &item.source) } else { None });
     if let Some((message, label, help)) = problem {
         r.push(item.dest_span, message, label, help);
         return None;
@@ -406,6 +411,8 @@ fn default_dir(format: Format, kind: FileKind, name: &str, file_name: &str) -> O
         (_, FileKind::Binary) => "/usr/bin".into(),
         (_, FileKind::Unit) => "/usr/lib/systemd/system".into(),
         (_, FileKind::Config) => format!("/etc/{name}"),
+        (_, FileKind::Sudoers) => super::sudoers::DIR.into(),
+        (_, kind @ (FileKind::Tmpfiles | FileKind::Sysusers)) => super::services::conf_dir(kind)?.into(),
         (_, FileKind::Doc) => format!("/usr/share/doc/{name}"),
         (_, FileKind::Man) => format!("/usr/share/man/man{}", man_section(file_name)),
         (Format::Deb, FileKind::License) => return None,
@@ -601,7 +608,15 @@ pub fn default_mode(kind: FileKind) -> u32 {
     match kind {
         FileKind::Binary | FileKind::Dir => 0o755,
         FileKind::Symlink => 0o777,
-        FileKind::Unit | FileKind::Config | FileKind::Doc | FileKind::Man | FileKind::License | FileKind::Data => 0o644,
+        FileKind::Sudoers => super::sudoers::MODE,
+        FileKind::Unit
+        | FileKind::Config
+        | FileKind::Doc
+        | FileKind::Man
+        | FileKind::License
+        | FileKind::Data
+        | FileKind::Tmpfiles
+        | FileKind::Sysusers => 0o644,
     }
 }
 

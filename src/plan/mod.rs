@@ -18,6 +18,7 @@ pub mod relations;
 mod script_properties;
 mod scripts;
 pub mod services;
+mod sudoers;
 pub mod summary;
 mod syntax;
 pub mod system_paths;
@@ -117,7 +118,7 @@ pub enum Source {
 
 impl Package {
     pub fn conffiles(&self) -> impl Iterator<Item = &PackageFile> {
-        self.files.iter().filter(|f| f.kind == FileKind::Config)
+        self.files.iter().filter(|f| f.kind.is_conffile())
     }
 
     /// Add a file distpack generates (0644 root:root), unless the manifest ships its own there.
@@ -272,6 +273,7 @@ fn finish(mut package: Package, license_texts: &[String], hooks: &scripts::Hooks
     add_service_files(&mut package);
     package.scripts = scripts::render(&package, hooks)?;
     files::add_parent_dirs(&mut package.files, format != Format::Rpm);
+    sudoers::match_sudo_dir(format, &mut package.files);
     if format == Format::Apk {
         alpine::add_automatic_relations(&mut package);
         if let Some(mut sub) = openrc {

@@ -302,8 +302,8 @@ pub(super) fn render(package: &Package, hooks: &Hooks) -> Result<BTreeMap<String
         .filter(|f| f.owner != "root" || f.group != "root")
         .map(|f| Chown { path: &f.path, owner: &f.owner, group: &f.group })
         .collect();
-    let sysusers = conf_files(package, "/usr/lib/sysusers.d/")?;
-    let tmpfiles = conf_files(package, "/usr/lib/tmpfiles.d/")?;
+    let sysusers = conf_files(package, services::SYSUSERS_DIR)?;
+    let tmpfiles = conf_files(package, services::TMPFILES_DIR)?;
     let data = TemplateData {
         name: &package.name,
         hooks: ALL_EVENTS.iter().map(|e| (event_key(*e), hooks.get(e))).collect(),
@@ -361,7 +361,8 @@ fn conf_files(package: &Package, dir: &str) -> Result<Vec<ConfFile>> {
     const LIMIT: u64 = 64 * 1024;
     let mut out = Vec::new();
     for file in &package.files {
-        let Some(name) = file.path.strip_prefix(dir).filter(|n| !n.contains('/') && n.ends_with(".conf")) else {
+        let name = file.path.strip_prefix(dir).and_then(|n| n.strip_prefix('/'));
+        let Some(name) = name.filter(|n| !n.contains('/') && n.ends_with(".conf")) else {
             continue;
         };
         let bytes = match &file.source {

@@ -91,6 +91,35 @@ fn policy(format: Format) -> (bool, bool, bool) {
     }
 }
 
+/// Where the install scripts find the package's sysusers.d and tmpfiles.d files, its own
+/// (`kind = "sysusers"`/`"tmpfiles"`, or any file shipped there) and those distpack generates.
+pub(super) const SYSUSERS_DIR: &str = "/usr/lib/sysusers.d";
+pub(super) const TMPFILES_DIR: &str = "/usr/lib/tmpfiles.d";
+
+/// The directory a file of `kind` is applied from, for the kinds the install scripts apply.
+pub(super) fn conf_dir(kind: FileKind) -> Option<&'static str> {
+    match kind {
+        FileKind::Sysusers => Some(SYSUSERS_DIR),
+        FileKind::Tmpfiles => Some(TMPFILES_DIR),
+        _ => None,
+    }
+}
+
+/// Why a `sysusers` or `tmpfiles` file at `dest` would not be applied: the scripts, systemd and
+/// pacman's hooks read `DIR/*.conf` only. As (message, label, help).
+pub(super) fn shipped_conf_problem(kind: FileKind, dest: &str) -> Option<(String, &'static str, String)> {
+    let dir = conf_dir(kind)?;
+    let name = dest.strip_prefix(dir).and_then(|n| n.strip_prefix('/'));
+    if name.is_some_and(|n| !n.contains('/') && n.len() > ".conf".len() && n.ends_with(".conf")) {
+        return None;
+    }
+    Some((
+        format!("a `{}` file is applied from {dir}/*.conf only, not `{dest}`", kind.name()),
+        "not applied",
+        format!("remove dest, or set dest = \"{dir}/NAME.conf\""),
+    ))
+}
+
 pub(super) fn resolve(r: &mut Resolver, files: &[PackageFile], name: &str) -> Services {
     let units = read_units(r, files);
     check_unit_settings(r, &units);

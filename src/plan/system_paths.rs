@@ -16,6 +16,7 @@ const BASE_DIRS: &[&str] = &[
     "/etc/default",
     "/etc/init.d",
     "/etc/logrotate.d",
+    "/etc/sudoers.d",
     "/etc/systemd",
     "/etc/systemd/system",
     "/home",

@@ -761,8 +761,17 @@ fn apk_root_example_installs_upgrades_keeping_the_edited_config_and_is_removed()
 }
 
 /// Every service fixture, in a scratch copy (no Cargo.toml above it is inherited).
-const SERVICE_FIXTURES: [&str; 8] =
-    ["dynamic-user", "exec-start-pre", "no-install", "no-units", "socket", "static-user", "template", "timer"];
+const SERVICE_FIXTURES: [&str; 9] = [
+    "dynamic-user",
+    "exec-start-pre",
+    "no-install",
+    "no-units",
+    "own-conf",
+    "socket",
+    "static-user",
+    "template",
+    "timer",
+];
 
 /// distpack's own manifest in a scratch copy of the project. Its two binaries are stand-ins (the
 /// example's, small and quick to compress): packaging does not run them, and ci/dogfood packages

@@ -27,6 +27,7 @@ mod reproducible;
 mod rpm;
 mod scripts;
 mod services;
+mod sudoers;
 mod support;
 mod untrusted;
 mod vm;

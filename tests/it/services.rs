@@ -6,7 +6,8 @@ use std::process::Command;
 
 use crate::support::*;
 
-const FIXTURES: [&str; 7] = ["dynamic-user", "static-user", "no-install", "template", "socket", "timer", "no-units"];
+const FIXTURES: [&str; 8] =
+    ["dynamic-user", "static-user", "no-install", "template", "socket", "timer", "no-units", "own-conf"];
 
 fn fixture(name: &str) -> Fixture {
     Fixture::copy_of(&format!("services/{name}"))
@@ -83,6 +84,38 @@ fn static_user_service_ships_sysusers_and_provisions_in_postinst() {
     assert!(postinst.find("systemd-sysusers").unwrap() < postinst.find("deb-systemd-invoke").unwrap());
 }
 
+/// A project's own sysusers.d and tmpfiles.d files (kind `sysusers`/`tmpfiles`, or any file
+/// shipped there) are applied as distpack's generated ones are, not merely shipped.
+#[test]
+fn own_sysusers_and_tmpfiles_files_are_applied_by_the_scripts() {
+    let fx = fixture("own-conf");
+    let deb = fx.build();
+    let listing = listing(&deb);
+    for path in ["usr/lib/sysusers.d/fx-ownconf.conf", "usr/lib/tmpfiles.d/fx-ownconf.conf"] {
+        assert!(listing_line(&listing, path).starts_with("-rw-r--r-- root/root "), "{listing}");
+    }
+    let postinst = &scripts(&deb)["postinst"];
+    let sysusers = postinst
+        .find("systemd-sysusers ${DPKG_ROOT:+--root=\"$DPKG_ROOT\"} 'fx-ownconf.conf'")
+        .unwrap_or_else(|| panic!("{postinst}"));
+    let tmpfiles = postinst
+        .find("systemd-tmpfiles ${DPKG_ROOT:+--root=\"$DPKG_ROOT\"} --create 'fx-ownconf.conf'")
+        .unwrap_or_else(|| panic!("{postinst}"));
+    // The user exists before the directory it owns is made.
+    assert!(sysusers < tmpfiles, "{postinst}");
+
+    let rpm = crate::scripts::build(&fx, "rpm");
+    let scripts = text(&run(Command::new("rpm").args(["-qp", "--scripts"]).arg(&rpm)).stdout);
+    let pre = scripts.find("preinstall scriptlet").unwrap();
+    let post = scripts.find("postinstall scriptlet").unwrap();
+    // %pre carries the file's text (it is not unpacked yet); %post applies the tmpfiles.d file.
+    let sysusers = scripts
+        .find("systemd-sysusers --replace='/usr/lib/sysusers.d/fx-ownconf.conf' - <<'DISTPACK_SYSUSERS'\nu fxown ")
+        .unwrap_or_else(|| panic!("{scripts}"));
+    let tmpfiles = scripts.find("systemd-tmpfiles --create 'fx-ownconf.conf'").unwrap_or_else(|| panic!("{scripts}"));
+    assert!(pre < sysusers && sysusers < post && post < tmpfiles, "{scripts}");
+}
+
 #[test]
 fn timer_and_socket_start_the_trigger_not_the_service() {
     let timer = scripts(&fixture("timer").build());
@@ -129,6 +162,10 @@ fn every_fixture_installs_and_purges_without_a_running_systemd() {
         let deb = fx.build();
         let package =
             text(&run(Command::new("dpkg-deb").args(["--field"]).arg(&deb).arg("Package")).stdout).trim().to_string();
+        if name == "own-conf" {
+            // Purge keeps what tmpfiles made, so an earlier run left it: the install must make it anew.
+            let _ = std::fs::remove_dir_all("/var/lib/fx-ownconf");
+        }
         run(Command::new("dpkg").arg("-i").arg(&deb));
         if name == "static-user" {
             let passwd = run(Command::new("getent").args(["passwd", "fxsvc"]));
@@ -136,6 +173,11 @@ fn every_fixture_installs_and_purges_without_a_running_systemd() {
             let meta = std::fs::metadata("/var/lib/fx-svcd").expect("tmpfiles created the directory");
             let owner = text(&run(Command::new("stat").args(["-c", "%U:%G %a", "/var/lib/fx-svcd"])).stdout);
             assert!(meta.is_dir() && owner.trim() == "fxsvc:fxsvc 750", "{owner}");
+        }
+        if name == "own-conf" {
+            // The project's own sysusers.d file made the user its own tmpfiles.d file owns with.
+            let owner = text(&run(Command::new("stat").args(["-c", "%F %U:%G %a", "/var/lib/fx-ownconf"])).stdout);
+            assert_eq!(owner.trim(), "directory fxown:fxown 750");
         }
         run(Command::new("dpkg").arg("-P").arg(&package));
         if name == "static-user" {
@@ -222,4 +264,20 @@ fn rpm_static_user_is_created_in_pre_from_the_sysusers_text() {
     assert!(pre.contains("useradd --system --gid 'fxsvc'"), "fallback without systemd-sysusers:\n{pre}");
     let dynamic = rpm_scriptlets(&fixture("dynamic-user"));
     assert!(!dynamic.values().any(|s| s.contains("sysusers") || s.contains("useradd")), "{dynamic:?}");
+}
+
+#[test]
+fn own_tmpfiles_file_outside_tmpfiles_d_is_refused() {
+    let fx = Fixture::new(
+        &format!("{PACKAGE}\n[[files]]\nsrc = \"fx.conf\"\ndest = \"/etc/tmpfiles.d/fx.conf\"\nkind = \"tmpfiles\"\n"),
+        &[("fx.conf", "d /var/lib/fx 0755 root root -\n")],
+    );
+    let out = fx.plan();
+    let said = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{said}");
+    assert!(
+        said.contains("distpack.toml:10:") && said.contains("applied from /usr/lib/tmpfiles.d/*.conf only"),
+        "{said}"
+    );
+    assert!(said.contains("dest = \"/usr/lib/tmpfiles.d/NAME.conf\""), "{said}");
 }

@@ -66,7 +66,7 @@ fn write_data(package: &Package, out: &mut File) -> Result<Payload> {
             _ => file.size.div_ceil(1024),
         };
         if let Some(md5) = digests.and_then(|d| d.md5)
-            && file.kind != crate::manifest::FileKind::Config
+            && !file.kind.is_conffile()
         {
             md5sums.push_str(&format!("{md5}  {}\n", file.path.trim_start_matches('/')));
         }

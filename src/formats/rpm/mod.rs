@@ -348,7 +348,7 @@ fn file_list(h: &mut Header, package: &Package, payload: &Payload) {
         }),
     );
     let flags = |kind: FileKind| match kind {
-        FileKind::Config => FILE_CONFIG | FILE_NOREPLACE,
+        _ if kind.is_conffile() => FILE_CONFIG | FILE_NOREPLACE,
         FileKind::Doc | FileKind::Man => FILE_DOC,
         FileKind::License => FILE_LICENSE,
         _ => 0,
@@ -377,7 +377,7 @@ fn dependencies(h: &mut Header, package: &Package, requires: &mut Deps) {
     } {
         provides.push(&format!("{}({isa})", package.name), DEP_EQUAL, &full_evr);
     }
-    if package.files.iter().any(|f| f.kind == FileKind::Config) {
+    if package.files.iter().any(|f| f.kind.is_conffile()) {
         provides.push(&format!("config({})", package.name), DEP_CONFIG | DEP_EQUAL, &full_evr);
         requires.push(&format!("config({})", package.name), DEP_CONFIG | DEP_EQUAL, &full_evr);
     }
