@@ -194,3 +194,12 @@ fn vm_arch_service_reads_its_0640_config_after_pacman_creates_the_group() {
     let pkg = crate::scripts::build(&fx, "arch");
     assert_passed("arch-owner", &[("kvd.pkg.tar.zst", &pkg)]);
 }
+
+#[test]
+#[ignore = "boots the acceptance VM: ci/test runs it with DISTPACK_VM=1"]
+fn vm_two_services_run_as_their_users_and_purge_leaves_no_unit_enabled() {
+    require_vm();
+    let fx = Fixture::copy_of("services/two-services");
+    let deb = fx.build();
+    assert_passed("two-services", &[("fx-two.deb", &deb)]);
+}
