@@ -250,6 +250,11 @@ fn unit_lists(all: &[services::ServiceUnit]) -> UnitLists {
         [names, patterns].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
     };
     let direct = |u: &services::ServiceUnit| !activated(u);
+    // A required service restarts in the same call as the unit that requires it: restarting it
+    // alone would restart that unit too (Requires= propagates restarts), a second time.
+    let restarts = |u: &services::ServiceUnit| {
+        u.start || u.required_by.as_ref().is_some_and(|r| all.iter().any(|x| &x.name == r && x.start))
+    };
     let groups = ordered
         .iter()
         .filter(|u| activated(u) && u.restart_on_upgrade)
@@ -268,9 +273,9 @@ fn unit_lists(all: &[services::ServiceUnit]) -> UnitLists {
         enable: installable.iter().filter(|u| u.enable).map(|u| u.name.clone()).collect(),
         keep_disabled: installable.iter().filter(|u| !u.enable).map(|u| u.name.clone()).collect(),
         start_on_install: quoted(&|u| direct(u) && u.start),
-        restart_after_upgrade: quoted(&|u| !grouped(u) && u.start && u.restart_on_upgrade),
+        restart_after_upgrade: quoted(&|u| !grouped(u) && restarts(u) && u.restart_on_upgrade),
         try_restart_after_upgrade: with(
-            quoted(&|u| !grouped(u) && !u.start && u.restart_on_upgrade),
+            quoted(&|u| !grouped(u) && !restarts(u) && u.restart_on_upgrade),
             instances(&|u| u.restart_on_upgrade),
         ),
         restart_standalone: with(
