@@ -1,9 +1,9 @@
 # A package with several units (tests/fixtures/services/two-services): an unprivileged daemon
 # (DynamicUser=yes) that requires a root helper, a template job run by a timer, and a slice for
 # all of them. The package enables and starts the daemon and the timer only; the helper runs
-# because the daemon requires it, the job only when the timer fires; removal stops everything and
-# purge leaves no unit enabled.
-# Input: fx-two.deb
+# because the daemon requires it, the job only when the timer fires; an upgrade restarts the
+# daemon and the helper once, together; removal stops everything and purge leaves no unit enabled.
+# Input: fx-two.deb (1.0.0), fx-two-v2.deb (2.0.0)
 # shellcheck source=ci/vm/scenarios/lib.sh
 . /e2e/lib.sh
 UNIT=fx-daemon.service
@@ -21,6 +21,11 @@ in_slice() {
 # systemd allocates dynamic users from 61184-65519.
 dynamic_uid() {
 	[ "$1" -ge 61184 ] && [ "$1" -le 65519 ]
+}
+
+# How many times systemd started a unit since boot.
+starts() {
+	journalctl --no-pager -o cat -u "$1" | grep -c "^Started $1"
 }
 
 enabled_state() {
@@ -48,6 +53,18 @@ check "the dynamic user is not in /etc/passwd" sh -c '! grep -q "^fx-daemon:" /e
 check "the helper runs as root (uid $helper_uid)" [ "$helper_uid" = 0 ]
 step "run one instance of the template" systemctl start fx-cleanup@cache.service
 check "the instance ran" sh -c 'journalctl -u fx-cleanup@cache.service --no-pager | grep -q "fx-cleanup: cache"'
+
+daemon_pid=$(systemctl show -p MainPID --value fx-daemon.service)
+helper_pid=$(systemctl show -p MainPID --value fx-helper.service)
+step "dpkg -i fx-two-v2.deb" dpkg_install /e2e/input/fx-two-v2.deb
+check "fx-daemon.service is active after the upgrade" active fx-daemon.service
+check "fx-helper.service is active after the upgrade" active fx-helper.service
+check "the daemon was restarted" [ "$(systemctl show -p MainPID --value fx-daemon.service)" != "$daemon_pid" ]
+check "the helper was restarted" [ "$(systemctl show -p MainPID --value fx-helper.service)" != "$helper_pid" ]
+check "the daemon started twice in all: install and one restart (got $(starts fx-daemon.service))" \
+	[ "$(starts fx-daemon.service)" = 2 ]
+check "the helper started twice in all (got $(starts fx-helper.service))" [ "$(starts fx-helper.service)" = 2 ]
+check "the daemon runs v2" grep -q 2.0.0 /usr/bin/fx-daemon
 
 step "dpkg -r fx-two" dpkg -r fx-two
 for unit in fx-daemon.service fx-helper.service fx-cleanup.timer; do
