@@ -182,6 +182,11 @@ struct UnitLists {
     stop_before_upgrade: String,
     start_after_upgrade: String,
     stop_on_remove: String,
+    /// Patterns matching the running instances of the package's templates, stopped on removal.
+    stop_instances_on_remove: String,
+    /// rpm: templates enabled through `DefaultInstance=`, disabled on removal (`disable --now`
+    /// cannot stop a template itself).
+    disable_templates_on_remove: String,
     purge: String,
     /// rpm: enabled through `systemctl preset` on first install.
     preset: String,
@@ -214,9 +219,15 @@ fn purge_dirs(services: &services::Services) -> Vec<String> {
     dirs
 }
 
-fn unit_lists(units: &[services::ServiceUnit]) -> UnitLists {
-    // Template units act only through instances, which the package cannot know.
-    let units: Vec<&services::ServiceUnit> = units.iter().filter(|u| !u.template).collect();
+fn unit_lists(all: &[services::ServiceUnit]) -> UnitLists {
+    // A template acts only through its instances: the running ones are restarted and stopped by
+    // pattern (`systemctl try-restart 'x@*.service'`, as Fedora's scriptlets do for templates);
+    // `enable` reaches one through `DefaultInstance=` (`installable`). Slices are left to systemd.
+    let units: Vec<&services::ServiceUnit> = all.iter().filter(|u| !u.template && u.managed).collect();
+    let instances = |pick: &dyn Fn(&services::ServiceUnit) -> bool| {
+        let patterns = all.iter().filter(|u| u.template && pick(u));
+        patterns.map(|u| format!("'{}'", u.name.replacen("@.", "@*.", 1))).collect::<Vec<_>>().join(" ")
+    };
     let activated = |u: &services::ServiceUnit| u.activated_by.is_some();
     let triggers_of = |service: &str| -> Vec<&services::ServiceUnit> {
         units.iter().copied().filter(|t| t.file.activates().as_deref() == Some(service)).collect()
@@ -228,37 +239,64 @@ fn unit_lists(units: &[services::ServiceUnit]) -> UnitLists {
     };
     let mut ordered: Vec<&services::ServiceUnit> = units.clone();
     ordered.sort_by_key(|u| (u.file.activates().is_none(), u.name.clone()));
+    let mut installable: Vec<&services::ServiceUnit> = all.iter().filter(|u| u.installable).collect();
+    installable.sort_by_key(|u| (u.file.activates().is_none(), u.name.clone()));
     let quote =
         |list: &[&services::ServiceUnit]| list.iter().map(|u| format!("'{}'", u.name)).collect::<Vec<_>>().join(" ");
     let quoted = |pick: &dyn Fn(&services::ServiceUnit) -> bool| {
         quote(&ordered.iter().copied().filter(|u| pick(u)).collect::<Vec<_>>())
     };
+    let with = |names: String, patterns: String| {
+        [names, patterns].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
+    };
     let direct = |u: &services::ServiceUnit| !activated(u);
+    // A required service restarts in the same call as the unit that requires it: restarting it
+    // alone would restart that unit too (Requires= propagates restarts), a second time.
+    let restarts = |u: &services::ServiceUnit| {
+        u.start || u.required_by.as_ref().is_some_and(|r| all.iter().any(|x| &x.name == r && x.start))
+    };
     let groups = ordered
         .iter()
         .filter(|u| activated(u) && u.restart_on_upgrade)
-        .map(|service| Group {
-            service: format!("'{}'", service.name),
-            triggers: quote(&triggers_of(&service.name)),
-            start_triggers: service.start,
+        .map(|service| {
+            let triggers = triggers_of(&service.name);
+            Group {
+                service: format!("'{}'", service.name),
+                triggers: quote(&triggers),
+                start_triggers: triggers.iter().any(|t| t.start),
+            }
         })
         .collect();
     UnitLists {
-        any: !ordered.is_empty(),
-        installable: ordered.iter().any(|u| u.installable),
-        enable: ordered.iter().filter(|u| u.installable && u.enable).map(|u| u.name.clone()).collect(),
-        keep_disabled: ordered.iter().filter(|u| u.installable && !u.enable).map(|u| u.name.clone()).collect(),
+        any: !all.is_empty(),
+        installable: !installable.is_empty(),
+        enable: installable.iter().filter(|u| u.enable).map(|u| u.name.clone()).collect(),
+        keep_disabled: installable.iter().filter(|u| !u.enable).map(|u| u.name.clone()).collect(),
         start_on_install: quoted(&|u| direct(u) && u.start),
-        restart_after_upgrade: quoted(&|u| !grouped(u) && u.start && u.restart_on_upgrade),
-        try_restart_after_upgrade: quoted(&|u| !grouped(u) && !u.start && u.restart_on_upgrade),
-        restart_standalone: quoted(&|u| !grouped(u) && u.restart_on_upgrade),
+        restart_after_upgrade: quoted(&|u| !grouped(u) && restarts(u) && u.restart_on_upgrade),
+        try_restart_after_upgrade: with(
+            quoted(&|u| !grouped(u) && !restarts(u) && u.restart_on_upgrade),
+            instances(&|u| u.restart_on_upgrade),
+        ),
+        restart_standalone: with(
+            quoted(&|u| !grouped(u) && u.restart_on_upgrade),
+            instances(&|u| u.restart_on_upgrade),
+        ),
         groups,
         stop_before_upgrade: quoted(&|u| !u.restart_on_upgrade),
         start_after_upgrade: quoted(&|u| direct(u) && u.start && !u.restart_on_upgrade),
         stop_on_remove: quoted(&|_| true),
-        purge: quoted(&|u| u.installable),
-        preset: quoted(&|u| u.installable && u.enable),
-        hint: ordered.iter().filter(|u| u.installable).map(|u| u.name.clone()).collect(),
+        stop_instances_on_remove: instances(&|_| true),
+        disable_templates_on_remove: quote(&installable.iter().copied().filter(|u| u.template).collect::<Vec<_>>()),
+        purge: quote(&installable),
+        preset: quote(&installable.iter().copied().filter(|u| u.enable).collect::<Vec<_>>()),
+        hint: installable
+            .iter()
+            .map(|u| match &u.default_instance {
+                Some(instance) => u.name.replacen("@.", &format!("@{instance}."), 1),
+                None => u.name.clone(),
+            })
+            .collect(),
     }
 }
 

@@ -24,10 +24,19 @@ pub struct ServiceUnit {
     pub source: String,
     pub kind: Option<UnitKind>,
     pub template: bool,
-    /// Has an [Install] section that `systemctl enable` acts on.
+    /// A template's `DefaultInstance=`: the instance `systemctl enable` enables.
+    pub default_instance: Option<String>,
+    /// Has an [Install] section that `systemctl enable` acts on (a template only with
+    /// `DefaultInstance=`: without one, enabling it needs an instance name).
     pub installable: bool,
     /// Started by another unit of the package (a .socket, .timer or .path), not directly.
     pub activated_by: Option<String>,
+    /// A unit of the package that `Requires=` or `BindsTo=` this service, and so starts it.
+    pub required_by: Option<String>,
+    /// The package starts, stops and restarts it. Not a slice: systemd realizes a slice for the
+    /// units placed in it, and stopping or restarting it would stop them.
+    pub managed: bool,
+    /// What the format's policy and the manifest say, after `unit_policy`.
     pub enable: bool,
     pub start: bool,
     pub restart_on_upgrade: bool,
@@ -180,31 +189,80 @@ fn check_unit_settings(r: &mut Resolver, units: &[InstalledUnit]) {
 
 /// Each unit with what the format's policy and the manifest's `[systemd.units]` do with it.
 fn service_units(r: &Resolver, units: Vec<InstalledUnit>) -> Vec<ServiceUnit> {
-    // Units that a socket, timer or path unit of this package activates.
-    let activated: Vec<(String, String)> =
-        units.iter().filter_map(|(_, _, u)| u.activates().map(|target| (target, u.name.clone()))).collect();
     let (enable, start, restart) = policy(r.format);
     let mut services = Vec::new();
     for (path, source, file) in units.iter().cloned() {
         let options = unit_options(&r.manifest.raw.systemd, &file, &units);
-        let activated_by = activated.iter().find(|(target, _)| *target == file.name).map(|(_, by)| by.clone());
-        services.push(ServiceUnit {
+        let default_instance = file
+            .get("Install", "DefaultInstance")
+            .map(|e| e.value.clone())
+            .filter(|v| file.is_template() && !v.is_empty());
+        let mut unit = ServiceUnit {
             name: file.name.clone(),
             path,
             source,
             kind: file.kind(),
             template: file.is_template(),
-            installable: file.is_installable(),
-            activated_by,
+            installable: file.is_installable() && (!file.is_template() || default_instance.is_some()),
+            default_instance,
+            activated_by: units
+                .iter()
+                .find(|(_, _, t)| t.activates().is_some_and(|a| names(&a, &file.name)))
+                .map(|(_, _, t)| t.name.clone()),
+            required_by: required_by(&file, &units),
+            managed: file.kind() != Some(UnitKind::Slice),
             enable: options.enable.unwrap_or(enable),
             start: options.start.unwrap_or(start),
             restart_on_upgrade: options.restart_on_upgrade.unwrap_or(restart),
             dynamic_user: file.is_true("Service", "DynamicUser"),
             user: file.static_user().map(|e| e.value.clone()),
             file: Arc::new(file),
-        });
+        };
+        unit_policy(&mut unit);
+        services.push(unit);
     }
     services
+}
+
+/// What no option changes: a template runs only as instances, which the package cannot name, so
+/// it is never started (its running instances are restarted and stopped by pattern); a slice is
+/// never enabled, started or restarted; a service that a trigger of the package activates, or
+/// that another unit of the package requires, starts through that unit, not on its own.
+fn unit_policy(unit: &mut ServiceUnit) {
+    if !unit.installable {
+        unit.enable = false;
+    }
+    if !unit.managed {
+        unit.enable = false;
+        unit.restart_on_upgrade = false;
+    }
+    if unit.template || !unit.managed || unit.activated_by.is_some() || unit.required_by.is_some() {
+        unit.start = false;
+    }
+}
+
+/// Whether a reference to a unit (`Unit=`, `Requires=`) names `unit`: itself, or for a template
+/// one of its instances (`x@a.service` names `x@.service`).
+fn names(reference: &str, unit: &str) -> bool {
+    if reference == unit {
+        return true;
+    }
+    let (Some((prefix, suffix)), Some((r_prefix, r_rest))) = (unit.split_once("@."), reference.split_once('@')) else {
+        return false;
+    };
+    r_prefix == prefix && r_rest.strip_suffix(suffix).is_some_and(|i| i.ends_with('.') && i.len() > 1)
+}
+
+/// The first other unit of the package that `Requires=` or `BindsTo=` this service. Only services:
+/// a socket that its own service requires is still started, since it is what listens.
+fn required_by(file: &UnitFile, units: &[InstalledUnit]) -> Option<String> {
+    if file.kind() != Some(UnitKind::Service) {
+        return None;
+    }
+    units.iter().map(|(_, _, u)| u).find_map(|u| {
+        let requires = ["Requires", "BindsTo"].iter().flat_map(|key| u.list("Unit", key));
+        (u.name != file.name && requires.into_iter().any(|(r, _)| names(&r, &file.name))).then(|| u.name.clone())
+    })
 }
 
 /// The `[[users]]` of the manifest; invalid, unsafe and duplicate ones are reported and skipped.
@@ -328,13 +386,12 @@ fn unit_options(
     file: &UnitFile,
     units: &[InstalledUnit],
 ) -> crate::manifest::UnitOptions {
-    let governing = match file.activates() {
-        Some(target) if !systemd.units.contains_key(&file.name) && units.iter().any(|(_, _, u)| u.name == target) => {
-            target
-        }
-        _ => file.name.clone(),
+    let activated = file.activates().and_then(|target| units.iter().find(|(_, _, u)| names(&target, &u.name)));
+    let governing = match activated {
+        Some((_, _, service)) if !systemd.units.contains_key(&file.name) => &service.name,
+        _ => &file.name,
     };
-    systemd.options_for(&governing)
+    systemd.options_for(governing)
 }
 
 /// A `[[directories]]` entry, validated: its path and names go into tmpfiles.d lines and scripts,

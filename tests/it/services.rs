@@ -6,8 +6,17 @@ use std::process::Command;
 
 use crate::support::*;
 
-const FIXTURES: [&str; 8] =
-    ["dynamic-user", "static-user", "no-install", "template", "socket", "timer", "no-units", "own-conf"];
+const FIXTURES: [&str; 9] = [
+    "dynamic-user",
+    "static-user",
+    "no-install",
+    "template",
+    "socket",
+    "timer",
+    "no-units",
+    "own-conf",
+    "two-services",
+];
 
 fn fixture(name: &str) -> Fixture {
     Fixture::copy_of(&format!("services/{name}"))
@@ -140,12 +149,48 @@ fn timer_and_socket_start_the_trigger_not_the_service() {
 }
 
 #[test]
-fn templates_and_units_without_install_are_not_enabled() {
+fn templates_are_never_started_and_their_running_instances_follow_upgrades() {
     let template = scripts(&fixture("template").build());
-    assert!(template.is_empty(), "a template unit alone needs no scripts: {template:?}");
+    let all: String = template.values().cloned().collect();
+    assert!(!all.contains("deb-systemd-helper") && !all.contains(" start "), "{all}");
+    assert_eq!(named(&template["postinst"], "deb-systemd-invoke try-restart"), ["fx-worker@*.service"]);
+    assert_eq!(named(&template["prerm"], "deb-systemd-invoke stop"), ["fx-worker@*.service"]);
+    let rpm = rpm_scriptlets(&fixture("template"));
+    assert_eq!(named(&rpm["postun"], "systemctl try-restart"), ["fx-worker@*.service"]);
+    assert_eq!(named(&rpm["preun"], "systemctl stop"), ["fx-worker@*.service"]);
+    assert!(!rpm["post"].contains("preset"), "{}", rpm["post"]);
+
     let helper = scripts(&fixture("no-install").build());
     assert!(!helper["postinst"].contains("deb-systemd-helper enable"), "{}", helper["postinst"]);
     assert!(!helper.contains_key("postrm") || !helper["postrm"].contains("deb-systemd-helper purge"));
+}
+
+#[test]
+fn a_template_with_a_default_instance_is_enabled_but_not_started() {
+    let fx = fixture("template");
+    let unit = fx.dir.path().join("units/fx-worker@.service");
+    let text = std::fs::read_to_string(&unit).unwrap();
+    std::fs::write(
+        &unit,
+        text.replace("WantedBy=multi-user.target", "WantedBy=multi-user.target\nDefaultInstance=main"),
+    )
+    .unwrap();
+    let deb = fx.build();
+    let s = scripts(&deb);
+    assert_eq!(named(&s["postinst"], "deb-systemd-helper enable"), ["fx-worker@.service"]);
+    assert_eq!(named(&s["postinst"], "deb-systemd-invoke start"), Vec::<String>::new());
+    assert_eq!(named(&s["postrm"], "deb-systemd-helper purge"), ["fx-worker@.service"]);
+    // deb-systemd-helper reads DefaultInstance=: the default instance is what gets enabled.
+    let root = configured(&deb, "fx-template");
+    assert_eq!(is_enabled(root.path(), "fx-worker@main.service"), "enabled");
+    assert_eq!(is_enabled(root.path(), "fx-worker@other.service"), "disabled");
+
+    let rpm = rpm_scriptlets(&fx);
+    assert_eq!(named(&rpm["post"], "systemctl --no-reload preset"), ["fx-worker@.service"]);
+    assert_eq!(named(&rpm["preun"], "systemctl --no-reload disable"), ["fx-worker@.service"]);
+    assert_eq!(named(&rpm["preun"], "systemctl stop"), ["fx-worker@*.service"]);
+    let install = arch_install(&crate::scripts::build(&fx, "arch"));
+    assert!(install.contains("    systemctl enable --now fx-worker@main.service\""), "{install}");
 }
 
 #[test]
@@ -280,4 +325,219 @@ fn own_tmpfiles_file_outside_tmpfiles_d_is_refused() {
         "{said}"
     );
     assert!(said.contains("dest = \"/usr/lib/tmpfiles.d/NAME.conf\""), "{said}");
+}
+
+/// The unit names (single-quoted words) on the lines of `script` that begin with `command`, in order.
+fn named(script: &str, command: &str) -> Vec<String> {
+    script
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix(command)?.strip_prefix(' '))
+        .flat_map(|rest| {
+            rest.split_whitespace().filter_map(|w| w.strip_prefix('\'')?.strip_suffix('\'')).map(str::to_string)
+        })
+        .collect()
+}
+
+/// The root a .deb is unpacked into, after its postinst ran there with DPKG_ROOT (what dpkg
+/// --root does): deb-systemd-helper enables units inside it; no systemd runs, so nothing starts.
+fn configured(deb: &std::path::Path, package: &str) -> tempfile::TempDir {
+    require_tool("deb-systemd-helper");
+    let root = tempdir();
+    run(Command::new("dpkg-deb").arg("-x").arg(deb).arg(root.path()));
+    let control = tempdir();
+    run(Command::new("dpkg-deb").arg("-e").arg(deb).arg(control.path()));
+    maintainer_script(root.path(), package, &control.path().join("postinst"), "configure");
+    std::fs::copy(control.path().join("postrm"), root.path().join("postrm")).unwrap();
+    root
+}
+
+fn maintainer_script(root: &std::path::Path, package: &str, script: &std::path::Path, action: &str) {
+    assert!(!std::path::Path::new("/run/systemd/system").exists(), "this test expects no running systemd");
+    run(Command::new("sh")
+        .arg(script)
+        .arg(action)
+        .env("DPKG_ROOT", root)
+        .env("DPKG_MAINTSCRIPT_PACKAGE", package)
+        .env("DPKG_MAINTSCRIPT_NAME", script.file_name().unwrap()));
+}
+
+/// What `systemctl is-enabled` says of a unit inside `root`.
+fn is_enabled(root: &std::path::Path, unit: &str) -> String {
+    let out = Command::new("systemctl").arg(format!("--root={}", root.display())).args(["is-enabled", unit]).output();
+    text(&out.expect("cannot run systemctl").stdout).trim().to_string()
+}
+
+/// Arch's .INSTALL of a package, as pacman reads it.
+fn arch_install(pkg: &std::path::Path) -> String {
+    text(&run(Command::new("bsdtar").arg("-xOf").arg(pkg).arg(".INSTALL")).stdout)
+}
+
+/// `rpm -qp --scripts` of a package: scriptlet (`post`, `preun`…) → body.
+fn rpm_scripts(rpm: &std::path::Path) -> BTreeMap<String, String> {
+    require_tool("rpm");
+    let said = text(&run(Command::new("rpm").args(["-qp", "--scripts"]).arg(rpm)).stdout);
+    let mut out = BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in said.lines() {
+        if let Some(name) = line.strip_suffix(" scriptlet (using /bin/sh):") {
+            let short = name.replace("postinstall", "post").replace("preinstall", "pre");
+            let short = short.replace("postuninstall", "postun").replace("preuninstall", "preun");
+            current = Some(short);
+            continue;
+        }
+        if let Some(name) = &current {
+            let body: &mut String = out.entry(name.clone()).or_default();
+            *body += line;
+            *body += "\n";
+        }
+    }
+    out
+}
+
+/// The files of an .apk's control and data segments (concatenated gzip streams of tar archives
+/// without end blocks, so `tar -i` reads them all): name → text.
+fn apk_members(apk: &std::path::Path) -> BTreeMap<String, String> {
+    let dir = tempdir();
+    let out = Command::new("tar").arg("-xzif").arg(apk).arg("-C").arg(dir.path()).output().unwrap();
+    assert!(out.status.success(), "tar: {}", text(&out.stderr));
+    walkdir::WalkDir::new(dir.path())
+        .into_iter()
+        .map(Result::unwrap)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let name = e.path().strip_prefix(dir.path()).unwrap().display().to_string();
+            (name, std::fs::read_to_string(e.path()).unwrap_or_default())
+        })
+        .collect()
+}
+
+const TWO_UNITS: [&str; 5] =
+    ["fx-daemon.service", "fx-helper.service", "fx-cleanup@.service", "fx-cleanup.timer", "fx.slice"];
+
+#[test]
+fn two_services_deb_enables_and_starts_the_daemon_and_the_timer_only() {
+    let fx = fixture("two-services");
+    let deb = fx.build();
+    let s = scripts(&deb);
+    let postinst = &s["postinst"];
+    assert_eq!(named(postinst, "deb-systemd-helper enable"), ["fx-cleanup.timer", "fx-daemon.service"]);
+    // The helper starts through the daemon that requires it, the template's instance through the
+    // timer; the slice is realized by the units placed in it.
+    assert_eq!(named(postinst, "deb-systemd-invoke start"), ["fx-cleanup.timer", "fx-daemon.service"]);
+    // After an upgrade the helper restarts with the daemon, in one transaction (restarting it on
+    // its own would restart the daemon a second time); deb-systemd-invoke skips it if stopped.
+    assert_eq!(
+        named(postinst, "deb-systemd-invoke restart"),
+        ["fx-cleanup.timer", "fx-daemon.service", "fx-helper.service"]
+    );
+    assert_eq!(named(postinst, "deb-systemd-invoke try-restart"), ["fx-cleanup@*.service"]);
+    assert_eq!(
+        named(&s["prerm"], "deb-systemd-invoke stop"),
+        ["fx-cleanup.timer", "fx-daemon.service", "fx-helper.service", "fx-cleanup@*.service"]
+    );
+    assert_eq!(named(&s["postrm"], "deb-systemd-helper purge"), ["fx-cleanup.timer", "fx-daemon.service"]);
+    assert!(!s.values().any(|t| t.contains("fx.slice")), "the slice is in no script: {s:?}");
+
+    // The real postinst, run into a root: systemctl sees exactly the daemon and the timer enabled.
+    let root = configured(&deb, "fx-two");
+    let states: Vec<(&str, String)> = TWO_UNITS.iter().map(|u| (*u, is_enabled(root.path(), u))).collect();
+    assert_eq!(
+        states,
+        [
+            ("fx-daemon.service", "enabled".to_string()),
+            ("fx-helper.service", "static".to_string()),
+            ("fx-cleanup@.service", "static".to_string()),
+            ("fx-cleanup.timer", "enabled".to_string()),
+            ("fx.slice", "static".to_string()),
+        ]
+    );
+    maintainer_script(root.path(), "fx-two", &root.path().join("postrm"), "purge");
+    for unit in ["fx-daemon.service", "fx-cleanup.timer"] {
+        assert_eq!(is_enabled(root.path(), unit), "disabled", "{unit} after purge");
+    }
+}
+
+#[test]
+fn two_services_rpm_arch_and_apk_follow_their_distributions() {
+    let fx = fixture("two-services");
+    let rpm = rpm_scripts(&crate::scripts::build(&fx, "rpm"));
+    // Fedora: presets decide, nothing starts; an upgrade try-restarts what runs.
+    assert_eq!(named(&rpm["post"], "systemctl --no-reload preset"), ["fx-cleanup.timer", "fx-daemon.service"]);
+    assert!(!rpm["post"].contains("systemctl start"), "{}", rpm["post"]);
+    assert_eq!(
+        named(&rpm["postun"], "systemctl try-restart"),
+        ["fx-cleanup.timer", "fx-daemon.service", "fx-helper.service", "fx-cleanup@*.service"]
+    );
+    assert_eq!(
+        named(&rpm["preun"], "systemctl --no-reload disable --now"),
+        ["fx-cleanup.timer", "fx-daemon.service", "fx-helper.service"]
+    );
+    assert_eq!(named(&rpm["preun"], "systemctl stop"), ["fx-cleanup@*.service"]);
+    assert!(!rpm.values().any(|t| t.contains("fx.slice")), "{rpm:?}");
+
+    // Arch: nothing is enabled or started; the message names what the administrator may enable.
+    let install = arch_install(&crate::scripts::build(&fx, "arch"));
+    let hinted: Vec<&str> = install
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("echo \"    systemctl enable --now ")?.strip_suffix('"'))
+        .collect();
+    assert_eq!(hinted, ["fx-cleanup.timer", "fx-daemon.service"], "{install}");
+    assert!(!install.lines().any(|l| l.trim_start().starts_with("systemctl")), "{install}");
+
+    // Alpine: OpenRC services for the two daemons, none added to a runlevel; the helper runs as root.
+    let out = fx.dir.path().join("dist-apk");
+    let built = run(distpack()
+        .args(["build", "-f", "apk", "--no-build", "--allow-unsigned-apk", "-m"])
+        .arg(fx.manifest())
+        .arg("-o")
+        .arg(&out));
+    let apks: Vec<String> = text(&built.stdout).lines().map(str::to_string).collect();
+    let members: BTreeMap<String, String> = apks.iter().flat_map(|a| apk_members(std::path::Path::new(a))).collect();
+    let scripts: String =
+        members.iter().filter(|(n, _)| n.starts_with(".") && *n != ".PKGINFO").map(|(_, t)| t.as_str()).collect();
+    assert!(
+        !scripts.contains("rc-update") && !scripts.contains("systemctl") && !scripts.contains("rc-service"),
+        "{scripts}"
+    );
+    let services: Vec<&str> = members.keys().filter_map(|n| n.strip_prefix("etc/init.d/")).collect();
+    assert_eq!(services, ["fx-daemon", "fx-helper"]);
+    assert!(members["etc/init.d/fx-daemon"].contains("command_user=\"fx-daemon:fx-daemon\""));
+    assert!(!members["etc/init.d/fx-helper"].contains("command_user"), "{}", members["etc/init.d/fx-helper"]);
+}
+
+#[test]
+fn the_helper_follows_its_own_options_but_never_starts_on_its_own() {
+    let fx = fixture("two-services");
+    let manifest = fx.manifest();
+    let text = std::fs::read_to_string(&manifest).unwrap()
+        + "\n[systemd.units.\"fx-helper.service\"]\nstart = true\nrestart-on-upgrade = false\n";
+    std::fs::write(&manifest, text).unwrap();
+    let s = scripts(&fx.build());
+    assert_eq!(named(&s["preinst"], "deb-systemd-invoke stop"), ["fx-helper.service"], "{}", s["preinst"]);
+    let postinst = &s["postinst"];
+    // Still started only through the daemon, also after the upgrade (the daemon's restart does it).
+    assert_eq!(named(postinst, "deb-systemd-invoke start"), ["fx-cleanup.timer", "fx-daemon.service"]);
+    assert_eq!(named(postinst, "deb-systemd-invoke try-restart"), ["fx-cleanup@*.service"]);
+}
+
+#[test]
+fn two_services_units_pass_systemd_analyze_verify() {
+    require_tool("systemd-analyze");
+    let fx = fixture("two-services");
+    let deb = fx.build();
+    // The host's units (for multi-user.target and friends), then the package's over them.
+    let root = tempdir();
+    std::fs::create_dir_all(root.path().join("usr/lib/systemd")).unwrap();
+    run(Command::new("cp").arg("-a").arg("/usr/lib/systemd/system").arg(root.path().join("usr/lib/systemd")));
+    run(Command::new("dpkg-deb").arg("-x").arg(&deb).arg(root.path()));
+    let units = TWO_UNITS.map(|u| u.replace("@.", "@cache."));
+    let out = Command::new("systemd-analyze")
+        .args(["verify", "--man=no"])
+        .arg(format!("--root={}", root.path().display()))
+        .args(&units)
+        .output()
+        .expect("cannot run systemd-analyze");
+    let said = text(&out.stdout) + &text(&out.stderr);
+    // verify exits 0 even after "Unknown key", so anything it prints counts as a failure.
+    assert!(out.status.success() && said.trim().is_empty(), "systemd-analyze verify {units:?}: {}\n{said}", out.status);
 }

@@ -194,3 +194,17 @@ fn vm_arch_service_reads_its_0640_config_after_pacman_creates_the_group() {
     let pkg = crate::scripts::build(&fx, "arch");
     assert_passed("arch-owner", &[("kvd.pkg.tar.zst", &pkg)]);
 }
+
+#[test]
+#[ignore = "boots the acceptance VM: ci/test runs it with DISTPACK_VM=1"]
+fn vm_two_services_run_as_their_users_and_purge_leaves_no_unit_enabled() {
+    require_vm();
+    let fx = Fixture::copy_of("services/two-services");
+    let v1 = tempdir();
+    let v1_path = v1.path().join("fx-two.deb");
+    std::fs::copy(fx.build(), &v1_path).unwrap();
+    replace_in(&fx.manifest(), "version = \"1.0.0\"", "version = \"2.0.0\"");
+    replace_in(&fx.dir.path().join("bin/fx-daemon"), "#!/bin/sh\n", "#!/bin/sh\n# fx-daemon 2.0.0\n");
+    let v2 = fx.build();
+    assert_passed("two-services", &[("fx-two.deb", &v1_path), ("fx-two-v2.deb", &v2)]);
+}
