@@ -89,6 +89,9 @@ fn file_entry(f: &FileOut) -> String {
     if f.allow_special_modes {
         line("allow-special-modes", "true".into());
     }
+    if f.allow_outside_root {
+        line("allow-outside-root", "true".into());
+    }
     if let Some(format) = f.only {
         line("formats", format!("[{}]", quote(format)));
     }
