@@ -354,6 +354,8 @@ struct Merged {
     deb_scripts: BTreeMap<&'static str, String>,
     rpm_scripts: BTreeMap<&'static str, String>,
     units: BTreeMap<String, Vec<(&'static str, bool)>>,
+    /// `[[directories]]`: path, owner, group.
+    directories: Vec<(String, Option<String>, Option<String>)>,
     files: Vec<FileOut>,
     /// Which tables were read, for the header.
     sources: Vec<&'static str>,
@@ -422,6 +424,7 @@ fn merge(deb: Option<Side>, rpm: Option<Side>, krate: &Crate, notes: &mut Vec<No
     };
     out.files = merge_files(deb.files, rpm.files, both, &rpm_name, notes);
     units::apply(&mut out, &deb.managed_units, &presets, notes);
+    units::state_directories(&mut out, krate, notes);
     out
 }
 

@@ -91,3 +91,38 @@ pub(super) fn apply(out: &mut Merged, managed: &[String], rules: &[Rule], notes:
         }
     }
 }
+
+/// A directory a unit writes to (`ReadWritePaths=` under /var or /srv) that no file creates: the
+/// tools' maintainer scripts made it (`mkdir`, `chown`), and those are not carried, so it becomes
+/// a `[[directories]]` entry owned by the unit's `User=`/`Group=`.
+pub(super) fn state_directories(out: &mut Merged, krate: &Crate, notes: &mut Vec<Note>) {
+    let mut found: Vec<(String, Option<String>, Option<String>, String)> = Vec::new();
+    for file in out.files.iter().filter(|f| f.kind == FileKind::Unit) {
+        let Some(src) = &file.src else { continue };
+        let Ok(text) = std::fs::read_to_string(krate.dir.join(src)) else { continue };
+        let value =
+            |key: &str| text.lines().filter_map(|l| l.trim().strip_prefix(key)).last().map(|v| v.trim().to_string());
+        let (user, group) = (value("User="), value("Group="));
+        let paths =
+            text.lines().filter_map(|l| l.trim().strip_prefix("ReadWritePaths=")).flat_map(str::split_whitespace);
+        for path in paths.filter(|p| p.starts_with("/var/lib/") || p.starts_with("/srv/")) {
+            let path = path.trim_end_matches('/').to_string();
+            let created =
+                out.files.iter().any(|f| f.dest.as_deref().is_some_and(|d| d.starts_with(&format!("{path}/"))));
+            if !created && !found.iter().any(|(p, ..)| *p == path) {
+                found.push((path, user.clone(), group.clone(), file.origin.clone()));
+            }
+        }
+    }
+    for (path, owner, group, origin) in found {
+        notes.push(Note {
+            key: origin,
+            message: format!(
+                "the unit writes to `{path}` (ReadWritePaths=), which the tools' maintainer scripts create and no \
+                 file does: written as [[directories]] path = \"{path}\"{}; set its mode if it is not 0755",
+                owner.as_deref().map(|o| format!(", owner = \"{o}\"")).unwrap_or_default()
+            ),
+        });
+        out.directories.push((path, owner.filter(|o| o != "root"), group.filter(|g| g != "root")));
+    }
+}
