@@ -28,7 +28,7 @@ pub(super) fn layout(cargo_toml: &Path, dir: &Path) -> Layout {
         }
         Err(why) => {
             let workspace = workspace_above(&dir).unwrap_or_else(|| dir.clone());
-            let from_env = ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"].iter().find_map(|v| std::env::var_os(v));
+            let from_env = ["CARGO_TARGET_DIR", "CARGO_BUILD_TARGET_DIR"].iter().find_map(std::env::var_os);
             let target_dir = from_env.map(PathBuf::from).unwrap_or_else(|| workspace.join("target"));
             let note = format!(
                 "`cargo metadata` did not answer ({why}); binaries are taken from `{}`, the target directory \

@@ -555,26 +555,8 @@ fn file_entry(a: &Asset, notes: &mut Vec<Note>) -> FileOut {
     if dest.is_empty() {
         return FileOut { kind: FileKind::License, ..base };
     }
-    let file = if a.glob { String::new() } else { file_name(&dest).to_string() };
-    let executable = a.mode.is_some_and(|m| m & 0o111 != 0);
+    let kind = kind_of(a, &dest);
     let under = |dir: &str| dest.starts_with(dir);
-    let kind = if ["/usr/lib/systemd/system/", "/lib/systemd/system/", "/etc/systemd/system/"].iter().any(|d| under(d))
-        && [".service", ".socket", ".timer", ".path", ".mount", ".target"].iter().any(|e| file.ends_with(e))
-    {
-        FileKind::Unit
-    } else if a.config {
-        FileKind::Config
-    } else if ["/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/"].iter().any(|d| under(d)) || executable {
-        FileKind::Binary
-    } else if under("/usr/share/man/") {
-        FileKind::Man
-    } else if under("/usr/share/licenses/") {
-        FileKind::License
-    } else if under("/usr/share/doc/") || a.doc {
-        FileKind::Doc
-    } else {
-        FileKind::Data
-    };
     if kind == FileKind::Data && under("/etc/") {
         note(format!(
             "`{dest}` is under /etc but not marked as configuration, so it is imported as `data`: upgrades \
@@ -610,6 +592,30 @@ fn file_entry(a: &Asset, notes: &mut Vec<Note>) -> FileOut {
         mode: mode.filter(|m| *m != crate::plan::default_mode(kind)),
         allow_special_modes: special,
         ..base
+    }
+}
+
+/// The kind of an asset, from where it goes.
+fn kind_of(a: &Asset, dest: &str) -> FileKind {
+    let file = if a.glob { String::new() } else { file_name(dest).to_string() };
+    let executable = a.mode.is_some_and(|m| m & 0o111 != 0);
+    let under = |dir: &str| dest.starts_with(dir);
+    if ["/usr/lib/systemd/system/", "/lib/systemd/system/", "/etc/systemd/system/"].iter().any(|d| under(d))
+        && [".service", ".socket", ".timer", ".path", ".mount", ".target"].iter().any(|e| file.ends_with(e))
+    {
+        FileKind::Unit
+    } else if a.config {
+        FileKind::Config
+    } else if ["/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/"].iter().any(|d| under(d)) || executable {
+        FileKind::Binary
+    } else if under("/usr/share/man/") {
+        FileKind::Man
+    } else if under("/usr/share/licenses/") {
+        FileKind::License
+    } else if under("/usr/share/doc/") || a.doc {
+        FileKind::Doc
+    } else {
+        FileKind::Data
     }
 }
 

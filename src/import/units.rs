@@ -101,7 +101,7 @@ pub(super) fn state_directories(out: &mut Merged, krate: &Crate, notes: &mut Vec
         let Some(src) = &file.src else { continue };
         let Ok(text) = std::fs::read_to_string(krate.dir.join(src)) else { continue };
         let value =
-            |key: &str| text.lines().filter_map(|l| l.trim().strip_prefix(key)).last().map(|v| v.trim().to_string());
+            |key: &str| text.lines().rev().find_map(|l| l.trim().strip_prefix(key)).map(|v| v.trim().to_string());
         let (user, group) = (value("User="), value("Group="));
         let paths =
             text.lines().filter_map(|l| l.trim().strip_prefix("ReadWritePaths=")).flat_map(str::split_whitespace);
