@@ -102,7 +102,7 @@ fn only(dir: &Path, extension: &str) -> PathBuf {
 
 /// Import the fixture `project` at its `member` (and again at the workspace root), check and build
 /// it, lint both packages and compare their listings with the stored ones.
-fn import_check_build(project: &str, member: &str, bins: &[&str]) {
+fn import_check_build(project: &str, member: &str, bins: &[&str], carried: &[&str]) {
     for tool in ["dpkg-deb", "rpm", "lintian", "rpmlint"] {
         require_tool(tool);
     }
@@ -116,6 +116,11 @@ fn import_check_build(project: &str, member: &str, bins: &[&str]) {
     let import = run(distpack().arg("import").current_dir(&dir));
     assert_eq!(text(&import.stdout).trim(), "packaging/distpack.toml", "{}", text(&import.stderr));
     let manifest = std::fs::read_to_string(dir.join("packaging/distpack.toml")).unwrap();
+    for line in carried {
+        assert!(manifest.contains(line), "{project}: the manifest has `{line}`:\n{manifest}");
+    }
+    // One file named from the crate by one tool and from the workspace by the other is one source.
+    assert!(!text(&import.stderr).contains(" comes from "), "{}", text(&import.stderr));
     // At the workspace root, the one member with metadata is imported into its own directory.
     let at_root = run(distpack().args(["import", "--force"]).current_dir(&workspace));
     assert_eq!(text(&at_root.stdout).trim(), format!("./{member}/packaging/distpack.toml"));
@@ -149,15 +154,24 @@ fn import_check_build(project: &str, member: &str, bins: &[&str]) {
 
 #[test]
 fn ntpd_rs_imports_with_its_preset_and_workspace_files() {
-    import_check_build("ntpd-rs", "ntpd", &["ntp-daemon", "ntp-ctl", "ntp-metrics-exporter"]);
+    let carried = [
+        "[systemd.units.\"ntpd-rs-metrics.service\"]\nenable = false\nstart = false\n",
+        "src = \"../target/{target}/release/ntp-daemon\"\nkind = \"binary\"\nallow-outside-root = true\n",
+    ];
+    import_check_build("ntpd-rs", "ntpd", &["ntp-daemon", "ntp-ctl", "ntp-metrics-exporter"], &carried);
 }
 
 #[test]
 fn tuwunel_imports_with_its_socket_left_off() {
-    import_check_build("tuwunel", "src/main", &["tuwunel"]);
+    let carried = [
+        "[systemd.units.\"tuwunel.socket\"]\nenable = false\nstart = false\n",
+        "[rpm.scripts]\npost-install = \"../../rpm/postinst\"\n",
+    ];
+    import_check_build("tuwunel", "src/main", &["tuwunel"], &carried);
 }
 
 #[test]
 fn kanidm_imports_with_its_web_assets() {
-    import_check_build("kanidm", "server/daemon", &["kanidmd"]);
+    let carried = ["src = \"../core/static/**/*\"\ndest = \"/usr/share/kanidmd/static/\"\n"];
+    import_check_build("kanidm", "server/daemon", &["kanidmd"], &carried);
 }
