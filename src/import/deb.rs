@@ -1,7 +1,7 @@
 //! cargo-deb's `[package.metadata.deb]` (keys as cargo-deb 3 documents them).
 
-use super::{Asset, Crate, Notes, Side, Tool, Value, absolute, glob_files, is_glob, mode_on_disk, parse_mode};
-use super::{relation_list, rewrite_source, simple_glob};
+use super::relation_list;
+use super::{Asset, Base, Crate, Notes, Side, Tool, Value, absolute, glob_files, is_glob, mode_on_disk, parse_mode};
 
 /// Relations cargo-deb and distpack share.
 const RELATIONS: [&str; 5] = ["recommends", "suggests", "conflicts", "provides", "replaces"];
@@ -50,6 +50,7 @@ pub(super) fn read(krate: &Crate, t: &toml::Table, notes: &mut Notes) -> Side {
         }
     }
     install_files(krate, t, &name, &mut side, notes);
+    auto_depends(t, &mut side, notes);
     if let Some(units) = t.get("systemd-units") {
         systemd_units(krate, t, units, &name, &mut side, notes);
     }
@@ -94,15 +95,8 @@ fn carry(krate: &Crate, t: &toml::Table, key: &str, value: &toml::Value, side: &
             ),
         },
         "depends" => {
-            let mut list = relation_list(value).unwrap_or_default();
-            if list.iter().any(|d| d == "$auto") {
-                list.retain(|d| d != "$auto");
-                notes.add(
-                    key,
-                    "`$auto` (shared-library dependencies computed by dpkg-shlibdeps) is not carried: \
-                     distpack does not compute dependencies; list them in [deb] depends, e.g. \"libc6 (>= 2.34)\"",
-                );
-            }
+            // `$auto` is settled once the assets are known (auto_depends).
+            let list = relation_list(value).unwrap_or_default();
             if !list.is_empty() {
                 side.fields.insert("depends", Value::List(list));
             }
@@ -112,12 +106,47 @@ fn carry(krate: &Crate, t: &toml::Table, key: &str, value: &toml::Value, side: &
                 side.fields.insert(field(k), Value::List(list));
             }
         }
-        "license-file" => license_file(value, side, notes),
+        "license-file" => license_file(krate, value, side, notes),
         "assets" => {}
         "conf-files" => {}
         "systemd-units" => {}
         "maintainer-scripts" => maintainer_scripts(krate, value, notes),
         _ => notes.add(key, "not a key distpack knows from cargo-deb; nothing was carried"),
+    }
+}
+
+/// cargo-deb's `$auto` (also what no `depends` means) runs dpkg-shlibdeps over the binaries.
+/// distpack computes no .deb dependencies, but every binary cargo builds for a -gnu target links
+/// glibc, so `libc6` takes its place when the package installs one (lintian's
+/// missing-dependency-on-libc otherwise); other libraries have to be listed.
+fn auto_depends(t: &toml::Table, side: &mut Side, notes: &mut Notes) {
+    let mut list = match side.fields.remove("depends") {
+        Some(Value::List(l)) => l,
+        _ => Vec::new(),
+    };
+    let auto = !t.contains_key("depends") || list.iter().any(|d| d == "$auto");
+    list.retain(|d| d != "$auto");
+    let binaries = side.files.iter().any(|f| f.src.as_deref().is_some_and(|s| s.contains("/{target}/release/")));
+    if auto && binaries && !list.iter().any(|d| d.split([' ', '(']).next() == Some("libc6")) {
+        list.insert(0, "libc6".into());
+        let origin = if t.contains_key("depends") { "depends: `$auto`" } else { "depends: none, which is `$auto`" };
+        notes.add(
+            "depends",
+            format!(
+                "{origin} in cargo-deb (dpkg-shlibdeps over the binaries); distpack computes no .deb dependencies: \
+                 [deb] depends starts with \"libc6\", which every -gnu binary needs; add the other shared libraries \
+                 the binaries link (`objdump -p BINARY | grep NEEDED`), e.g. \"libssl3\""
+            ),
+        );
+    } else if auto && t.contains_key("depends") {
+        notes.add(
+            "depends",
+            "`$auto` (shared-library dependencies computed by dpkg-shlibdeps) is not carried: distpack does not \
+             compute dependencies; list them in [deb] depends, e.g. \"libc6 (>= 2.34)\"",
+        );
+    }
+    if !list.is_empty() {
+        side.fields.insert("depends", Value::List(list));
     }
 }
 
@@ -191,7 +220,7 @@ fn title(key: &str) -> String {
 
 /// `license-file = "LICENSE"` or `["LICENSE", "SKIP"]`: a distpack `license` file, whose text goes
 /// into the .deb's copyright file as cargo-deb does it.
-fn license_file(value: &toml::Value, side: &mut Side, notes: &mut Notes) {
+fn license_file(krate: &Crate, value: &toml::Value, side: &mut Side, notes: &mut Notes) {
     let (path, skip) = match value {
         toml::Value::String(p) => (p.clone(), 0),
         toml::Value::Array(a) => (
@@ -211,7 +240,7 @@ fn license_file(value: &toml::Value, side: &mut Side, notes: &mut Notes) {
         );
     }
     side.files.push(Asset {
-        src: Some(path),
+        src: Some(krate.source(&path, Base::Crate)),
         origin: "package.metadata.deb.license-file".into(),
         tool: Tool::Deb,
         ..Asset::default()
@@ -274,7 +303,7 @@ fn assets(krate: &Crate, value: &toml::Value, name: &str, notes: &mut Notes) -> 
 
 /// One asset, or one per match of a glob that distpack would lay out differently.
 fn expand(krate: &Crate, source: &str, dest: &str, mode: Option<u32>, origin: String, notes: &mut Notes) -> Vec<Asset> {
-    let src = rewrite_source(source);
+    let src = krate.source(source, Base::Crate);
     let dest = absolute(dest);
     let one = |src: String, dest: String, glob: bool| {
         let mode = mode.or_else(|| if glob { None } else { mode_on_disk(krate, &src) });
@@ -290,30 +319,28 @@ fn expand(krate: &Crate, source: &str, dest: &str, mode: Option<u32>, origin: St
         }
         return vec![one(src, dest, false)];
     }
-    if simple_glob(source) {
+    // With a pattern in the file name, cargo-deb keeps each match's path from the first globbed
+    // directory on, which is what a distpack glob keeps (`static/**/*` puts static/img/a.png at
+    // DEST/img/a.png). Otherwise it keeps only the file name: the matches are listed.
+    let last = src.rsplit('/').next().unwrap_or(&src);
+    if is_glob(last) {
         let dir = if dest.ends_with('/') { dest } else { format!("{dest}/") };
         return vec![one(src, dir, true)];
     }
-    // cargo-deb keeps the path from the first globbed directory when the file name is a pattern,
-    // and only the file name otherwise.
-    let parts: Vec<&str> = source.split('/').collect();
-    let last = parts.len() - 1;
-    let keep_from =
-        if is_glob(parts[last]) { parts[..last].iter().position(|p| is_glob(p)).unwrap_or(last) } else { last };
-    let matches = glob_files(krate, source);
+    let matches = glob_files(krate, &src);
     notes.add(
         &origin["package.metadata.deb.".len()..],
         format!(
-            "`{source}` is not a pattern in the file name only, which is all a distpack glob can be: its {} \
-             current matches are listed one by one; run import again when they change",
+            "`{source}` has its pattern in a directory, so cargo-deb installs each match under its file name \
+             alone, which a distpack glob does not: its {} current matches are listed one by one; run import \
+             again when they change",
             matches.len()
         ),
     );
     matches
         .into_iter()
         .map(|m| {
-            let rest: Vec<&str> = m.split('/').skip(keep_from).collect();
-            let target = format!("{}/{}", dest.trim_end_matches('/'), rest.join("/"));
+            let target = format!("{}/{}", dest.trim_end_matches('/'), super::file_name(&m));
             one(m, target, false)
         })
         .collect()
@@ -381,20 +408,36 @@ fn auto_assets(krate: &Crate, name: &str, notes: &mut Notes) -> Vec<Asset> {
 }
 
 /// The maintainer scripts cargo-deb installs verbatim: dpkg's own arguments, `#DEBHELPER#`.
+/// distpack writes its own, so each is reported with the hooks that would run its code as it is.
 fn maintainer_scripts(krate: &Crate, value: &toml::Value, notes: &mut Notes) {
     let Some(dir) = value.as_str() else { return };
-    for script in ["preinst", "postinst", "prerm", "postrm", "config", "templates", "triggers"] {
-        if krate.dir.join(dir).join(script).is_file() {
-            notes.add(
-                "maintainer-scripts",
-                format!(
-                    "`{}` is not carried: distpack generates the maintainer scripts and runs your hooks per event; \
-                     move its code into [deb.scripts] hook files (pre-install, post-install, pre-upgrade, \
-                     post-upgrade, pre-remove, post-remove, purge)",
-                    std::path::Path::new(dir).join(script).display()
-                ),
-            );
+    let hooks: [(&str, &[&str]); 7] = [
+        ("preinst", &["pre-install", "pre-upgrade"]),
+        ("postinst", &["post-install", "post-upgrade"]),
+        ("prerm", &["pre-remove"]),
+        ("postrm", &["post-remove", "purge"]),
+        ("config", &[]),
+        ("templates", &[]),
+        ("triggers", &[]),
+    ];
+    for (script, events) in hooks {
+        let written = format!("{}/{script}", dir.trim_end_matches('/'));
+        if !krate.dir.join(&written).is_file() {
+            continue;
         }
+        let path = krate.source(&written, Base::Crate);
+        let message = if events.is_empty() {
+            format!("`{path}` is not carried: distpack writes no debconf or trigger files")
+        } else {
+            let lines: Vec<String> = events.iter().map(|e| format!("{e} = \"{path}\"")).collect();
+            format!(
+                "`{path}` is not carried: distpack writes {script} itself (units, users from sysusers.d, \
+                 directories); to run this script's code as it is, with dpkg's arguments, write in [deb.scripts]: \
+                 {}; better, keep only what distpack does not do",
+                lines.join(" and ")
+            )
+        };
+        notes.add("maintainer-scripts", message);
     }
 }
 
@@ -435,7 +478,7 @@ fn systemd_units(krate: &Crate, t: &toml::Table, value: &toml::Value, name: &str
             // The install scripts apply a tmpfiles.d file the package ships.
             if unit_type == "tmpfile" {
                 side.files.push(Asset {
-                    src: Some(src),
+                    src: Some(krate.source(&src, Base::Crate)),
                     dest: format!("/usr/lib/tmpfiles.d/{installed}"),
                     mode: Some(0o644),
                     origin: "package.metadata.deb.systemd-units".into(),
@@ -446,8 +489,9 @@ fn systemd_units(krate: &Crate, t: &toml::Table, value: &toml::Value, name: &str
             if !options.is_empty() {
                 side.units.insert(installed.clone(), options.clone());
             }
+            side.managed_units.push(installed.clone());
             side.files.push(Asset {
-                src: Some(src),
+                src: Some(krate.source(&src, Base::Crate)),
                 dest: format!("/usr/lib/systemd/system/{installed}"),
                 mode: Some(0o644),
                 origin: "package.metadata.deb.systemd-units".into(),

@@ -7,8 +7,10 @@
 //! stderr and kept as a comment at the top of the manifest.
 
 mod deb;
+mod layout;
 mod render;
 mod rpm;
+mod units;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,6 +33,8 @@ pub struct Note {
 pub struct Conversion {
     pub manifest: String,
     pub notes: Vec<Note>,
+    /// The crate the manifest is for: the one member with metadata when a workspace root was named.
+    pub crate_dir: PathBuf,
 }
 
 /// A value of a `[package]`-style key.
@@ -82,6 +86,8 @@ struct Side {
     scripts: BTreeMap<&'static str, String>,
     /// `[systemd.units."NAME"]` options that differ from the defaults.
     units: BTreeMap<String, Vec<(&'static str, bool)>>,
+    /// Units the tool enables and starts itself (cargo-deb's `systemd-units`).
+    managed_units: Vec<String>,
 }
 
 /// One file, directory or symlink as a tool installs it.
@@ -133,11 +139,56 @@ struct Crate<'a> {
     package: &'a toml::Table,
     /// The whole Cargo.toml, for `[[bin]]` targets.
     root: &'a toml::Table,
+    layout: layout::Layout,
+}
+
+/// Where a tool looks for a relative source: cargo-deb in the crate's directory; cargo-generate-rpm
+/// first where it runs (the workspace root, with `-p`, as its README has it), then the crate's.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Base {
+    Crate,
+    WorkspaceFirst,
 }
 
 impl Crate<'_> {
     fn name(&self) -> &str {
         self.package.get("name").and_then(toml::Value::as_str).unwrap_or("")
+    }
+
+    /// A tool's source path as a distpack `src`, relative to the crate (the manifest's project
+    /// root): `target/release/X` is in cargo's target directory, built for `{target}`; an
+    /// existing file (or a glob's directory) is named by its real path, so that `docs/x` through
+    /// a symlinked `docs -> ../docs` and `../docs/x` are one file, and `..` shows what is outside.
+    fn source(&self, src: &str, base: Base) -> String {
+        let src = src.trim_start_matches("./");
+        if let Some(rest) = src.strip_prefix("target/") {
+            let target = layout::relative(&self.layout.dir, &self.layout.target_dir);
+            return match rest.strip_prefix("release/") {
+                Some(bin) => format!("{target}/{{target}}/release/{bin}"),
+                None => format!("{target}/{rest}"),
+            };
+        }
+        // A glob: its literal directories are resolved, the pattern kept.
+        let (fixed, pattern) = match src.find(['*', '?', '[']) {
+            Some(at) => src[..at].rsplit_once('/').map(|(d, _)| (d, &src[d.len()..])).unwrap_or(("", src)),
+            None => (src, ""),
+        };
+        if fixed.is_empty() {
+            return src.to_string();
+        }
+        let bases = match base {
+            Base::Crate => vec![self.dir.to_path_buf()],
+            Base::WorkspaceFirst => vec![self.layout.workspace.clone(), self.dir.to_path_buf()],
+        };
+        match bases.iter().find_map(|b| b.join(fixed).canonicalize().ok()) {
+            Some(real) => format!("{}{pattern}", layout::relative(&self.layout.dir, &real)),
+            None => src.to_string(),
+        }
+    }
+
+    /// Whether a `src` names something outside the crate's directory (as [`Crate::source`] writes it).
+    fn outside(src: &str) -> bool {
+        src.starts_with('/') || src.split('/').any(|c| c == "..")
     }
 }
 
@@ -164,24 +215,31 @@ pub struct Options {
 
 /// Run `distpack import`: write the manifest (or print it) and report the notes on stderr.
 pub fn run(options: &Options) -> Result<()> {
-    if !options.stdout && options.output.exists() && !options.force {
+    let conversion = convert(&options.cargo_toml)?;
+    // Imported at a workspace root, the manifest belongs in the member it was imported from.
+    let cargo_dir = options.cargo_toml.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let output = match options.output == Path::new(crate::manifest::DEFAULT_PATH) && conversion.crate_dir != cargo_dir {
+        true => conversion.crate_dir.join(crate::manifest::DEFAULT_PATH),
+        false => options.output.clone(),
+    };
+    if !options.stdout && output.exists() && !options.force {
         return Err(Error::invalid(
-            format!("{} already exists", options.output.display()),
+            format!("{} already exists", output.display()),
             "keep it, pass --force to overwrite it, or --stdout to print the imported manifest",
         ));
     }
-    let conversion = convert(&options.cargo_toml)?;
     let written = if options.stdout {
         print!("{}", conversion.manifest);
         None
     } else {
-        let dir = options.output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = options.output.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
-            Error::usage(format!("{} is not a file name", options.output.display()), "pass -o DIR/NAME.toml")
-        })?;
+        let dir = output.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = output
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| Error::usage(format!("{} is not a file name", output.display()), "pass -o DIR/NAME.toml"))?;
         let path = crate::output::write_atomically(dir, name, |f| {
             use std::io::Write;
-            f.write_all(conversion.manifest.as_bytes()).io("cannot write", &options.output)
+            f.write_all(conversion.manifest.as_bytes()).io("cannot write", &output)
         })?;
         Some(path)
     };
@@ -201,7 +259,8 @@ pub fn run(options: &Options) -> Result<()> {
     Ok(())
 }
 
-/// Read `cargo_toml` and convert its packaging metadata.
+/// Read `cargo_toml` and convert its packaging metadata. A workspace root without the tables
+/// stands for its one member that has them.
 pub fn convert(cargo_toml: &Path) -> Result<Conversion> {
     if !cargo_toml.exists() {
         return Err(Error::usage(
@@ -221,16 +280,15 @@ pub fn convert(cargo_toml: &Path) -> Result<Conversion> {
     let metadata = package.get("metadata").and_then(toml::Value::as_table);
     let table = |name: &str| metadata.and_then(|m| m.get(name));
     let (deb_table, rpm_table) = (table("deb"), table("generate-rpm"));
-    if deb_table.is_none() && rpm_table.is_none() {
-        return Err(Error::usage(
-            format!("{} has neither [{DEB_TABLE}] nor [{RPM_TABLE}]", cargo_toml.display()),
-            "distpack import reads cargo-deb's [package.metadata.deb] and cargo-generate-rpm's \
-             [package.metadata.generate-rpm]; without them, start from `distpack init`",
-        ));
-    }
     let dir = cargo_toml.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let krate = Crate { dir, package, root: &root };
+    if deb_table.is_none() && rpm_table.is_none() {
+        return convert_member(cargo_toml, dir, &root);
+    }
+    let krate = Crate { dir, package, root: &root, layout: layout::layout(cargo_toml, dir) };
     let mut notes = Vec::new();
+    if let Some(why) = &krate.layout.note {
+        notes.push(Note { key: "target directory".into(), message: why.clone() });
+    }
     let mut read = |value: Option<&toml::Value>, table: &str, convert: fn(&Crate, &toml::Table, &mut Notes) -> Side| {
         let value = value?;
         let mut n = Notes { table, out: &mut notes };
@@ -247,7 +305,44 @@ pub fn convert(cargo_toml: &Path) -> Result<Conversion> {
     let merged = merge(deb, rpm, &krate, &mut notes);
     let manifest =
         render::manifest(&merged, &notes, &cargo_toml.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
-    Ok(Conversion { manifest, notes })
+    Ok(Conversion { manifest, notes, crate_dir: dir.to_path_buf() })
+}
+
+/// A Cargo.toml without either table: a workspace root's one member that has them is imported
+/// instead; with several, each is named with the command that imports it.
+fn convert_member(cargo_toml: &Path, dir: &Path, root: &toml::Table) -> Result<Conversion> {
+    let neither = format!("{} has neither [{DEB_TABLE}] nor [{RPM_TABLE}]", cargo_toml.display());
+    let members = match root.get("workspace").and_then(toml::Value::as_table) {
+        Some(workspace) => layout::members_with_metadata(dir, workspace),
+        None => Vec::new(),
+    };
+    let command = |member: &str| {
+        let at = dir.join(member);
+        format!("distpack import --cargo-toml {0}/Cargo.toml -o {0}/{1}", at.display(), crate::manifest::DEFAULT_PATH)
+    };
+    match members.as_slice() {
+        [] => Err(Error::usage(
+            neither,
+            "distpack import reads cargo-deb's [package.metadata.deb] and cargo-generate-rpm's \
+             [package.metadata.generate-rpm]; without them, start from `distpack init`",
+        )),
+        [member] => {
+            let mut conversion = convert(&dir.join(member).join("Cargo.toml"))?;
+            let message = format!(
+                "the workspace's only member with packaging metadata is `{member}`: its manifest is written \
+                 there (src paths are relative to the member's directory)"
+            );
+            conversion.notes.insert(0, Note { key: cargo_toml.display().to_string(), message });
+            Ok(conversion)
+        }
+        several => Err(Error::usage(
+            format!("{neither}; workspace members that have them: {}", several.join(", ")),
+            format!(
+                "import each member into its own manifest:\n{}",
+                several.iter().map(|m| format!("  {}", command(m))).collect::<Vec<_>>().join("\n")
+            ),
+        )),
+    }
 }
 
 /// The manifest to write, in distpack's terms.
@@ -259,6 +354,8 @@ struct Merged {
     deb_scripts: BTreeMap<&'static str, String>,
     rpm_scripts: BTreeMap<&'static str, String>,
     units: BTreeMap<String, Vec<(&'static str, bool)>>,
+    /// `[[directories]]`: path, owner, group.
+    directories: Vec<(String, Option<String>, Option<String>)>,
     files: Vec<FileOut>,
     /// Which tables were read, for the header.
     sources: Vec<&'static str>,
@@ -275,8 +372,12 @@ struct FileOut {
     group: Option<String>,
     target: Option<String>,
     allow_special_modes: bool,
+    /// `src` is outside the crate's directory (a workspace's files are).
+    allow_outside_root: bool,
     /// The one format that gets the entry, when only one of the tools shipped it.
     only: Option<&'static str>,
+    /// The key it came from, for notes.
+    origin: String,
 }
 
 fn merge(deb: Option<Side>, rpm: Option<Side>, krate: &Crate, notes: &mut Vec<Note>) -> Merged {
@@ -287,8 +388,10 @@ fn merge(deb: Option<Side>, rpm: Option<Side>, krate: &Crate, notes: &mut Vec<No
     if rpm.is_some() {
         out.sources.push(RPM_TABLE);
     }
-    let (deb, rpm) = (deb.unwrap_or_default(), rpm.unwrap_or_default());
+    let (mut deb, mut rpm) = (deb.unwrap_or_default(), rpm.unwrap_or_default());
     let both = out.sources.len() == 2;
+    let mut presets = units::take_presets(&mut deb.files, krate, notes);
+    presets.extend(units::take_presets(&mut rpm.files, krate, notes));
     for key in FIELD_ORDER {
         let relation = RELATION_KEYS.contains(&key);
         match (deb.fields.get(key), rpm.fields.get(key)) {
@@ -320,6 +423,8 @@ fn merge(deb: Option<Side>, rpm: Option<Side>, krate: &Crate, notes: &mut Vec<No
         _ => krate.name().to_string(),
     };
     out.files = merge_files(deb.files, rpm.files, both, &rpm_name, notes);
+    units::apply(&mut out, &deb.managed_units, &presets, notes);
+    units::state_directories(&mut out, krate, notes);
     out
 }
 
@@ -436,7 +541,9 @@ fn file_entry(a: &Asset, notes: &mut Vec<Note>) -> FileOut {
         group: a.group.clone().filter(|g| g != "root"),
         target: None,
         allow_special_modes: false,
+        allow_outside_root: a.src.as_deref().is_some_and(Crate::outside),
         only: None,
+        origin: a.origin.clone(),
     };
     if let Some(target) = &a.link {
         return FileOut { kind: FileKind::Symlink, target: Some(target.clone()), ..base };
@@ -448,26 +555,8 @@ fn file_entry(a: &Asset, notes: &mut Vec<Note>) -> FileOut {
     if dest.is_empty() {
         return FileOut { kind: FileKind::License, ..base };
     }
-    let file = if a.glob { String::new() } else { file_name(&dest).to_string() };
-    let executable = a.mode.is_some_and(|m| m & 0o111 != 0);
+    let kind = kind_of(a, &dest);
     let under = |dir: &str| dest.starts_with(dir);
-    let kind = if ["/usr/lib/systemd/system/", "/lib/systemd/system/", "/etc/systemd/system/"].iter().any(|d| under(d))
-        && [".service", ".socket", ".timer", ".path", ".mount", ".target"].iter().any(|e| file.ends_with(e))
-    {
-        FileKind::Unit
-    } else if a.config {
-        FileKind::Config
-    } else if ["/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/"].iter().any(|d| under(d)) || executable {
-        FileKind::Binary
-    } else if under("/usr/share/man/") {
-        FileKind::Man
-    } else if under("/usr/share/licenses/") {
-        FileKind::License
-    } else if under("/usr/share/doc/") || a.doc {
-        FileKind::Doc
-    } else {
-        FileKind::Data
-    };
     if kind == FileKind::Data && under("/etc/") {
         note(format!(
             "`{dest}` is under /etc but not marked as configuration, so it is imported as `data`: upgrades \
@@ -506,17 +595,32 @@ fn file_entry(a: &Asset, notes: &mut Vec<Note>) -> FileOut {
     }
 }
 
-fn file_name(path: &str) -> &str {
-    path.trim_end_matches('/').rsplit('/').next().unwrap_or(path)
+/// The kind of an asset, from where it goes.
+fn kind_of(a: &Asset, dest: &str) -> FileKind {
+    let file = if a.glob { String::new() } else { file_name(dest).to_string() };
+    let executable = a.mode.is_some_and(|m| m & 0o111 != 0);
+    let under = |dir: &str| dest.starts_with(dir);
+    if ["/usr/lib/systemd/system/", "/lib/systemd/system/", "/etc/systemd/system/"].iter().any(|d| under(d))
+        && [".service", ".socket", ".timer", ".path", ".mount", ".target"].iter().any(|e| file.ends_with(e))
+    {
+        FileKind::Unit
+    } else if a.config {
+        FileKind::Config
+    } else if ["/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/"].iter().any(|d| under(d)) || executable {
+        FileKind::Binary
+    } else if under("/usr/share/man/") {
+        FileKind::Man
+    } else if under("/usr/share/licenses/") {
+        FileKind::License
+    } else if under("/usr/share/doc/") || a.doc {
+        FileKind::Doc
+    } else {
+        FileKind::Data
+    }
 }
 
-/// `target/release/X` (the path both tools rewrite for `--target` and `CARGO_TARGET_DIR`) becomes
-/// distpack's `target/{target}/release/X`, since distpack builds with `--target`.
-fn rewrite_source(src: &str) -> String {
-    match src.strip_prefix("target/release/") {
-        Some(rest) => format!("target/{{target}}/release/{rest}"),
-        None => src.to_string(),
-    }
+fn file_name(path: &str) -> &str {
+    path.trim_end_matches('/').rsplit('/').next().unwrap_or(path)
 }
 
 /// An absolute destination from a tool's (possibly relative) one; `/` stays on a directory.
@@ -538,19 +642,9 @@ fn is_glob(src: &str) -> bool {
     src.contains(['*', '?', '['])
 }
 
-/// A glob distpack can take as it is: the pattern is only in the file name (distpack installs each
-/// match as `dest/FILE`, and so do both tools then).
-fn simple_glob(src: &str) -> bool {
-    let (dir, name) = src.rsplit_once('/').unwrap_or(("", src));
-    !is_glob(dir) && !name.contains("**")
-}
-
-/// Matches of a glob relative to the crate, sorted, files only.
+/// Matches of a glob (a `src` relative to the crate, as [`Crate::source`] writes it), sorted,
+/// files only, never through a symlinked directory (crate::walk).
 fn glob_files(krate: &Crate, pattern: &str) -> Vec<String> {
-    // Never outside the crate, and never through a symlinked directory (crate::walk).
-    if crate::walk::outside_root(krate.dir, Path::new(pattern)) {
-        return Vec::new();
-    }
     let Ok(paths) = crate::walk::glob_files(krate.dir, pattern) else { return Vec::new() };
     let mut out: Vec<String> = paths
         .into_iter()
@@ -581,12 +675,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sources_under_target_release_are_rewritten_for_distpacks_target_builds() {
-        assert_eq!(rewrite_source("target/release/hello"), "target/{target}/release/hello");
-        assert_eq!(rewrite_source("README.md"), "README.md");
-    }
-
-    #[test]
     fn modes_and_relations_parse_as_the_tools_write_them() {
         assert_eq!(parse_mode(&toml::Value::String("755".into())), Some(0o755));
         assert_eq!(parse_mode(&toml::Value::String("0640".into())), Some(0o640));
@@ -607,7 +695,7 @@ mod tests {
     }
 
     #[test]
-    fn globs_over_directories_are_listed_where_the_tools_put_each_match() {
+    fn globs_over_directories_stay_globs_that_keep_the_tools_layout() {
         let dir = tempfile::tempdir().unwrap();
         for file in ["assets/a/x.png", "assets/b/y.png"] {
             std::fs::create_dir_all(dir.path().join(file).parent().unwrap()).unwrap();
@@ -621,7 +709,7 @@ name = "demo"
 version = "1.0.0"
 
 [package.metadata.deb]
-assets = [["assets/*/*.png", "usr/share/demo/", "644"]]
+assets = [["assets/*/*.png", "usr/share/demo/", "644"], ["assets/*/x.png", "usr/share/flat/", "644"]]
 
 [package.metadata.generate-rpm]
 assets = [{ source = "assets/*/*.png", dest = "/usr/share/demo/", mode = "644" }]
@@ -629,21 +717,13 @@ assets = [{ source = "assets/*/*.png", dest = "/usr/share/demo/", mode = "644" }
         )
         .unwrap();
         let conversion = convert(&cargo_toml).unwrap();
-        for (src, dest) in
-            [("assets/a/x.png", "/usr/share/demo/a/x.png"), ("assets/b/y.png", "/usr/share/demo/b/y.png")]
-        {
-            let entry = format!("[[files]]\nsrc = \"{src}\"\ndest = \"{dest}\"\nkind = \"data\"\n");
-            assert!(conversion.manifest.contains(&entry), "{}", conversion.manifest);
-        }
-        let listed: Vec<_> = conversion.notes.iter().filter(|n| n.message.contains("listed one by one")).collect();
-        assert_eq!(listed.len(), 2, "{:?}", conversion.notes);
-        assert!(!conversion.notes.iter().any(|n| n.message.contains("not in cargo")), "{:?}", conversion.notes);
-    }
-
-    #[test]
-    fn simple_globs_are_patterns_in_the_file_name_only() {
-        assert!(simple_glob("static/*.css"));
-        assert!(!simple_glob("static/*/x.png"));
-        assert!(!simple_glob("static/**"));
+        // Both tools keep a/x.png below the first globbed directory, as a distpack glob does.
+        let entry = "[[files]]\nsrc = \"assets/*/*.png\"\ndest = \"/usr/share/demo/\"\nkind = \"data\"\n\n";
+        assert!(conversion.manifest.contains(entry), "{}", conversion.manifest);
+        // A pattern only in a directory: cargo-deb keeps the file name alone; listed.
+        let listed = "src = \"assets/a/x.png\"\ndest = \"/usr/share/flat/x.png\"\nkind = \"data\"\n";
+        assert!(conversion.manifest.contains(listed), "{}", conversion.manifest);
+        let notes: Vec<_> = conversion.notes.iter().filter(|n| n.message.contains("listed one by one")).collect();
+        assert_eq!(notes.len(), 1, "{:?}", conversion.notes);
     }
 }

@@ -34,6 +34,15 @@ pub(super) fn manifest(m: &Merged, notes: &[Note], cargo_toml: &str) -> String {
             let _ = writeln!(out, "{key} = {value}");
         }
     }
+    for (path, owner, group) in &m.directories {
+        let _ = write!(out, "\n[[directories]]\npath = {}\n", quote(path));
+        if let Some(owner) = owner {
+            let _ = writeln!(out, "owner = {}", quote(owner));
+        }
+        if let Some(group) = group.as_ref().filter(|g| Some(*g) != owner.as_ref()) {
+            let _ = writeln!(out, "group = {}", quote(group));
+        }
+    }
     for file in &m.files {
         out += &file_entry(file);
     }
@@ -88,6 +97,9 @@ fn file_entry(f: &FileOut) -> String {
     }
     if f.allow_special_modes {
         line("allow-special-modes", "true".into());
+    }
+    if f.allow_outside_root {
+        line("allow-outside-root", "true".into());
     }
     if let Some(format) = f.only {
         line("formats", format!("[{}]", quote(format)));

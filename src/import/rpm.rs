@@ -1,6 +1,6 @@
 //! cargo-generate-rpm's `[package.metadata.generate-rpm]` (keys as cargo-generate-rpm 0.16+ documents them).
 
-use super::{Asset, Crate, Notes, Side, Tool, Value, absolute, glob_files, is_glob, parse_mode, rewrite_source};
+use super::{Asset, Base, Crate, Notes, Side, Tool, Value, absolute, is_glob, parse_mode};
 
 /// cargo-generate-rpm's relation tables and the distpack key each becomes (`obsoletes` is what
 /// distpack's .rpm writes for `replaces`).
@@ -130,17 +130,26 @@ fn relations(key: &str, value: &toml::Value, side: &mut Side, notes: &mut Notes)
 /// A scriptlet given as a file becomes the hooks that run at the same points.
 fn script(krate: &Crate, key: &str, value: &toml::Value, side: &mut Side, notes: &mut Notes) {
     let Some(text) = value.as_str() else { return };
-    let path = rewrite_source(text.trim());
-    let is_file = !text.contains('\n') && krate.dir.join(text.trim()).is_file();
+    let hooks = SCRIPTS.iter().find(|(s, _)| *s == key).map(|(_, h)| *h).unwrap_or(&[]);
+    // cargo-generate-rpm reads a file when the text names one (from where it runs, else from
+    // the crate), and takes the text as the script otherwise.
+    let path = krate.source(text.trim(), Base::WorkspaceFirst);
+    let is_file = !text.contains('\n') && krate.dir.join(&path).is_file();
     if !is_file {
+        // The project root is the crate's directory: a hook path is relative to it.
+        let file = format!("packaging/rpm-{}.sh", hooks.first().copied().unwrap_or("hook"));
+        let lines: Vec<String> = hooks.iter().map(|h| format!("{h} = \"{file}\"")).collect();
         notes.add(
             key,
-            "an inline script is not carried: save it to a file and name it in [rpm.scripts] (distpack hooks are \
-             files)",
+            format!(
+                "an inline script is not carried (distpack hooks are files): save it as {} and write in \
+                 [rpm.scripts]: {}",
+                krate.dir.join(&file).display(),
+                lines.join(" and ")
+            ),
         );
         return;
     }
-    let hooks = SCRIPTS.iter().find(|(s, _)| *s == key).map(|(_, h)| *h).unwrap_or(&[]);
     for hook in hooks {
         side.scripts.insert(hook, path.clone());
     }
@@ -205,33 +214,15 @@ fn assets(krate: &Crate, list: &[toml::Value], notes: &mut Notes) -> Vec<Asset> 
             continue;
         };
         let dest = absolute(dest);
+        let src = krate.source(source, Base::WorkspaceFirst);
         if !is_glob(source) {
             let dest = if dest.ends_with('/') { format!("{dest}{}", super::file_name(source)) } else { dest };
-            out.push(Asset { src: Some(rewrite_source(source)), dest, ..base });
-        } else if super::simple_glob(source) {
-            let dest = if dest.ends_with('/') { dest } else { format!("{dest}/") };
-            out.push(Asset { src: Some(rewrite_source(source)), dest, glob: true, ..base });
+            out.push(Asset { src: Some(src), dest, ..base });
         } else {
-            // cargo-generate-rpm keeps the path below the directory before the first `*`.
-            let base_dir = source.split_once('*').map(|(b, _)| b).unwrap_or(source);
-            let base_dir = base_dir.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default();
-            let matches = glob_files(krate, source);
-            notes.add(
-                &format!("assets[{i}]"),
-                format!(
-                    "`{source}` keeps directories below the pattern, which a distpack glob does not: its {} \
-                     current matches are listed one by one; run import again when they change",
-                    matches.len()
-                ),
-            );
-            for m in matches {
-                let rest = m.strip_prefix(&base_dir).unwrap_or(&m);
-                out.push(Asset {
-                    dest: format!("{}/{rest}", dest.trim_end_matches('/')),
-                    src: Some(m),
-                    ..base.clone()
-                });
-            }
+            // cargo-generate-rpm keeps each match's path below the directory before the first `*`,
+            // as a distpack glob does.
+            let dest = if dest.ends_with('/') { dest } else { format!("{dest}/") };
+            out.push(Asset { src: Some(src), dest, glob: true, ..base });
         }
     }
     out

@@ -182,8 +182,9 @@ assets = [
         ),
         "{manifest}"
     );
-    // What is carried: libssl3 without $auto, the binary with distpack's target path, one config entry.
-    assert!(manifest.contains("[deb]\ndepends = [\"libssl3\"]\n"), "{manifest}");
+    // What is carried: libssl3, with libc6 for $auto (the package has a binary), the binary with
+    // distpack's target path, one config entry.
+    assert!(manifest.contains("[deb]\ndepends = [\"libc6\", \"libssl3\"]\n"), "{manifest}");
     assert!(manifest.contains("src = \"target/{target}/release/demo\"\nkind = \"binary\"\n"), "{manifest}");
     assert!(
         manifest.contains("src = \"demo.conf\"\ndest = \"/etc/demo/demo.conf\"\nkind = \"config\"\n"),
@@ -229,4 +230,54 @@ fn import_without_packaging_metadata_is_a_usage_error() {
     let out = out.unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("nowhere/Cargo.toml does not exist"), "{}", text(&out.stderr));
+}
+
+/// A workspace at `dir`: a root Cargo.toml with `members`, and each member with `metadata`.
+fn workspace(dir: &Path, members: &[&str], metadata: &str) {
+    let list = members.iter().map(|m| format!("\"{m}\"")).collect::<Vec<_>>().join(", ");
+    std::fs::write(dir.join("Cargo.toml"), format!("[workspace]\nmembers = [{list}]\nresolver = \"2\"\n")).unwrap();
+    for member in members {
+        std::fs::create_dir_all(dir.join(member).join("src")).unwrap();
+        std::fs::write(dir.join(member).join("src/main.rs"), "fn main() {}\n").unwrap();
+        let name = member.rsplit('/').next().unwrap();
+        std::fs::write(
+            dir.join(member).join("Cargo.toml"),
+            format!("[package]\nname = \"{name}\"\nversion = \"1.0.0\"\nedition = \"2021\"\n\n{metadata}"),
+        )
+        .unwrap();
+    }
+}
+
+#[test]
+fn import_at_a_workspace_root_names_the_members_to_import() {
+    let dir = tempdir();
+    workspace(dir.path(), &["crates/a", "crates/b"], "[package.metadata.deb]\nassets = [\"$auto\"]\n");
+    let out = distpack().arg("import").current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("workspace members that have them: crates/a, crates/b"), "{stderr}");
+    assert!(
+        stderr.contains("distpack import --cargo-toml ./crates/a/Cargo.toml -o ./crates/a/packaging/distpack.toml")
+    );
+}
+
+#[test]
+fn binaries_are_taken_from_the_target_directory_cargo_names() {
+    let dir = tempdir();
+    workspace(
+        dir.path(),
+        &["app"],
+        "[package.metadata.deb]\nassets = [[\"target/release/app\", \"usr/bin/\", \"755\"]]\n",
+    );
+    // cargo's target directory is where .cargo/config.toml says, not the member's target/.
+    std::fs::create_dir_all(dir.path().join(".cargo")).unwrap();
+    std::fs::write(dir.path().join(".cargo/config.toml"), "[build]\ntarget-dir = \"out\"\n").unwrap();
+    let out = run(distpack().args(["import", "--stdout"]).current_dir(dir.path().join("app")));
+    let manifest = text(&out.stdout);
+    assert!(
+        manifest.contains("src = \"../out/{target}/release/app\"\nkind = \"binary\"\nallow-outside-root = true\n"),
+        "{manifest}\n{}",
+        text(&out.stderr)
+    );
+    assert!(!text(&out.stderr).contains("cargo metadata"), "cargo answered: {}", text(&out.stderr));
 }

@@ -23,6 +23,7 @@ mod pkgbuild;
 mod plan;
 mod profiles;
 mod readme;
+mod real;
 mod reproducible;
 mod rpm;
 mod scripts;
