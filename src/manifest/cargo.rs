@@ -16,6 +16,9 @@ pub struct CargoPackage {
     pub license: Option<String>,
     pub homepage: Option<String>,
     pub authors: Vec<String>,
+    /// The directory of the workspace this crate is a member of (the crate's own when it is the
+    /// root or stands alone): cargo builds into its `target/`.
+    pub workspace_root: PathBuf,
 }
 
 /// The nearest `Cargo.toml` with a `[package]` at or above `dir`.
@@ -38,6 +41,15 @@ struct CargoToml {
 #[derive(Deserialize)]
 struct Workspace {
     package: Option<RawPackage>,
+}
+
+/// The nearest directory at or above `crate_dir` whose Cargo.toml has a `[workspace]`, as cargo
+/// looks for the workspace of a member that does not name one.
+fn workspace_root(crate_dir: &Path) -> Option<PathBuf> {
+    crate_dir.ancestors().find_map(|d| {
+        let text = crate::limits::read_text(&d.join("Cargo.toml"), crate::limits::MAX_MANIFEST).ok()?;
+        toml::from_str::<CargoToml>(&text).ok()?.workspace.map(|_| d.to_path_buf())
+    })
 }
 
 /// A `[package]` (or `[workspace.package]`) table; values may be `{ workspace = true }`.
@@ -88,7 +100,9 @@ pub fn read(path: &Path) -> Result<CargoPackage> {
         },
         _ => Vec::new(),
     };
+    let crate_dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     Ok(CargoPackage {
+        workspace_root: workspace_root(&crate_dir).unwrap_or(crate_dir),
         manifest_path: path.to_path_buf(),
         name: string(&package.name, &None),
         version: string(&package.version, &workspace.version),

@@ -33,8 +33,9 @@ pub struct Request {
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "step", rename_all = "kebab-case")]
 pub enum Prepare {
-    /// `cargo build --release --target TARGET`, into the project's own `target/` (the manifest
-    /// names binaries as `target/{target}/release/NAME` below the project root).
+    /// `cargo build --release --target TARGET`, into the workspace's `target/` whatever
+    /// CARGO_TARGET_DIR says (the manifest names binaries as `target/{target}/release/NAME`
+    /// below the project root, or `../target/…` below a workspace member).
     CargoBuild { target: String, manifest_path: PathBuf, target_dir: PathBuf },
     /// A `[build] before-package` command, run with `sh -c` in the project root.
     BeforePackage {
@@ -132,12 +133,12 @@ impl BuildPlan {
 /// The commands that run before the packages resolve.
 pub fn prepare(manifest: &LoadedManifest, request: &Request) -> Vec<Prepare> {
     let mut out = Vec::new();
-    if request.cargo_build && manifest.is_cargo_project() {
+    if let Some(cargo) = manifest.cargo.as_ref().filter(|_| request.cargo_build) {
         for target in &request.targets {
             out.push(Prepare::CargoBuild {
                 target: target.triple.clone(),
-                manifest_path: manifest.root.join("Cargo.toml"),
-                target_dir: manifest.root.join("target"),
+                manifest_path: cargo.manifest_path.clone(),
+                target_dir: cargo.workspace_root.join("target"),
             });
         }
     }

@@ -274,3 +274,35 @@ fn quiet_prints_only_the_artifacts() {
         .arg(fx.dir.path().join("dist2")));
     assert!(text(&loud.stderr).contains("distpack: wrote"), "{}", text(&loud.stderr));
 }
+
+/// A workspace member's binaries are in the workspace's target/, where cargo builds them; the
+/// manifest names them there (as `distpack import` writes it) and `build` runs cargo for it.
+#[test]
+fn a_workspace_member_is_built_into_the_workspace_target_dir() {
+    require_tool("dpkg-deb");
+    let manifest = "[package]\nname = \"member\"\nsummary = \"a workspace member\"\nmaintainer = \"T <t@example.org>\"\n\n[deb]\ndepends = [\"libc6\"]\n\n[[files]]\nsrc = \"../target/{target}/release/member\"\nkind = \"binary\"\nallow-outside-root = true\n";
+    let fx = Fixture::new(
+        "",
+        &[
+            ("Cargo.toml", "[workspace]\nmembers = [\"member\"]\nresolver = \"2\"\n"),
+            (
+                "member/Cargo.toml",
+                "[package]\nname = \"member\"\nversion = \"0.3.0\"\nedition = \"2021\"\nlicense = \"MIT\"\n",
+            ),
+            ("member/src/main.rs", "fn main() {}\n"),
+            ("member/distpack.toml", manifest),
+        ],
+    );
+    let out = fx.dir.path().join("dist");
+    let built = run(distpack()
+        .args(["build", "-f", "deb", "-m"])
+        .arg(fx.dir.path().join("member/distpack.toml"))
+        .arg("-o")
+        .arg(&out)
+        .env_remove("CARGO_TARGET_DIR"));
+    assert!(fx.dir.path().join(format!("target/{}/release/member", host_triple())).is_file());
+    assert!(!fx.dir.path().join("member/target").exists(), "cargo built into the member's own target/");
+    let deb = text(&built.stdout).trim().to_string();
+    let listing = text(&run(Command::new("dpkg-deb").arg("-c").arg(&deb)).stdout);
+    assert!(listing.contains(" usr/bin/member\n"), "{listing}");
+}
