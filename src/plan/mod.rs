@@ -20,6 +20,7 @@ pub mod services;
 pub mod summary;
 mod syntax;
 pub mod system_paths;
+mod tree;
 pub mod version;
 
 use std::collections::BTreeMap;
