@@ -441,7 +441,7 @@ fn source_dest(
 fn install(r: &mut Resolver, meta: &Meta, item: Item, installed: &mut Installed) -> Option<PackageFile> {
     let meta = item.meta.as_ref().unwrap_or(meta);
     let dest = system_paths::canonical(r.format, &item.dest);
-    let problem = dest_problem(r, meta, &dest, installed)
+    let problem = dest_problem(r, meta, (&dest, &item.dest_span), installed)
         .or_else(|| if meta.kind == FileKind::Unit { unit_problem(r, &dest, installed) } else { None });
     if let Some((message, label, help)) = problem {
         r.push(item.dest_span, message, label, help);
@@ -467,11 +467,24 @@ type Problem = (String, &'static str, String);
 
 /// Why no file may be installed at `dest`: an invalid path, one installed already, a base-system
 /// directory, or a path the install scripts cannot chown safely.
-fn dest_problem(r: &Resolver, meta: &Meta, dest: &str, installed: &Installed) -> Option<Problem> {
+fn dest_problem(
+    r: &Resolver,
+    meta: &Meta,
+    (dest, at): (&str, &Range<usize>),
+    installed: &Installed,
+) -> Option<Problem> {
     if let Err(why) = check_dest(dest) {
         return Some((why, "invalid destination", "use an absolute path such as /usr/bin/NAME, without `..`".into()));
     }
     if let Some(first) = installed.paths.get(dest) {
+        if first == at {
+            return Some((
+                format!("`{dest}` is installed twice: two paths this entry installs land there"),
+                "same destination",
+                "leave one out with exclude = [\"…\"], or keep the tree: a dest directory without flatten = true"
+                    .into(),
+            ));
+        }
         let line = line_of(&r.manifest.text, first.start);
         return Some((
             format!("`{dest}` is installed twice"),

@@ -27,5 +27,6 @@ mod rpm;
 mod scripts;
 mod services;
 mod support;
+mod trees;
 mod untrusted;
 mod vm;
