@@ -144,6 +144,17 @@ fn flatten_puts_every_match_straight_into_dest_and_refuses_two_of_a_name() {
     assert!(err.contains(&format!("distpack.toml:{}:", line(&manifest, "dest ="))), "{err}");
 }
 
+#[test]
+fn a_glob_keeps_a_link_to_what_it_installs_and_follows_any_other() {
+    let fx = tree(&entry("src = \"web/**/*\"\nexclude = [\"js\"]\n"), &[]);
+    let deb = build(&fx, "deb");
+    let listing = webby(&text(&run(Command::new("dpkg-deb").arg("-c").arg(&deb[0])).stdout));
+    // js/ is left out, so `latest -> js/app.js` would dangle: it installs app.js's content.
+    assert_eq!(listing, [" drwxr-xr-x", "empty drwxr-xr-x", "index.html -rw-r--r--", "latest -rw-r--r--"]);
+    let content = run(Command::new("dpkg-deb").arg("--fsys-tarfile").arg(&deb[0]));
+    assert!(text(&content.stdout).contains("app()\n"), "latest holds app.js");
+}
+
 /// The 1-based line of the manifest that starts with `start`.
 fn line(manifest: &str, start: &str) -> usize {
     manifest.lines().position(|l| l.starts_with(start)).expect("line in manifest") + 1
@@ -206,6 +217,12 @@ fn tree_keys_that_do_not_fit_the_src_are_refused_with_their_line() {
         ),
         ("src = \"web\"\nrecursive = true\nexclude = [\"*\"]\n", "src", "installs nothing", "exclude globs"),
     ];
+    let manifest = format!("{PACKAGE}\n[[files]]\nsrc = \"web\"\nkind = \"data\"\nrecursive = true\n");
+    let err = refused(&tree(&manifest, &[]), "a recursive entry needs a `dest`");
+    assert!(err.contains(&format!("distpack.toml:{}:", line(&manifest, "[[files]]"))), "{err}");
+    let manifest = format!("{PACKAGE}\n[[files]]\ndest = \"/var/lib/fixture\"\nkind = \"dir\"\nrecursive = true\n");
+    let err = refused(&tree(&manifest, &[]), "a `dir` entry takes no `recursive`, `exclude` or `flatten`");
+    assert!(err.contains(&format!("distpack.toml:{}:", line(&manifest, "recursive"))), "{err}");
     for (keys, key, what, help) in cases {
         let manifest = entry(keys);
         let err = refused(&tree(&manifest, &[]), what);
