@@ -13,6 +13,19 @@ pub const MAX_VISITED: usize = 1_000_000;
 /// `pattern` (relative to `root`, or absolute), sorted. A symbolic link to a directory is never
 /// followed.
 pub fn glob_files(root: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
+    let is_file = |entry: &walkdir::DirEntry| {
+        if entry.file_type().is_symlink() {
+            std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file())
+        } else {
+            entry.file_type().is_file()
+        }
+    };
+    Ok(glob_matches(root, pattern)?.into_iter().filter(is_file).map(walkdir::DirEntry::into_path).collect())
+}
+
+/// Everything under `root` that matches the glob `pattern` (files, directories, symbolic links
+/// and the rest, each as found, links not followed), sorted by path.
+pub fn glob_matches(root: &Path, pattern: &str) -> Result<Vec<walkdir::DirEntry>, String> {
     let full = root.join(pattern);
     let full_text = full.to_string_lossy().into_owned();
     let matcher = glob::Pattern::new(&full_text).map_err(|e| format!("`{pattern}` is not a valid glob: {e}"))?;
@@ -37,19 +50,11 @@ pub fn glob_files(root: &Path, pattern: &str) -> Result<Vec<PathBuf>, String> {
             return Err(format!("`{pattern}` visits more than {MAX_VISITED} entries"));
         }
         let Ok(entry) = entry else { continue };
-        if !matcher.matches_path_with(entry.path(), options) {
-            continue;
-        }
-        let is_file = if entry.file_type().is_symlink() {
-            std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file())
-        } else {
-            entry.file_type().is_file()
-        };
-        if is_file {
-            found.push(entry.into_path());
+        if matcher.matches_path_with(entry.path(), options) {
+            found.push(entry);
         }
     }
-    found.sort();
+    found.sort_by(|a, b| a.path().cmp(b.path()));
     Ok(found)
 }
 

@@ -416,6 +416,12 @@ pub struct FileEntry {
     pub allow_outside_root: bool,
     /// Only these formats get the entry (`arch` covers the AUR tarball too); all when unset.
     pub formats: Option<Vec<crate::format::Format>>,
+    /// `src` names a directory, installed below `dest` with everything in it.
+    pub recursive: Option<Spanned<bool>>,
+    /// Globs of paths, relative to the tree's root or the glob's fixed prefix, left out.
+    pub exclude: Option<Spanned<Vec<Spanned<String>>>>,
+    /// A glob's matches go straight into `dest`, without the directories below its prefix.
+    pub flatten: Option<Spanned<bool>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]

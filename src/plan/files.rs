@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Component, Path};
 
+use super::tree::{self, Excludes, LinksOut, Node, NodeKind};
 use super::{PackageFile, Resolver, Source, system_paths};
 use crate::format::Format;
 use crate::manifest::{FileEntry, FileKind};
@@ -68,6 +69,8 @@ struct Item {
     dest_span: Range<usize>,
     source: Source,
     size: u64,
+    /// What a tree's own directories and links are installed with, instead of the entry's.
+    meta: Option<Meta>,
 }
 
 /// What every path of an entry is installed with.
@@ -76,6 +79,12 @@ struct Meta {
     mode: u32,
     owner: String,
     group: String,
+}
+
+impl Meta {
+    fn root(kind: FileKind, mode: u32) -> Meta {
+        Meta { kind, mode, owner: "root".into(), group: "root".into() }
+    }
 }
 
 /// The destinations taken so far, so that nothing is installed twice.
@@ -141,12 +150,18 @@ fn dir_or_symlink(r: &mut Resolver, e: Entry) -> Option<Item> {
         r.push(src.span(), format!("a `{}` entry takes no `src`", e.kind.name()), "not used", "remove src");
         return None;
     }
+    let tree_keys = [set(&e.entry.recursive), e.entry.exclude.as_ref().map(|x| x.span()), set(&e.entry.flatten)];
+    if let Some(at) = tree_keys.into_iter().flatten().next() {
+        let message = format!("a `{}` entry takes no `recursive`, `exclude` or `flatten`", e.kind.name());
+        r.push(at, message, "not used", "remove it: these keys shape what a `src` installs");
+        return None;
+    }
     if e.kind == FileKind::Dir {
-        return Some(Item { dest, dest_span, source: Source::Directory, size: 0 });
+        return Some(Item { dest, dest_span, source: Source::Directory, size: 0, meta: None });
     }
     let target = symlink_target(r, e.entry, e.span, &dest)?;
     let size = target.len() as u64;
-    Some(Item { dest, dest_span, source: Source::Symlink { target }, size })
+    Some(Item { dest, dest_span, source: Source::Symlink { target }, size, meta: None })
 }
 
 /// Where the symlink at `dest` points, or `None` after reporting a missing or unsafe target.
@@ -181,8 +196,8 @@ fn symlink_target(r: &mut Resolver, entry: &FileEntry, span: Range<usize>, dest:
     Some(link.get_ref().clone())
 }
 
-/// The paths an entry with a `src` installs: every file its (expanded, maybe globbed) `src`
-/// names. License texts are collected into `license_texts` on the way; man pages are compressed.
+/// The paths an entry with a `src` installs: the file it names, every file a glob matches, or a
+/// whole directory tree. License texts are collected into `license_texts` on the way.
 fn source_items(
     r: &mut Resolver,
     e: &Entry,
@@ -206,46 +221,204 @@ fn source_items(
             return Vec::new();
         }
     };
-    let sources = match sources(&r.manifest.root, &pattern, e.entry.allow_outside_root) {
-        Ok(s) => s,
+    let Some((shape, excludes)) = shape(r, e, &pattern) else { return Vec::new() };
+    let nodes = match read_nodes(&r.manifest.root, e.entry, &pattern, shape, &excludes) {
+        Ok(nodes) => nodes,
         Err((why, help)) => {
             r.push(src.span(), why, "here", help);
             return Vec::new();
         }
     };
-    let is_glob = pattern.contains(['*', '?', '[']);
-    // A glob keeps each match's path below its fixed prefix (`web/**/*` puts web/js/app.js at
-    // DEST/js/app.js), as cargo-deb does: trees stay trees.
-    let fixed = r.manifest.root.join(glob_prefix(&pattern));
     let mut items = Vec::new();
-    for (path, size) in sources {
-        let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-        let below = is_glob
-            .then(|| path.strip_prefix(&fixed).map(|p| p.to_string_lossy().into_owned()).unwrap_or(file_name.clone()));
-        let Some((dest, dest_span)) = source_dest(e, r.format, name, &file_name, below.as_deref(), src.span()) else {
-            // A license folded into the format's copyright file installs nothing itself.
-            if let Some(text) = read_source(r, src.span(), &path) {
-                license_texts.push(String::from_utf8_lossy(&text).into_owned());
+    for node in nodes {
+        // A glob or a tree keeps each path below its root (`web/**/*` puts web/js/app.js at
+        // DEST/js/app.js), as cargo-deb does: trees stay trees.
+        let below = (shape != Shape::One).then_some(node.rel.as_str());
+        let (source, meta) = match node.kind {
+            NodeKind::File { path, size } => {
+                let file = SourceFile { path, size, below, src_span: src.span() };
+                items.extend(file_item(r, e, name, file, license_texts));
+                continue;
             }
-            continue;
+            NodeKind::EmptyDir => (Source::Directory, Meta::root(FileKind::Dir, 0o755)),
+            NodeKind::Link { target } => (Source::Symlink { target }, Meta::root(FileKind::Symlink, 0o777)),
         };
-        if e.kind == FileKind::License
-            && let Ok(text) = std::fs::read_to_string(&path)
-        {
-            license_texts.push(text);
-        }
-        if e.kind == FileKind::Man && !file_name.ends_with(".gz") {
-            if let Some(text) = read_source(r, src.span(), &path) {
-                let bytes = crate::compress::gzip(&text);
-                let dest = if dest.ends_with(".gz") { dest } else { format!("{dest}.gz") };
-                let size = bytes.len() as u64;
-                items.push(Item { dest, dest_span, source: Source::Generated { bytes }, size });
-            }
-            continue;
-        }
-        items.push(Item { dest, dest_span, source: Source::File { path }, size });
+        let Some((dest, dest_span)) = &e.dest else { continue };
+        let size = match &source {
+            Source::Symlink { target } => target.len() as u64,
+            _ => 0,
+        };
+        let dest = below_dest(dest, &node.rel);
+        items.push(Item { dest, dest_span: dest_span.clone(), source, size, meta: Some(meta) });
     }
     items
+}
+
+/// One regular file an entry installs, before its destination is decided.
+struct SourceFile<'a> {
+    path: std::path::PathBuf,
+    size: u64,
+    /// Its path below the glob's prefix or the tree's root; `None` for a single file.
+    below: Option<&'a str>,
+    src_span: Range<usize>,
+}
+
+/// What one source file installs: itself, a gzipped man page, or nothing for a license the
+/// format folds into its own copyright file (its text is collected all the same).
+fn file_item(r: &mut Resolver, e: &Entry, name: &str, f: SourceFile, license_texts: &mut Vec<String>) -> Option<Item> {
+    let file_name = f.path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let Some((dest, dest_span)) = source_dest(e, r.format, name, &file_name, f.below, f.src_span.clone()) else {
+        if let Some(text) = read_source(r, f.src_span, &f.path) {
+            license_texts.push(String::from_utf8_lossy(&text).into_owned());
+        }
+        return None;
+    };
+    if e.kind == FileKind::License
+        && let Ok(text) = std::fs::read_to_string(&f.path)
+    {
+        license_texts.push(text);
+    }
+    if e.kind == FileKind::Man && !file_name.ends_with(".gz") {
+        let bytes = crate::compress::gzip(&read_source(r, f.src_span, &f.path)?);
+        let dest = if dest.ends_with(".gz") { dest } else { format!("{dest}.gz") };
+        let size = bytes.len() as u64;
+        return Some(Item { dest, dest_span, source: Source::Generated { bytes }, size, meta: None });
+    }
+    Some(Item { dest, dest_span, source: Source::File { path: f.path }, size: f.size, meta: None })
+}
+
+/// How an entry's `src` is read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// One file.
+    One,
+    /// A glob's matches, each straight into `dest` (or the kind's directory without a `dest`).
+    Flat,
+    /// A glob's matches, each keeping its path below the glob's fixed prefix.
+    GlobTree,
+    /// A directory with everything in it (`recursive = true`).
+    Tree,
+}
+
+/// The span of a boolean key set to true.
+fn set(flag: &Option<toml::Spanned<bool>>) -> Option<Range<usize>> {
+    flag.as_ref().filter(|f| *f.get_ref()).map(toml::Spanned::span)
+}
+
+/// How the entry's `src` (expanded to `pattern`) is read, and what its `exclude` leaves out; `None`
+/// after reporting keys that do not fit together.
+fn shape(r: &mut Resolver, e: &Entry, pattern: &str) -> Option<(Shape, Excludes)> {
+    let is_glob = pattern.contains(['*', '?', '[']);
+    let (recursive, flatten) = (set(&e.entry.recursive), set(&e.entry.flatten));
+    let exclude = e.entry.exclude.as_ref();
+    let problem: Option<(Range<usize>, String, &str)> = match (&recursive, &flatten) {
+        (Some(at), _) if is_glob => Some((
+            at.clone(),
+            format!("`recursive` takes a directory, but `{pattern}` is a glob"),
+            "remove recursive = true: a glob already keeps the tree below its fixed prefix",
+        )),
+        (Some(_), _) if e.dest.is_none() => Some((
+            e.span.clone(),
+            "a recursive entry needs a `dest`".into(),
+            "add dest = \"/usr/share/NAME/\": the directory the tree is installed into",
+        )),
+        (_, Some(at)) if !is_glob => {
+            Some((at.clone(), "`flatten` applies to a glob `src`".into(), "remove flatten = true, or make src a glob"))
+        }
+        _ => match exclude {
+            Some(ex) if !is_glob && recursive.is_none() => Some((
+                ex.span(),
+                format!("`exclude` applies to a glob or a recursive `src`, and `{pattern}` is neither"),
+                "remove exclude, or make src a glob or a directory with recursive = true",
+            )),
+            _ => None,
+        },
+    };
+    if let Some((at, message, help)) = problem {
+        r.push(at, message, "here", help);
+        return None;
+    }
+    let patterns = exclude.map(|ex| ex.get_ref().as_slice()).unwrap_or_default();
+    let excludes = match Excludes::new(patterns.iter().map(|p| p.get_ref().as_str())) {
+        Ok(excludes) => excludes,
+        Err((i, why)) => {
+            r.push(
+                patterns[i].span(),
+                why,
+                "invalid glob",
+                "write a glob such as \"*.map\", \"js/vendor\" or \"**/*.tmp\"",
+            );
+            return None;
+        }
+    };
+    let shape = match () {
+        _ if recursive.is_some() => Shape::Tree,
+        _ if !is_glob => Shape::One,
+        _ if flatten.is_some() || e.dest.is_none() => Shape::Flat,
+        _ => Shape::GlobTree,
+    };
+    Some((shape, excludes))
+}
+
+/// What an entry of `shape` reads from the project at `root`: one file, a glob's matches, or a
+/// directory tree, each path named relative to the tree's root (a file's own name when flat).
+fn read_nodes(
+    root: &Path,
+    entry: &FileEntry,
+    pattern: &str,
+    shape: Shape,
+    excludes: &Excludes,
+) -> Result<Vec<Node>, tree::Problem> {
+    let allow_outside = entry.allow_outside_root;
+    checked_src(root, pattern, allow_outside)?;
+    let full = root.join(pattern);
+    if shape == Shape::One && full.is_dir() {
+        return Err((
+            format!("`{pattern}` is a directory"),
+            "add recursive = true to install it with everything in it, or name one file".into(),
+        ));
+    }
+    if matches!(shape, Shape::One | Shape::Flat) {
+        let files = sources(root, pattern, allow_outside)?.into_iter();
+        let prefix = root.join(glob_prefix(pattern));
+        let nodes = files.filter(|(path, _)| !excludes.excludes(&tree::rel_of(&prefix, path))).map(|(path, size)| {
+            let rel = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            Node { rel, kind: NodeKind::File { path, size } }
+        });
+        return nonempty(nodes.collect(), pattern);
+    }
+    let prefix = if shape == Shape::Tree { full.clone() } else { root.join(glob_prefix(pattern)) };
+    let links_out = if shape == Shape::Tree { LinksOut::Refuse } else { LinksOut::Follow };
+    let walk = tree::Walk { project: root, tree: &prefix, pattern, excludes, links_out, allow_outside };
+    if shape == Shape::GlobTree {
+        return nonempty(tree::glob_tree(&walk)?, pattern);
+    }
+    match std::fs::metadata(&full) {
+        Ok(meta) if meta.is_dir() => nonempty(tree::walk_dir(&walk)?, pattern),
+        Ok(_) => Err((format!("`{pattern}` is not a directory"), "remove recursive = true to install one file".into())),
+        Err(_) => Err((
+            format!("`{pattern}` does not exist (looked for {})", full.display()),
+            "fix the path (it is relative to the project root), or make the directory first".into(),
+        )),
+    }
+}
+
+/// `nodes`, or an error when the entry installs nothing: it matched nothing, or all it matched
+/// was excluded.
+fn nonempty(nodes: Vec<Node>, pattern: &str) -> Result<Vec<Node>, tree::Problem> {
+    if nodes.is_empty() {
+        return Err((
+            format!("`{pattern}` installs nothing: it matches no file, or `exclude` leaves out all it matches"),
+            "fix the pattern or the exclude globs, or build the files first".into(),
+        ));
+    }
+    Ok(nodes)
+}
+
+/// The path `rel` below the directory `dest` (`dest` itself for the tree's root).
+fn below_dest(dest: &str, rel: &str) -> String {
+    let dir = dest.trim_end_matches('/');
+    if rel.is_empty() { dir.to_string() } else { format!("{dir}/{rel}") }
 }
 
 /// Where a source file named `file_name` goes: below `dest` (keeping the path `below` a glob's
@@ -260,7 +433,7 @@ fn source_dest(
     src_span: Range<usize>,
 ) -> Option<(String, Range<usize>)> {
     Some(match (&e.dest, below) {
-        (Some((d, s)), Some(below)) => (format!("{}/{below}", d.trim_end_matches('/')), s.clone()),
+        (Some((d, s)), Some(below)) => (below_dest(d, below), s.clone()),
         (Some((d, s)), None) if d.ends_with('/') => (format!("{}/{file_name}", d.trim_end_matches('/')), s.clone()),
         (Some((d, s)), None) => (d.clone(), s.clone()),
         (None, _) => (format!("{}/{file_name}", default_dir(format, e.kind, name, file_name)?), src_span),
@@ -269,8 +442,9 @@ fn source_dest(
 
 /// The file `item` installs, or `None` after reporting why its destination cannot be used.
 fn install(r: &mut Resolver, meta: &Meta, item: Item, installed: &mut Installed) -> Option<PackageFile> {
+    let meta = item.meta.as_ref().unwrap_or(meta);
     let dest = system_paths::canonical(r.format, &item.dest);
-    let problem = dest_problem(r, meta, &dest, installed)
+    let problem = dest_problem(r, meta, (&dest, &item.dest_span), installed)
         .or_else(|| if meta.kind == FileKind::Unit { unit_problem(r, &dest, installed) } else { None })
         .or_else(|| super::services::shipped_conf_problem(meta.kind, &dest))
         .or_else(|| if meta.kind == FileKind::Sudoers { super::sudoers::problem(&dest, &item.source) } else { None });
@@ -298,11 +472,24 @@ type Problem = (String, &'static str, String);
 
 /// Why no file may be installed at `dest`: an invalid path, one installed already, a base-system
 /// directory, or a path the install scripts cannot chown safely.
-fn dest_problem(r: &Resolver, meta: &Meta, dest: &str, installed: &Installed) -> Option<Problem> {
+fn dest_problem(
+    r: &Resolver,
+    meta: &Meta,
+    (dest, at): (&str, &Range<usize>),
+    installed: &Installed,
+) -> Option<Problem> {
     if let Err(why) = check_dest(dest) {
         return Some((why, "invalid destination", "use an absolute path such as /usr/bin/NAME, without `..`".into()));
     }
     if let Some(first) = installed.paths.get(dest) {
+        if first == at {
+            return Some((
+                format!("`{dest}` is installed twice: two paths this entry installs land there"),
+                "same destination",
+                "leave one out with exclude = [\"…\"], or keep the tree: a dest directory without flatten = true"
+                    .into(),
+            ));
+        }
         let line = line_of(&r.manifest.text, first.start);
         return Some((
             format!("`{dest}` is installed twice"),
@@ -466,16 +653,7 @@ pub(super) fn sources(
     pattern: &str,
     allow_outside: bool,
 ) -> Result<Vec<(std::path::PathBuf, u64)>, (String, String)> {
-    const OUTSIDE_HELP: &str = "keep sources inside the project, or set allow-outside-root = true on this entry";
-    if pattern.chars().any(char::is_control) {
-        return Err((
-            format!("`{}` contains a control character", pattern.escape_default()),
-            "name the file without control characters".into(),
-        ));
-    }
-    if !allow_outside && crate::walk::outside_root(root, Path::new(pattern)) {
-        return Err((format!("`{pattern}` is outside the project root ({})", root.display()), OUTSIDE_HELP.into()));
-    }
+    checked_src(root, pattern, allow_outside)?;
     let full = root.join(pattern);
     if pattern.contains(['*', '?', '[']) {
         let matches = crate::walk::glob_files(root, pattern)
@@ -514,6 +692,22 @@ pub(super) fn sources(
     }
 }
 
+const OUTSIDE_HELP: &str = "keep sources inside the project, or set allow-outside-root = true on this entry";
+
+/// Refuse a `src` with a control character, or one outside the project `root` unless allowed.
+fn checked_src(root: &Path, pattern: &str, allow_outside: bool) -> Result<(), (String, String)> {
+    if pattern.chars().any(char::is_control) {
+        return Err((
+            format!("`{}` contains a control character", pattern.escape_default()),
+            "name the file without control characters".into(),
+        ));
+    }
+    if !allow_outside && crate::walk::outside_root(root, Path::new(pattern)) {
+        return Err((format!("`{pattern}` is outside the project root ({})", root.display()), OUTSIDE_HELP.into()));
+    }
+    Ok(())
+}
+
 fn file_name_of(path: &str) -> &str {
     path.rsplit('/').next().unwrap_or(path)
 }
@@ -544,7 +738,7 @@ fn check_dest(dest: &str) -> Result<(), String> {
 }
 
 /// Whether a relative symlink target climbs above `/` from the link's directory.
-fn escapes_root(link: &str, target: &str) -> bool {
+pub(super) fn escapes_root(link: &str, target: &str) -> bool {
     if target.starts_with('/') {
         return false;
     }

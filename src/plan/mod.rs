@@ -22,6 +22,7 @@ mod sudoers;
 pub mod summary;
 mod syntax;
 pub mod system_paths;
+mod tree;
 pub mod version;
 
 use std::collections::BTreeMap;

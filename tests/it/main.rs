@@ -30,5 +30,6 @@ mod scripts;
 mod services;
 mod sudoers;
 mod support;
+mod trees;
 mod untrusted;
 mod vm;
