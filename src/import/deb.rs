@@ -319,6 +319,10 @@ fn expand(krate: &Crate, source: &str, dest: &str, mode: Option<u32>, origin: St
         }
         return vec![one(src, dest, false)];
     }
+    if source.starts_with('/') {
+        notes.add(&origin["package.metadata.deb.".len()..], super::ABSOLUTE_GLOB);
+        return Vec::new();
+    }
     // With a pattern in the file name, cargo-deb keeps each match's path from the first globbed
     // directory on, which is what a distpack glob keeps (`static/**/*` puts static/img/a.png at
     // DEST/img/a.png). Otherwise it keeps only the file name: the matches are listed.

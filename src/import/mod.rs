@@ -637,6 +637,11 @@ fn parse_mode(value: &toml::Value) -> Option<u32> {
     }
 }
 
+/// Why an absolute glob is not carried: it searches the build machine's whole file system, and
+/// what it finds there is not the project's.
+const ABSOLUTE_GLOB: &str = "is a glob over the whole file system, not carried: a package installs the project's files; \
+     copy what it should install into the project and name it relative to the crate";
+
 /// Glob characters: a source with one is a pattern.
 fn is_glob(src: &str) -> bool {
     src.contains(['*', '?', '['])

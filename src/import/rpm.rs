@@ -218,6 +218,8 @@ fn assets(krate: &Crate, list: &[toml::Value], notes: &mut Notes) -> Vec<Asset> 
         if !is_glob(source) {
             let dest = if dest.ends_with('/') { format!("{dest}{}", super::file_name(source)) } else { dest };
             out.push(Asset { src: Some(src), dest, ..base });
+        } else if source.starts_with('/') {
+            notes.add(&format!("assets[{i}]"), super::ABSOLUTE_GLOB);
         } else {
             // cargo-generate-rpm keeps each match's path below the directory before the first `*`,
             // as a distpack glob does.

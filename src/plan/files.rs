@@ -389,7 +389,8 @@ fn read_nodes(
     }
     let prefix = if shape == Shape::Tree { full.clone() } else { root.join(glob_prefix(pattern)) };
     let links_out = if shape == Shape::Tree { LinksOut::Refuse } else { LinksOut::Follow };
-    let walk = tree::Walk { project: root, tree: &prefix, pattern, excludes, links_out, allow_outside };
+    let root_inside = !crate::walk::outside_root(root, prefix.strip_prefix(root).unwrap_or(&prefix));
+    let walk = tree::Walk { project: root, tree: &prefix, pattern, excludes, links_out, allow_outside, root_inside };
     if shape == Shape::GlobTree {
         return nonempty(tree::glob_tree(&walk)?, pattern);
     }

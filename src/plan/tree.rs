@@ -51,6 +51,10 @@ pub(super) struct Walk<'a> {
     pub excludes: &'a Excludes,
     pub links_out: LinksOut,
     pub allow_outside: bool,
+    /// The tree's root resolves inside the project. The walk follows no link, so then every
+    /// entry it reaches that is not a link is inside too: only links need resolving, not each of
+    /// tens of thousands of files (a canonicalize is a readlink per path component).
+    pub root_inside: bool,
 }
 
 const OPTIONS: glob::MatchOptions =
@@ -176,7 +180,7 @@ fn node_kind(w: &Walk, rel: &str, path: &Path, file_type: std::fs::FileType) -> 
         return link(w, rel, path);
     }
     if file_type.is_file() {
-        return file(w, path).map(Some);
+        return file(w, path, false).map(Some);
     }
     Err((
         format!(
@@ -188,8 +192,10 @@ fn node_kind(w: &Walk, rel: &str, path: &Path, file_type: std::fs::FileType) -> 
 }
 
 /// A regular file of the tree (or a file a glob's link leads to), checked to be in the project.
-fn file(w: &Walk, path: &Path) -> Result<NodeKind, Problem> {
-    if !w.allow_outside && crate::walk::outside_root(w.project, path.strip_prefix(w.project).unwrap_or(path)) {
+fn file(w: &Walk, path: &Path, through_link: bool) -> Result<NodeKind, Problem> {
+    let unknown = through_link || !w.root_inside;
+    if !w.allow_outside && unknown && crate::walk::outside_root(w.project, path.strip_prefix(w.project).unwrap_or(path))
+    {
         return Err((
             format!("`{}` matches {}, which resolves outside the project root", w.pattern, path.display()),
             "keep sources inside the project, or set allow-outside-root = true on this entry".into(),
@@ -234,7 +240,7 @@ fn link(w: &Walk, rel: &str, path: &Path) -> Result<Option<NodeKind>, Problem> {
 /// nothing at all.
 fn follow(w: &Walk, path: &Path) -> Result<Option<NodeKind>, Problem> {
     match std::fs::metadata(path) {
-        Ok(meta) if meta.is_file() => file(w, path).map(Some),
+        Ok(meta) if meta.is_file() => file(w, path, true).map(Some),
         _ => Ok(None),
     }
 }

@@ -252,7 +252,7 @@ fn debian_units_get_no_error_and_only_reviewed_warnings() {
             }
         }
     }
-    assert!(units >= 80, "the corpus has {units} units");
+    assert!(units >= 100, "the corpus has {units} units");
     eprintln!(
         "corpus: {units} units from {} packages; {real} Exec paths with the real binary, {stand_ins} with a stand-in; warnings per code: {per_code:?}",
         packages.len()
@@ -271,4 +271,62 @@ fn debian_units_get_no_error_and_only_reviewed_warnings() {
         got, expected,
         "the warnings on the corpus changed; review them and rerun with DISTPACK_UPDATE_CORPUS=1 to record {table}"
     );
+}
+
+/// The lines of a unit that systemd itself ignores or warns about as it loads it, as
+/// `systemd-analyze verify` prints them (`PATH:LINE: …`). A template is verified as an instance.
+fn systemd_lines(unit: &Path, scratch: &Path) -> BTreeSet<usize> {
+    let name = unit.file_name().unwrap().to_string_lossy().into_owned();
+    let path = match name.split_once("@.") {
+        Some((prefix, suffix)) => {
+            let instance = scratch.join(format!("{prefix}@i.{suffix}"));
+            std::fs::copy(unit, &instance).unwrap();
+            instance
+        }
+        None => unit.to_path_buf(),
+    };
+    let out = Command::new("systemd-analyze").args(["verify", "--man=no"]).arg(&path).output().unwrap();
+    let prefix = format!("{}:", path.display());
+    (text(&out.stdout) + &text(&out.stderr))
+        .lines()
+        .filter_map(|l| l.strip_prefix(&prefix)?.split(':').next()?.parse().ok())
+        .collect()
+}
+
+/// systemd and `check` agree, unit by unit, on which lines systemd ignores or warns about while
+/// loading the unit (check's U000 and U016); the rest of what verify says (missing binaries,
+/// missing dependencies) is about the machine running it, not the unit.
+#[test]
+fn systemd_analyze_verify_and_check_name_the_same_unit_lines() {
+    require_tool("systemd-analyze");
+    let libs = libraries();
+    let scratch = tempdir();
+    let mut disagreements = Vec::new();
+    let mut compared = 0;
+    for package in sorted_dir(&corpus()).into_iter().filter(|p| p.is_dir()) {
+        let name = package.file_name().unwrap().to_string_lossy().into_owned();
+        let wrapped = wrap(&package, &libs);
+        let out = distpack()
+            .args(["check", "--json", "--no-build", "-f", "deb", "-m"])
+            .arg(wrapped.fixture.manifest())
+            .output()
+            .unwrap();
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let mut by_check: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+        for f in json.as_array().unwrap().iter().filter(|f| matches!(f["code"].as_str(), Some("U000" | "U016"))) {
+            let unit = f["file"].as_str().unwrap().trim_start_matches("units/").to_string();
+            by_check.entry(unit).or_default().insert(f["line"].as_u64().unwrap() as usize);
+        }
+        for unit in sorted_dir(&package).into_iter().filter(|p| p.file_name().unwrap() != "copyright") {
+            let file = unit.file_name().unwrap().to_string_lossy().into_owned();
+            let systemd = systemd_lines(&unit, scratch.path());
+            let check = by_check.remove(&file).unwrap_or_default();
+            compared += 1;
+            if systemd != check {
+                disagreements.push(format!("{name}/{file}: systemd-analyze {systemd:?}, check {check:?}"));
+            }
+        }
+    }
+    assert!(compared >= 100, "compared {compared} units");
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
 }

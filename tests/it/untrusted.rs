@@ -628,8 +628,16 @@ fn import_globs_neither_leave_the_crate_nor_follow_symlinked_directories() {
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
     assert!(!stdout.contains("/etc/") && !stdout.contains("/lib/systemd/system/"), "{stdout}");
-    assert_eq!(stdout.matches("src = \"units/demo.service\"").count(), 1, "{stdout}");
-    assert!(stdout.contains("its 0 current matches"), "{stdout}");
+    assert!(!stdout.contains("src = \"/"), "an absolute glob is not carried:\n{stdout}");
+    assert!(stdout.contains("is a glob over the whole file system, not carried"), "{stdout}");
+    // The glob stays a glob, which at build time walks without following units/{a,b,c} -> .
+    assert_eq!(stdout.matches("src = \"units/**/*.service\"").count(), 1, "{stdout}");
+    std::fs::write(dir.path().join("distpack.toml"), &stdout).unwrap();
+    let plan =
+        run(distpack().args(["plan", "--json", "-f", "deb", "--no-build", "-m"]).arg(dir.path().join("distpack.toml")));
+    let planned = text(&plan.stdout);
+    assert_eq!(planned.matches("\"/usr/share/demo/demo.service\"").count(), 1, "{planned}");
+    assert!(!planned.contains("/usr/share/demo/a/"), "{planned}");
 }
 
 // ---------------------------------------------------------------------------------------------
