@@ -86,7 +86,9 @@ pub fn render(recipe: &Recipe, packages: &[&Package], sha512s: &[String]) -> Res
                 tarball_sums.push((sum.clone(), name));
             }
             out += &format!("source={}\n", dq(&format!("{source}{locals}\n\t")));
-            out += "builddir=\"$srcdir/$pkgname-$pkgver-alpine-$CARCH\"\n";
+            // A noarch package has one tarball, whatever machine builds it.
+            let arch = if packages.iter().all(|p| p.arch == "noarch") { "noarch" } else { "$CARCH" };
+            out += &format!("builddir=\"$srcdir/$pkgname-$pkgver-alpine-{arch}\"\n");
             sums.splice(0..0, tarball_sums);
         }
     }

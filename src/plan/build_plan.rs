@@ -268,7 +268,10 @@ fn recipe_steps(manifest: &LoadedManifest, packages: &[Package], package_steps: 
         }
     }
     if let Some(settings) = &manifest.raw.apkbuild {
-        let indices = of_format(Format::Apk);
+        // One recipe architecture each: noarch .apk files of several targets are one package.
+        let mut indices = of_format(Format::Apk);
+        let mut seen = std::collections::BTreeSet::new();
+        indices.retain(|&i| seen.insert(packages[i].arch.clone()));
         if !indices.is_empty() {
             let mut tarballs = Vec::new();
             if settings.mode == PkgbuildMode::Bin {

@@ -288,15 +288,16 @@ fn finish(mut package: Package, license_texts: &[String], hooks: &scripts::Hooks
 
 /// The package's architecture: the target's, or the format's word for "any machine" (`all`,
 /// `noarch`, `any`) when nothing in the payload is an ELF file, as dpkg-gencontrol, rpmbuild's
-/// `BuildArch: noarch` and makepkg's `arch=(any)` would have it. The AUR recipe and add-on bundles
-/// stay per architecture (their downloads and agents are), and so does the .apk: Alpine keeps even
-/// noarch packages in each architecture's repository directory, where distpack writes it.
+/// `BuildArch: noarch`, makepkg's `arch=(any)` and abuild's `arch="noarch"` would have it. The AUR
+/// recipe and add-on bundles stay per architecture (their downloads and agents are). Alpine keeps
+/// a noarch .apk in each architecture's repository directory, so it is written once per target
+/// (see `outputs`).
 fn architecture(format: Format, target: &Target, files: &[PackageFile]) -> String {
     let independent = match format {
         Format::Deb => "all",
-        Format::Rpm => "noarch",
+        Format::Rpm | Format::Apk => "noarch",
         Format::Arch => "any",
-        Format::Apk | Format::Pkgbuild | Format::Addon => return target.arch_for(format).to_string(),
+        Format::Pkgbuild | Format::Addon => return target.arch_for(format).to_string(),
     };
     let has_elf = files.iter().any(|f| matches!(&f.source, Source::File { path } if crate::elf::is_elf(path)));
     if has_elf { target.arch_for(format).to_string() } else { independent.to_string() }

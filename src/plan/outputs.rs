@@ -21,12 +21,22 @@ pub fn file_name(package: &Package) -> String {
             format!("{name}-{}-{arch}.pkg.tar{extension}", display(Format::Arch, v))
         }
         Format::Pkgbuild => format!("{name}-{}-{arch}.tar.gz", v.upstream),
-        // Alpine keeps every architecture's packages in a directory of its own.
-        Format::Apk => format!("{arch}/{name}-{}.apk", display(Format::Apk, v)),
+        // Alpine keeps every architecture's packages in a directory of its own, noarch ones too.
+        Format::Apk => format!("{}/{name}-{}.apk", apk_dir(package), display(Format::Apk, v)),
         Format::Addon => match &package.addon {
             Some(addon) => addon.file_name(&v.upstream, arch),
             None => format!("{name}-{}-linux-{arch}.tar.gz", v.upstream),
         },
+    }
+}
+
+/// The repository directory of an .apk: its architecture, or for a noarch package the target's.
+fn apk_dir(package: &Package) -> String {
+    match package.arch.as_str() {
+        "noarch" => crate::target::Target::parse(&package.target)
+            .map(|t| t.arch_for(Format::Apk).to_string())
+            .unwrap_or_else(|_| package.arch.clone()),
+        arch => arch.to_string(),
     }
 }
 
@@ -36,7 +46,10 @@ pub fn apk_tarball_dir(package: &Package) -> String {
     format!("{}-{}-alpine-{}", package.name, package.version.upstream, package.arch)
 }
 
-/// Whether an architecture-independent package was already planned for another target.
+/// Whether an architecture-independent package was already planned for another target (a noarch
+/// .apk is not: each architecture's repository directory gets it).
 pub fn is_duplicate(planned: &[Package], package: &Package) -> bool {
-    is_independent_arch(&package.arch) && planned.iter().any(|p| p.format == package.format && p.arch == package.arch)
+    package.format != Format::Apk
+        && is_independent_arch(&package.arch)
+        && planned.iter().any(|p| p.format == package.format && p.arch == package.arch)
 }

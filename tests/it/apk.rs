@@ -1304,3 +1304,75 @@ fn apk_reads_every_mapped_version_as_valid() {
     let order = text(&run(Command::new(&apk).args(["version", "-t", &mapped[0], &mapped[3]])).stdout);
     assert_eq!(order.trim(), "<", "a _pre sorts before its release");
 }
+
+/// A package with no ELF is `arch = noarch`, as abuild writes a noarch APKBUILD's packages, and
+/// Alpine keeps it in each architecture's repository directory: one file per target, which apk
+/// verifies and installs.
+#[test]
+fn a_data_only_apk_is_noarch_in_each_architecture_directory() {
+    let dir = tempdir();
+    let key = signing_key(dir.path());
+    let fx = Fixture::new(
+        "[package]\nname = \"webby\"\nversion = \"1.0.0\"\nsummary = \"Web assets\"\nmaintainer = \"T <t@example.org>\"\nlicense = \"MIT\"\n\n[apk]\n\n[[files]]\nsrc = \"web/**/*\"\ndest = \"/usr/share/webby/\"\nkind = \"data\"\n",
+        &[("web/index.html", "<p>top</p>\n"), ("web/js/app.js", "app()\n")],
+    );
+    let out = fx.dir.path().join("dist");
+    let built = run(distpack()
+        .args(["build", "-f", "apk", "--no-build", "--target", "x86_64-unknown-linux-musl"])
+        .args(["--target", "aarch64-unknown-linux-musl", "-m"])
+        .arg(fx.manifest())
+        .arg("-o")
+        .arg(&out)
+        .arg("--apk-key")
+        .arg(&key.key));
+    let apks: Vec<String> = text(&built.stdout).lines().map(str::to_string).collect();
+    assert_eq!(apks.len(), 2, "{apks:?}");
+    assert!(
+        apks[0].ends_with("x86_64/webby-1.0.0-r0.apk") && apks[1].ends_with("aarch64/webby-1.0.0-r0.apk"),
+        "{apks:?}"
+    );
+    for apk in &apks {
+        assert_verified(&key, Path::new(apk));
+        let pkginfo = run(Command::new("tar").args(["--ignore-zeros", "-xzOf", apk, ".PKGINFO"]));
+        assert!(text(&pkginfo.stdout).lines().any(|l| l == "arch = noarch"), "{}", text(&pkginfo.stdout));
+    }
+    let root = AlpineRoot::new(&key);
+    root.add(Path::new(&apks[0]));
+    assert_eq!(root.read("/usr/share/webby/js/app.js"), "app()\n");
+}
+
+/// A data-only APKBUILD is `arch="noarch"` with one release tarball for every target, and abuild
+/// validates it, verifies its checksums and builds it into a noarch package apk accepts.
+#[test]
+fn a_data_only_apkbuild_is_noarch_and_abuild_builds_it() {
+    let tmp = tempdir();
+    let key = signing_key(tmp.path());
+    let fx = Fixture::new(
+        "[package]\nname = \"webby\"\nversion = \"1.0.0\"\nsummary = \"Web assets\"\nmaintainer = \"T <t@example.org>\"\nlicense = \"MIT\"\nhomepage = \"https://example.org/webby\"\n\n[apkbuild]\nsource-url = \"https://example.org/dl/{name}-{version}-{arch}.tar.gz\"\n\n[[files]]\nsrc = \"web/**/*\"\ndest = \"/usr/share/webby/\"\nkind = \"data\"\n",
+        &[("web/index.html", "<p>top</p>\n"), ("web/js/app.js", "app()\n")],
+    );
+    let out = fx.dir.path().join("out");
+    run(distpack()
+        .args(["build", "-f", "apk", "--no-build", "--target", "x86_64-unknown-linux-musl"])
+        .args(["--target", "aarch64-unknown-linux-musl", "-m"])
+        .arg(fx.manifest())
+        .arg("-o")
+        .arg(&out)
+        .arg("--apk-key")
+        .arg(&key.key));
+    let recipe = out.join("webby-apkbuild");
+    shellcheck_apkbuild(&recipe);
+    let apkbuild = std::fs::read_to_string(recipe.join("APKBUILD")).unwrap();
+    assert!(apkbuild.contains("arch=\"noarch\"\n"), "{apkbuild}");
+    assert_eq!(apkbuild.matches("webby-1.0.0-alpine-noarch.tar.gz::").count(), 1, "{apkbuild}");
+    assert_abuild(&recipe, &out, "validate");
+    let verified = assert_abuild(&recipe, &out, "verify");
+    assert!(verified.contains("webby-1.0.0-alpine-noarch.tar.gz: OK"), "{verified}");
+    let alpine = AlpineRoot::new(&key);
+    let (ok, printed) = abuild(&recipe, &out, &["-F", "-d"], Some((&alpine, &key.key)));
+    assert!(ok, "abuild -F -d:\n{printed}");
+    let by_abuild = out.join("abuild/repodest/out/x86_64/webby-1.0.0-r0.apk");
+    assert_verified(&key, &by_abuild);
+    let pkginfo = run(Command::new("tar").args(["--ignore-zeros", "-xzOf"]).arg(&by_abuild).arg(".PKGINFO"));
+    assert!(text(&pkginfo.stdout).lines().any(|l| l == "arch = noarch"), "{}", text(&pkginfo.stdout));
+}
