@@ -2,6 +2,7 @@
 //! out of the box. Each finding has a stable code, a severity, a `file:line` and a help text.
 //! `build` runs the same checks and refuses to package when one is an error.
 
+mod hardening;
 mod scan;
 mod units;
 
@@ -46,6 +47,9 @@ pub fn run(manifest: &LoadedManifest, packages: &[Package]) -> Vec<Finding> {
     let mut findings = BTreeSet::new();
     for package in packages {
         findings.extend(units::check(package));
+        if manifest.raw.check.hardening {
+            findings.extend(hardening::check(package));
+        }
         findings.extend(manifest_rules(manifest, package));
         if package.format == crate::format::Format::Apk {
             findings.extend(openrc_rules(package));
@@ -62,9 +66,9 @@ pub fn run(manifest: &LoadedManifest, packages: &[Package]) -> Vec<Finding> {
 }
 
 /// Every code a finding can have; `[check] ignore` takes only these.
-pub const CODES: [&str; 23] = [
+pub const CODES: [&str; 27] = [
     "U000", "U001", "U002", "U003", "U004", "U005", "U006", "U007", "U008", "U009", "U010", "U011", "U012", "U013",
-    "U014", "U015", "U016", "M001", "M002", "A001", "A002", "A003", "A004",
+    "U014", "U015", "U016", "M001", "M002", "A001", "A002", "A003", "A004", "H001", "H002", "H003", "H004",
 ];
 
 /// `[check] ignore` entries that name no code: each an error at its line, with the closest code.

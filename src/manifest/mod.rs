@@ -229,6 +229,9 @@ pub struct Directory {
 pub struct CheckSettings {
     #[serde(default)]
     pub ignore: Vec<Spanned<String>>,
+    /// Also report what `systemd-analyze security` weighs most (H001–H004), as warnings.
+    #[serde(default)]
+    pub hardening: bool,
 }
 
 /// `[ci]`: the workflow `distpack ci generate` writes. Unset keys take the defaults in `ci.rs`.

@@ -291,7 +291,7 @@ fn the_documented_check_codes_are_the_codes() {
         .lines()
         .filter_map(|l| l.strip_prefix("| "))
         .filter_map(|l| l.split_once(" |").map(|(code, _)| code))
-        .filter(|c| c.len() == 4 && c[1..].chars().all(|d| d.is_ascii_digit()) && "UMA".contains(&c[..1]))
+        .filter(|c| c.len() == 4 && c[1..].chars().all(|d| d.is_ascii_digit()) && "UMAH".contains(&c[..1]))
         .collect();
     assert_eq!(documented, distpack::check::CODES);
     // And every code in the source is in the list.
@@ -618,4 +618,42 @@ fn u016_settings_systemd_warns_are_deprecated() {
     );
     let modern: &[u8] = b"[Service]\nExecStart=/usr/bin/demo\nMemoryMax=1G\nKillMode=mixed\n";
     assert_eq!(with_code(&check_package(&[("new.service", modern)], &[("/usr/bin/demo", SH)]), "U016"), []);
+}
+
+/// `[check] hardening = true` reports exactly the four settings `systemd-analyze security` marks ✗
+/// for the unit, on units from bare to hardened; without it, none.
+#[test]
+fn hardening_findings_are_what_systemd_analyze_security_marks() {
+    require_tool("systemd-analyze");
+    let keys = [
+        ("H001", "User=/DynamicUser="),
+        ("H002", "NoNewPrivileges="),
+        ("H003", "ProtectSystem="),
+        ("H004", "PrivateTmp="),
+    ];
+    let units = [
+        "[Service]\nExecStart=/usr/bin/svc\n",
+        "[Service]\nExecStart=/usr/bin/svc\nUser=nobody\nProtectSystem=full\nPrivateTmp=yes\n",
+        "[Service]\nExecStart=/usr/bin/svc\nUser=svc\nNoNewPrivileges=yes\nProtectSystem=strict\n",
+        "[Service]\nExecStart=/usr/bin/svc\nDynamicUser=yes\n",
+    ];
+    let binary = "#!/bin/sh\nexec sleep infinity\n";
+    for unit in units {
+        let found = codes(&findings("svc.service", unit, binary, "\n[check]\nhardening = true\n", 0o644));
+        let dir = tempdir();
+        let path = dir.path().join("svc.service");
+        std::fs::write(&path, unit).unwrap();
+        let out = Command::new("systemd-analyze")
+            .args(["security", "--offline=true", "--no-pager"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let table = text(&out.stdout);
+        for (code, key) in keys {
+            let marked = table.lines().any(|l| l.starts_with("✗") && l.contains(&format!(" {key} ")));
+            assert_eq!(found.iter().any(|c| c == code), marked, "{code} ({key}) for\n{unit}\n{table}");
+        }
+        let plain = codes(&findings("svc.service", unit, binary, "", 0o644));
+        assert!(!plain.iter().any(|c| c.starts_with('H')), "{plain:?}");
+    }
 }
