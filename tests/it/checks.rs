@@ -291,7 +291,7 @@ fn the_documented_check_codes_are_the_codes() {
         .lines()
         .filter_map(|l| l.strip_prefix("| "))
         .filter_map(|l| l.split_once(" |").map(|(code, _)| code))
-        .filter(|c| c.len() == 4 && c[1..].chars().all(|d| d.is_ascii_digit()) && "UMA".contains(&c[..1]))
+        .filter(|c| c.len() == 4 && c[1..].chars().all(|d| d.is_ascii_digit()) && "UMAB".contains(&c[..1]))
         .collect();
     assert_eq!(documented, distpack::check::CODES);
     // And every code in the source is in the list.
@@ -300,7 +300,7 @@ fn the_documented_check_codes_are_the_codes() {
         for entry in std::fs::read_dir(repo().join(dir)).unwrap() {
             let source = std::fs::read_to_string(entry.unwrap().path()).unwrap_or_default();
             for piece in source.split('"').skip(1).step_by(2) {
-                if piece.len() == 4 && "UMA".contains(&piece[..1]) && piece[1..].chars().all(|d| d.is_ascii_digit()) {
+                if piece.len() == 4 && "UMAB".contains(&piece[..1]) && piece[1..].chars().all(|d| d.is_ascii_digit()) {
                     used.push(piece.to_string());
                 }
             }
