@@ -104,9 +104,9 @@ pub fn compute(format: Format, binaries: &mut [Binary]) -> Result<Computed, Stri
             Ok((names(requires), names(provides)))
         }
         Format::Deb if super::shlibdeps::usable(binaries) => Ok((super::shlibdeps::run(binaries)?, Vec::new())),
-        Format::Deb | Format::Arch => Ok((by_package(format, binaries), Vec::new())),
+        Format::Deb | Format::Arch | Format::Pkgbuild => Ok((by_package(format, binaries), Vec::new())),
         Format::Apk => Ok(apk(binaries)),
-        Format::Pkgbuild | Format::Addon => Ok((Vec::new(), Vec::new())),
+        Format::Addon => Ok((Vec::new(), Vec::new())),
     }
 }
 
