@@ -2,6 +2,7 @@
 //! out of the box. Each finding has a stable code, a severity, a `file:line` and a help text.
 //! `build` runs the same checks and refuses to package when one is an error.
 
+mod binaries;
 mod hardening;
 mod scan;
 mod units;
@@ -51,6 +52,7 @@ pub fn run(manifest: &LoadedManifest, packages: &[Package]) -> Vec<Finding> {
             findings.extend(hardening::check(package));
         }
         findings.extend(manifest_rules(manifest, package));
+        findings.extend(binaries::check(manifest, package));
         if package.format == crate::format::Format::Apk {
             findings.extend(openrc_rules(package));
             if manifest.raw.apkbuild.is_some() {
@@ -66,9 +68,10 @@ pub fn run(manifest: &LoadedManifest, packages: &[Package]) -> Vec<Finding> {
 }
 
 /// Every code a finding can have; `[check] ignore` takes only these.
-pub const CODES: [&str; 27] = [
+pub const CODES: [&str; 31] = [
     "U000", "U001", "U002", "U003", "U004", "U005", "U006", "U007", "U008", "U009", "U010", "U011", "U012", "U013",
-    "U014", "U015", "U016", "M001", "M002", "A001", "A002", "A003", "A004", "H001", "H002", "H003", "H004",
+    "U014", "U015", "U016", "M001", "M002", "A001", "A002", "A003", "A004", "B001", "B002", "B003", "B004", "H001",
+    "H002", "H003", "H004",
 ];
 
 /// `[check] ignore` entries that name no code: each an error at its line, with the closest code.
@@ -245,19 +248,7 @@ fn musl_rules(manifest: &LoadedManifest, package: &Package) -> Vec<Finding> {
             continue;
         }
         let Some(why) = scan::elf_linking(path).and_then(|l| l.glibc()) else { continue };
-        let line = manifest
-            .raw
-            .files
-            .iter()
-            .find(|e| {
-                let e = e.get_ref();
-                e.dest.as_ref().is_some_and(|d| d.get_ref() == &file.path)
-                    || e.src.as_ref().is_some_and(|s| {
-                        path.file_name().is_some_and(|n| s.get_ref().rsplit('/').next() == Some(&*n.to_string_lossy()))
-                    })
-            })
-            .map(|e| crate::plan::line_of(&manifest.text, e.span().start))
-            .unwrap_or(1);
+        let line = binaries::files_entry_line(manifest, &file.path, path);
         out.push(Finding {
             code: "A004",
             severity: if musl_target { Severity::Error } else { Severity::Warning },

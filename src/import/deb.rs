@@ -50,7 +50,7 @@ pub(super) fn read(krate: &Crate, t: &toml::Table, notes: &mut Notes) -> Side {
         }
     }
     install_files(krate, t, &name, &mut side, notes);
-    auto_depends(t, &mut side, notes);
+    auto_depends(t, &mut side);
     if let Some(units) = t.get("systemd-units") {
         systemd_units(krate, t, units, &name, &mut side, notes);
     }
@@ -115,35 +115,18 @@ fn carry(krate: &Crate, t: &toml::Table, key: &str, value: &toml::Value, side: &
     }
 }
 
-/// cargo-deb's `$auto` (also what no `depends` means) runs dpkg-shlibdeps over the binaries.
-/// distpack computes no .deb dependencies, but every binary cargo builds for a -gnu target links
-/// glibc, so `libc6` takes its place when the package installs one (lintian's
-/// missing-dependency-on-libc otherwise); other libraries have to be listed.
-fn auto_depends(t: &toml::Table, side: &mut Side, notes: &mut Notes) {
+/// cargo-deb's `$auto` (also what no `depends` means) runs dpkg-shlibdeps over the binaries, and
+/// so does distpack's `auto-depends`, on by default: `$auto` carries as nothing. A `depends`
+/// without `$auto` asks cargo-deb for no computed dependencies: `auto-depends = false`.
+fn auto_depends(t: &toml::Table, side: &mut Side) {
     let mut list = match side.fields.remove("depends") {
         Some(Value::List(l)) => l,
         _ => Vec::new(),
     };
     let auto = !t.contains_key("depends") || list.iter().any(|d| d == "$auto");
     list.retain(|d| d != "$auto");
-    let binaries = side.files.iter().any(|f| f.src.as_deref().is_some_and(|s| s.contains("/{target}/release/")));
-    if auto && binaries && !list.iter().any(|d| d.split([' ', '(']).next() == Some("libc6")) {
-        list.insert(0, "libc6".into());
-        let origin = if t.contains_key("depends") { "depends: `$auto`" } else { "depends: none, which is `$auto`" };
-        notes.add(
-            "depends",
-            format!(
-                "{origin} in cargo-deb (dpkg-shlibdeps over the binaries); distpack computes no .deb dependencies: \
-                 [deb] depends starts with \"libc6\", which every -gnu binary needs; add the other shared libraries \
-                 the binaries link (`objdump -p BINARY | grep NEEDED`), e.g. \"libssl3\""
-            ),
-        );
-    } else if auto && t.contains_key("depends") {
-        notes.add(
-            "depends",
-            "`$auto` (shared-library dependencies computed by dpkg-shlibdeps) is not carried: distpack does not \
-             compute dependencies; list them in [deb] depends, e.g. \"libc6 (>= 2.34)\"",
-        );
+    if !auto {
+        side.fields.insert("auto-depends", Value::Bool(false));
     }
     if !list.is_empty() {
         side.fields.insert("depends", Value::List(list));

@@ -295,6 +295,9 @@ pub struct Fields {
     /// Add the dependencies the payload's ELF files need (rpm: sonames and symbol versions, as
     /// rpmbuild does). On unless set to false.
     pub auto_depends: Option<Spanned<bool>>,
+    /// The oldest glibc (`2.31`) the binaries must run on: `distpack check` warns when one needs
+    /// a newer symbol version.
+    pub min_glibc: Option<Spanned<String>>,
 }
 
 impl Fields {
@@ -326,7 +329,8 @@ impl Fields {
             scripts,
             compression,
             compression_level,
-            auto_depends
+            auto_depends,
+            min_glibc
         )
     }
 }

@@ -28,6 +28,8 @@ pub(super) fn split_openrc(package: &mut Package) -> Option<Package> {
     sub.summary = format!("{} (OpenRC init scripts)", package.summary);
     sub.description = sub.summary.clone();
     sub.files = moved;
+    // OpenRC scripts are shell: the binaries (and their so: relations) stay in the main package.
+    sub.binaries = Vec::new();
     sub.scripts = BTreeMap::new();
     sub.services = Default::default();
     let install_if = vec![

@@ -6,7 +6,7 @@ mod alpine;
 pub mod base_system;
 pub mod build_plan;
 mod debian;
-mod elfdeps;
+pub mod elfdeps;
 mod files;
 pub use files::default_mode;
 pub(crate) use files::line_of;
@@ -18,6 +18,7 @@ pub mod relations;
 mod script_properties;
 mod scripts;
 pub mod services;
+mod shlibdeps;
 mod sudoers;
 pub mod summary;
 mod syntax;
@@ -37,7 +38,7 @@ use crate::format::Format;
 use crate::manifest::{Compression, Fields, FileKind, LoadedManifest};
 use crate::target::Target;
 pub use build_plan::{BuildPlan, PackageRef, Prepare, Request, Step};
-use relations::{Atom, Relation, RelationKind};
+use relations::{Relation, RelationKind};
 
 /// Build-wide inputs that do not come from the manifest.
 #[derive(Debug, Clone)]
@@ -69,6 +70,9 @@ pub struct Package {
     pub relations: BTreeMap<RelationKind, Vec<Relation>>,
     /// Sorted by path; every parent directory present before its contents.
     pub files: Vec<PackageFile>,
+    /// The payload's ELF files and what they need.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub binaries: Vec<elfdeps::Binary>,
     /// Units, static users, groups and directories, with the distro's policy applied.
     pub services: services::Services,
     /// Native script name (`postinst`, …) → its full text.
@@ -196,9 +200,7 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         }
         _ => None,
     };
-    if format == Format::Rpm && fields.auto_depends.as_ref().is_none_or(|a| *a.get_ref()) {
-        add_rpm_elf_dependencies(&mut relations, &package_files.files);
-    }
+    let binaries = elfdeps::resolve(&mut r, &fields, &mut relations, &package_files.files);
     let hooks = scripts::read_hooks(&mut r, &fields);
     let services = services::resolve(&mut r, &package_files.files, &name_or(&id));
     if !r.errors.is_empty() {
@@ -227,6 +229,7 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         priority: text(&fields.priority).unwrap_or_else(|| "optional".into()),
         relations,
         files: package_files.files,
+        binaries,
         services,
         scripts: BTreeMap::new(),
         compression,
@@ -237,23 +240,6 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         subpackages: Vec::new(),
     };
     finish(package, &package_files.license_texts, &hooks)
-}
-
-/// What rpmbuild's elfdeps would add: each needed soname as a Requires, each shipped library's
-/// soname as a Provides, beside what the manifest lists.
-fn add_rpm_elf_dependencies(relations: &mut BTreeMap<RelationKind, Vec<Relation>>, files: &[PackageFile]) {
-    let (requires, provides) = elfdeps::rpm(files);
-    for (kind, computed) in [(RelationKind::Depends, requires), (RelationKind::Provides, provides)] {
-        let list = relations.entry(kind).or_default();
-        for entry in computed.into_iter().map(|name| Relation::single(Atom::name(name))) {
-            if !list.contains(&entry) {
-                list.push(entry);
-            }
-        }
-        if list.is_empty() {
-            relations.remove(&kind);
-        }
-    }
 }
 
 /// Each format's own additions: Debian's docs, Alpine's OpenRC scripts and subpackage, then the

@@ -315,8 +315,7 @@ fn apkbuild_project(dir: &Path, mode: &str, targets: &[&str]) -> (Fixture, PathB
     for target in targets {
         let bin = fx.dir.path().join(format!("target/{target}/release/healthd"));
         if !bin.exists() {
-            std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
-            std::fs::copy(fx.dir.path().join(format!("target/{}/release/healthd", host_triple())), &bin).unwrap();
+            cross_stand_in(&fx.dir.path().join(format!("target/{}/release/healthd", host_triple())), &bin, target);
         }
     }
     let key = openssl_key(dir);

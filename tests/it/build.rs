@@ -86,8 +86,7 @@ fn every_target_and_format_is_built_in_one_run() {
     // A stand-in for the aarch64 build: packaging does not execute the binary.
     let host_bin = fx.dir.path().join(format!("target/{}/release/healthd", host_triple()));
     let arm_bin = fx.dir.path().join("target/aarch64-unknown-linux-gnu/release/healthd");
-    std::fs::create_dir_all(arm_bin.parent().unwrap()).unwrap();
-    std::fs::copy(&host_bin, &arm_bin).unwrap();
+    cross_stand_in(&host_bin, &arm_bin, "aarch64-unknown-linux-gnu");
     let output = run(distpack()
         .args(["build", "-f", "deb,rpm,addon", "--no-build", "--json", "--target", "x86_64-unknown-linux-gnu"])
         .args(["--target", "aarch64-unknown-linux-gnu", "-m"])
@@ -196,8 +195,7 @@ fn two_targets_write_distinct_files_for_every_format_and_sha256sums_checks() {
     // A stand-in for the aarch64 build: packaging does not execute the binary.
     let host_bin = fx.dir.path().join(format!("target/{}/release/healthd", host_triple()));
     let arm_bin = fx.dir.path().join("target/aarch64-unknown-linux-gnu/release/healthd");
-    std::fs::create_dir_all(arm_bin.parent().unwrap()).unwrap();
-    std::fs::copy(&host_bin, &arm_bin).unwrap();
+    cross_stand_in(&host_bin, &arm_bin, "aarch64-unknown-linux-gnu");
     let manifest = fx.dir.path().join("packaging/distpack.toml");
     let with_apkbuild = std::fs::read_to_string(&manifest).unwrap()
         + "\n[apkbuild]\nmode = \"bin\"\nsource-url = \"https://example.org/dl/{name}-{version}-{arch}.tar.gz\"\n";

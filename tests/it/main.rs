@@ -4,6 +4,7 @@
 mod addon;
 mod apk;
 mod arch;
+mod autodeps;
 mod base_users;
 mod build;
 mod checks;

@@ -258,3 +258,19 @@ pub fn alpine_tools() -> PathBuf {
 pub fn alpine_tool(name: &str) -> Command {
     Command::new(alpine_tools().join(name))
 }
+
+/// A stand-in for a cross build: a copy of the host's ELF `from` at `to`, its e_machine rewritten
+/// for the target's architecture (`aarch64-unknown-linux-gnu`), so that distpack's machine check
+/// (B001) sees the binary it expects. Packaging never executes it.
+pub fn cross_stand_in(from: &Path, to: &Path, target: &str) {
+    const MACHINES: [(&str, u16); 2] = [("x86_64", 62), ("aarch64", 183)];
+    let arch = target.split('-').next().unwrap_or(target);
+    let machine = MACHINES.iter().find(|m| m.0 == arch).unwrap_or_else(|| panic!("no e_machine for {target}")).1;
+    let mut bytes = std::fs::read(from).unwrap();
+    assert_eq!(&bytes[..6], b"\x7fELF\x02\x01", "{}: a little-endian 64-bit ELF", from.display());
+    bytes[18..20].copy_from_slice(&machine.to_le_bytes());
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::write(to, bytes).unwrap();
+    let mode = std::fs::metadata(from).unwrap().permissions();
+    std::fs::set_permissions(to, mode).unwrap();
+}
