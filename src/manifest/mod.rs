@@ -292,6 +292,8 @@ pub struct Fields {
     /// Add the dependencies the payload's ELF files need (rpm: sonames and symbol versions, as
     /// rpmbuild does). On unless set to false.
     pub auto_depends: Option<Spanned<bool>>,
+    /// What happens to the debug information of ELF binaries and shared libraries.
+    pub debug_symbols: Option<Spanned<DebugSymbols>>,
 }
 
 impl Fields {
@@ -323,7 +325,8 @@ impl Fields {
             scripts,
             compression,
             compression_level,
-            auto_depends
+            auto_depends,
+            debug_symbols
         )
     }
 }
@@ -385,6 +388,16 @@ pub enum Event {
     PreRemove,
     PostRemove,
     Purge,
+}
+
+/// `debug-symbols`: binaries as they are (`keep`), or stripped with their debug information in a
+/// debug package of the format's own kind (`separate`: .ddeb, -debuginfo, -debug).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DebugSymbols {
+    #[default]
+    Keep,
+    Separate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
