@@ -7,6 +7,7 @@ use std::process::Command;
 use serde::Serialize;
 
 mod execute;
+mod split;
 
 use crate::check::{self, Finding};
 use crate::error::IoContext;
@@ -89,8 +90,7 @@ fn resolve_plan(manifest: &LoadedManifest, request: &Request) -> Result<BuildPla
 pub fn check(options: &Options, no_build: bool) -> Result<Vec<Finding>> {
     let manifest = manifest::load(&options.manifest)?;
     let request = request(options, !no_build, false)?;
-    prepare(&manifest, &build_plan::prepare(&manifest, &request), &crate::progress::info)?;
-    let plan = resolve_plan(&manifest, &request)?;
+    let plan = prepare_and_resolve(&manifest, &request, &crate::progress::info)?;
     Ok(check::run(&manifest, &plan.packages))
 }
 
@@ -117,8 +117,7 @@ pub fn build(options: &Options, out_dir: &Path, flags: BuildFlags, progress: &Pr
     crate::output::clean_up_on_signals();
     let manifest = manifest::load(&options.manifest)?;
     let request = request(options, !flags.no_build, flags.minisign_key.is_some())?;
-    prepare(&manifest, &build_plan::prepare(&manifest, &request), &log)?;
-    let plan = resolve_plan(&manifest, &request)?;
+    let plan = prepare_and_resolve(&manifest, &request, &log)?;
     let keys = load_keys(&flags)?;
     let has = |format: Format| plan.packages.iter().any(|p| p.format == format);
     if keys.minisign.is_none() && has(Format::Addon) {
@@ -152,6 +151,21 @@ fn load_keys(flags: &BuildFlags) -> Result<Keys> {
     })
 }
 
+/// Run the commands that make the packages' inputs and resolve the plan; when it splits debug
+/// symbols off binaries, split them and resolve again, so that the packages read the stripped
+/// copies as they are on disk.
+fn prepare_and_resolve(manifest: &LoadedManifest, request: &Request, log: &dyn Fn(&str)) -> Result<BuildPlan> {
+    prepare(manifest, &build_plan::prepare(manifest, request), log)?;
+    let plan = resolve_plan(manifest, request)?;
+    let splits: Vec<Prepare> =
+        plan.prepare.iter().filter(|p| matches!(p, Prepare::SplitDebug { .. })).cloned().collect();
+    if splits.is_empty() {
+        return Ok(plan);
+    }
+    prepare(manifest, &splits, log)?;
+    resolve_plan(manifest, request)
+}
+
 /// Run the preparation steps in order.
 fn prepare(manifest: &LoadedManifest, steps: &[Prepare], log: &dyn Fn(&str)) -> Result<()> {
     for step in steps {
@@ -162,6 +176,7 @@ fn prepare(manifest: &LoadedManifest, steps: &[Prepare], log: &dyn Fn(&str)) -> 
             Prepare::BeforePackage { command, location, targets } => {
                 run_before_package(&manifest.root, command, location, targets, log)?
             }
+            Prepare::SplitDebug { source, stripped, debug, .. } => split::run(source, stripped, debug, log)?,
         }
     }
     Ok(())

@@ -236,6 +236,45 @@ impl ElfLinking {
     }
 }
 
+/// What stripping an ELF file would take out of it, and the build-id that names its debug file.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DebugSections {
+    /// The GNU build-id note (NT_GNU_BUILD_ID), in lowercase hex.
+    pub build_id: Option<String>,
+    /// DWARF: a `.debug_*` (or compressed `.zdebug_*`) section.
+    pub dwarf: bool,
+    /// A `.symtab`: the static symbols `strip --strip-unneeded` removes.
+    pub symtab: bool,
+}
+
+impl DebugSections {
+    /// Whether `objcopy --strip-debug --strip-unneeded` would remove anything.
+    pub fn unstripped(&self) -> bool {
+        self.dwarf || self.symtab
+    }
+}
+
+/// The debug sections and build-id of an ELF file; None when it is not ELF or cannot be read.
+pub fn debug_sections(path: &Path) -> Option<DebugSections> {
+    use object::{Object, ObjectSection};
+    let file = File::open(path).ok()?;
+    let cache = object::ReadCache::new(file);
+    let elf = object::File::parse(&cache).ok()?;
+    if !matches!(elf.format(), object::BinaryFormat::Elf) {
+        return None;
+    }
+    let names: Vec<String> = elf.sections().filter_map(|s| s.name().ok().map(str::to_string)).collect();
+    Some(DebugSections {
+        build_id: elf.build_id().ok().flatten().map(hex_of),
+        dwarf: names.iter().any(|n| n.starts_with(".debug_") || n.starts_with(".zdebug_")),
+        symtab: names.iter().any(|n| n == ".symtab"),
+    })
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

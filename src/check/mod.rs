@@ -53,6 +53,7 @@ pub fn run(manifest: &LoadedManifest, packages: &[Package]) -> Vec<Finding> {
         }
         findings.extend(manifest_rules(manifest, package));
         findings.extend(binaries::check(manifest, package));
+        findings.extend(unstripped_rules(manifest, package));
         if package.format == crate::format::Format::Apk {
             findings.extend(openrc_rules(package));
             if manifest.raw.apkbuild.is_some() {
@@ -68,10 +69,10 @@ pub fn run(manifest: &LoadedManifest, packages: &[Package]) -> Vec<Finding> {
 }
 
 /// Every code a finding can have; `[check] ignore` takes only these.
-pub const CODES: [&str; 31] = [
+pub const CODES: [&str; 32] = [
     "U000", "U001", "U002", "U003", "U004", "U005", "U006", "U007", "U008", "U009", "U010", "U011", "U012", "U013",
-    "U014", "U015", "U016", "M001", "M002", "A001", "A002", "A003", "A004", "B001", "B002", "B003", "B004", "H001",
-    "H002", "H003", "H004",
+    "U014", "U015", "U016", "M001", "M002", "M003", "A001", "A002", "A003", "A004", "B001", "B002", "B003", "B004",
+    "H001", "H002", "H003", "H004",
 ];
 
 /// `[check] ignore` entries that name no code: each an error at its line, with the closest code.
@@ -143,6 +144,43 @@ fn manifest_rules(manifest: &LoadedManifest, package: &Package) -> Vec<Finding> 
                 });
             }
         }
+    }
+    out
+}
+
+/// Above this size an unstripped binary's debug information is worth a package of its own.
+const UNSTRIPPED_LIMIT: u64 = 10 << 20;
+
+/// M003: a binary shipped with its DWARF debug information and over 10 MiB, which every user
+/// downloads and few read. With `debug-symbols = "separate"` the package ships a stripped copy, so
+/// this never fires for it.
+fn unstripped_rules(manifest: &LoadedManifest, package: &Package) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for file in package.files.iter().filter(|f| f.kind == FileKind::Binary && f.size > UNSTRIPPED_LIMIT) {
+        let Source::File { path } = &file.source else { continue };
+        if !crate::elf::debug_sections(path).is_some_and(|s| s.dwarf) {
+            continue;
+        }
+        // The [[files]] entry whose src names this file, for its line.
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let src = manifest
+            .raw
+            .files
+            .iter()
+            .filter_map(|e| e.get_ref().src.as_ref())
+            .find(|src| src.get_ref().rsplit('/').next() == Some(name.as_str()));
+        out.push(Finding {
+            code: "M003",
+            severity: Severity::Warning,
+            file: manifest.path.display().to_string(),
+            line: src.map_or(1, |s| crate::plan::line_of(&manifest.text, s.span().start)),
+            message: format!(
+                "{} ships unstripped: {:.1} MiB with its debug information",
+                file.path,
+                file.size as f64 / (1 << 20) as f64
+            ),
+            help: "set [package] debug-symbols = \"separate\" to ship it stripped, with its debug symbols in a debug package (.ddeb, -debuginfo, -debug); or strip it when building (Cargo profile: strip = true)".into(),
+        });
     }
     out
 }

@@ -298,6 +298,8 @@ pub struct Fields {
     /// The oldest glibc (`2.31`) the binaries must run on: `distpack check` warns when one needs
     /// a newer symbol version.
     pub min_glibc: Option<Spanned<String>>,
+    /// What happens to the debug information of ELF binaries and shared libraries.
+    pub debug_symbols: Option<Spanned<DebugSymbols>>,
 }
 
 impl Fields {
@@ -330,7 +332,8 @@ impl Fields {
             compression,
             compression_level,
             auto_depends,
-            min_glibc
+            min_glibc,
+            debug_symbols
         )
     }
 }
@@ -392,6 +395,16 @@ pub enum Event {
     PreRemove,
     PostRemove,
     Purge,
+}
+
+/// `debug-symbols`: binaries as they are (`keep`), or stripped with their debug information in a
+/// debug package of the format's own kind (`separate`: .ddeb, -debuginfo, -debug).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DebugSymbols {
+    #[default]
+    Keep,
+    Separate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]

@@ -44,6 +44,9 @@ pub enum Prepare {
         location: String,
         targets: Vec<String>,
     },
+    /// `debug-symbols = "separate"`: `source`'s debug information into `debug` and a stripped
+    /// copy, which the packages ship, into `stripped` (after the commands above made `source`).
+    SplitDebug { source: PathBuf, stripped: PathBuf, debug: PathBuf, build_id: String },
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -183,9 +186,11 @@ pub fn packages(manifest: &LoadedManifest, request: &Request, ctx: &Context) -> 
     Ok(packages)
 }
 
-/// The whole plan, once `prepare` has run.
+/// The whole plan, once `prepare`'s commands have run. Its `prepare` also lists the binaries to
+/// split, after which the packages (and debug packages) read the stripped copies.
 pub fn resolve(manifest: &LoadedManifest, request: &Request, ctx: &Context) -> Result<BuildPlan> {
-    let packages = packages(manifest, request, ctx)?;
+    let mut packages = packages(manifest, request, ctx)?;
+    let splits = super::debug::apply(manifest, &mut packages)?;
     let mut steps = package_steps(manifest, &packages);
     steps.extend(recipe_steps(manifest, &packages, &steps)?);
     let artifacts: Vec<PathBuf> = steps.iter().filter_map(Step::listed).collect();
@@ -214,7 +219,9 @@ pub fn resolve(manifest: &LoadedManifest, request: &Request, ctx: &Context) -> R
             steps.push(signature(&sums, false, None));
         }
     }
-    Ok(BuildPlan { prepare: prepare(manifest, request), packages, steps })
+    let mut prepare = prepare(manifest, request);
+    prepare.extend(splits);
+    Ok(BuildPlan { prepare, packages, steps })
 }
 
 fn signature(of: &std::path::Path, raw: bool, bundle: Option<crate::bundle::Identity>) -> Step {

@@ -6,6 +6,7 @@ mod alpine;
 pub mod base_system;
 pub mod build_plan;
 mod debian;
+pub mod debug;
 pub mod elfdeps;
 mod files;
 pub use files::default_mode;
@@ -89,6 +90,9 @@ pub struct Package {
     /// Packages split off this one and written beside it (apk: `NAME-openrc`, as abuild splits).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub subpackages: Vec<Package>,
+    /// Set on a package of detached debug symbols (`debug-symbols = "separate"`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub debug_of: Option<debug::DebugOf>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -238,6 +242,7 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         addon,
         origin: None,
         subpackages: Vec::new(),
+        debug_of: None,
     };
     finish(package, &package_files.license_texts, &hooks)
 }

@@ -13,6 +13,8 @@ pub fn file_name(package: &Package) -> String {
     let (name, arch, v) = (&package.name, &package.arch, &package.version);
     match package.format {
         // dpkg's convention: the epoch is not part of the file name.
+        // dh_gencontrol names dbgsym packages .ddeb (archives keep them in a separate place).
+        Format::Deb if package.debug_of.is_some() => format!("{name}_{}-{}_{arch}.ddeb", v.upstream, v.release),
         Format::Deb => format!("{name}_{}-{}_{arch}.deb", v.upstream, v.release),
         Format::Rpm => format!("{name}-{}-{}.{arch}.rpm", v.upstream, v.release),
         // The epoch's colon really is part of the file name.

@@ -10,6 +10,9 @@ pub fn render(plan: &BuildPlan) -> String {
         let _ = match step {
             Prepare::CargoBuild { target, .. } => writeln!(out, "run cargo build --release --target {target}"),
             Prepare::BeforePackage { command, location, .. } => writeln!(out, "run `{command}` ({location})"),
+            Prepare::SplitDebug { source, stripped, debug, .. } => {
+                writeln!(out, "split {} -> {}, {}", source.display(), stripped.display(), debug.display())
+            }
         };
     }
     let count = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });

@@ -11,6 +11,7 @@ mod checks;
 mod ci;
 mod corpus;
 mod deb;
+mod debug_symbols;
 mod docs;
 mod errors;
 mod files;

@@ -111,7 +111,8 @@ fn pkginfo(package: &Package, size: u64) -> String {
         out.push_str(&format!("{key} = {value}\n"));
     };
     line("pkgname", &package.name);
-    line("pkgbase", &package.name);
+    // makepkg's NAME-debug keeps the pkgbase of the package it was split from.
+    line("pkgbase", package.debug_of.as_ref().map_or(&package.name, |d| &d.package));
     line("pkgver", &version(&package.version));
     line("pkgdesc", &one_line(&package.summary));
     if let Some(url) = &package.homepage {
@@ -152,7 +153,7 @@ fn buildinfo(package: &Package) -> String {
     for (key, value) in [
         ("format", "2".to_string()),
         ("pkgname", package.name.clone()),
-        ("pkgbase", package.name.clone()),
+        ("pkgbase", package.debug_of.as_ref().map_or(&package.name, |d| &d.package).clone()),
         ("pkgver", version(&package.version)),
         ("pkgarch", package.arch.clone()),
         // There is no PKGBUILD behind a direct build; the hash of what stands in for one, the plan.

@@ -52,6 +52,10 @@ pub fn render(package: &Package, installed_size_kib: u64) -> String {
     };
     field("Package", &package.name);
     field("Version", &version(&package.version));
+    if package.debug_of.is_some() {
+        // dh_gencontrol's mark on the dbgsym packages it makes; archives keep them apart.
+        field("Auto-Built-Package", "debug-symbols");
+    }
     field("Architecture", &package.arch);
     field("Maintainer", &package.maintainer);
     field("Installed-Size", &installed_size_kib.to_string());
@@ -66,7 +70,14 @@ pub fn render(package: &Package, installed_size_kib: u64) -> String {
         field("Homepage", home);
     }
     let synopsis = package.summary.lines().next().unwrap_or("").trim();
-    field("Description", &format!("{synopsis}\n{}", extended_description(&package.description)));
+    let extended = extended_description(&package.description);
+    match extended.is_empty() {
+        true => field("Description", synopsis),
+        false => field("Description", &format!("{synopsis}\n{extended}")),
+    }
+    if let Some(debug) = &package.debug_of {
+        field("Build-Ids", &debug.build_ids.join(" "));
+    }
     out
 }
 

@@ -281,7 +281,9 @@ fn identity(h: &mut Header, package: &Package) {
     }
     h.string(OS, "linux");
     h.string(ARCH, &package.arch);
-    h.string(SOURCERPM, &format!("{}-{version}-{release}.src.rpm", package.name));
+    // A debuginfo package comes from its package's source rpm, as rpmbuild's do.
+    let source = package.debug_of.as_ref().map_or(&package.name, |d| &d.package);
+    h.string(SOURCERPM, &format!("{source}-{version}-{release}.src.rpm"));
     h.string(RPMVERSION, "4.18.0");
     h.int32(CHANGELOGTIME, &[package.mtime as u32]);
     h.strings(CHANGELOGNAME, &[format!("{} - {version}-{release}", package.maintainer)]);
