@@ -504,16 +504,41 @@ fn read_write_paths(ctx: &mut Ctx) {
                 let f = canonical(format, &f.path);
                 f == path || f.starts_with(&format!("{path}/"))
             });
+        // A hook may create it (`mkdir -p /var/lib/x` in post-install): check cannot run shell,
+        // so a path the package's scripts name is a warning, not a false error.
+        let in_script = ctx.package.scripts.values().any(|text| mentions(text, &path));
         if !created {
+            let (severity, message) = match in_script {
+                true => (
+                    Severity::Warning,
+                    format!(
+                        "ReadWritePaths={path} is created only by a maintainer script, which check cannot follow: the service fails with 226/NAMESPACE if it does not"
+                    ),
+                ),
+                false => (
+                    Severity::Error,
+                    format!(
+                        "ReadWritePaths={path} is not created by the package: the service fails with 226/NAMESPACE where it is missing"
+                    ),
+                ),
+            };
             ctx.push(
                 "U005",
-                Severity::Error,
+                severity,
                 line,
-                format!("ReadWritePaths={path} is not created by the package: the service fails with 226/NAMESPACE where it is missing"),
+                message,
                 "create it (StateDirectory=, a [[directories]] entry or a dir file), or write -{path} to make it optional",
             );
         }
     }
+}
+
+/// Whether `text` names `path` as a whole path (not as the start of a longer one).
+fn mentions(text: &str, path: &str) -> bool {
+    text.match_indices(path).any(|(at, _)| {
+        let next = text[at + path.len()..].chars().next();
+        !matches!(next, Some(c) if c.is_ascii_alphanumeric() || "-_.".contains(c))
+    })
 }
 
 /// Whether `SystemCallFilter=` (systemd.exec(5)) denies setrlimit(2), which sits in @resources

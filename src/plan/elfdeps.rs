@@ -63,24 +63,9 @@ pub(super) fn resolve(
     if fields.auto_depends.as_ref().is_some_and(|a| !*a.get_ref()) {
         return binaries;
     }
-    match compute(r.format, &mut binaries) {
-        Ok((depends, provides)) => {
-            merge(relations, RelationKind::Depends, depends);
-            merge(relations, RelationKind::Provides, provides);
-        }
-        Err(why) => {
-            let span = fields.auto_depends.as_ref().map(|a| a.span()).unwrap_or(0..0);
-            let table = r.format.name();
-            r.push(
-                span,
-                format!("the automatic dependencies of the .deb could not be computed: {why}"),
-                "dpkg-shlibdeps failed",
-                format!(
-                    "install the packages that provide the libraries the binaries link, or set [{table}] auto-depends = false and list depends yourself"
-                ),
-            );
-        }
-    }
+    let (depends, provides) = compute(r.format, &mut binaries);
+    merge(relations, RelationKind::Depends, depends);
+    merge(relations, RelationKind::Provides, provides);
     binaries
 }
 
@@ -95,18 +80,24 @@ pub fn is_glibc_version(text: &str) -> bool {
 pub type Computed = (Vec<Relation>, Vec<Relation>);
 
 /// The format's automatic relations for `binaries`, noting in each binary the sonames no known
-/// package provides. Err when dpkg-shlibdeps ran and failed.
-pub fn compute(format: Format, binaries: &mut [Binary]) -> Result<Computed, String> {
+/// package provides.
+pub fn compute(format: Format, binaries: &mut [Binary]) -> Computed {
     let names = |list: Vec<String>| list.into_iter().map(|n| Relation::single(Atom::name(n))).collect();
     match format {
         Format::Rpm => {
             let (requires, provides) = rpm(binaries);
-            Ok((names(requires), names(provides)))
+            (names(requires), names(provides))
         }
-        Format::Deb if super::shlibdeps::usable(binaries) => Ok((super::shlibdeps::run(binaries)?, Vec::new())),
-        Format::Deb | Format::Arch | Format::Pkgbuild => Ok((by_package(format, binaries), Vec::new())),
-        Format::Apk => Ok(apk(binaries)),
-        Format::Addon => Ok((Vec::new(), Vec::new())),
+        // dpkg-shlibdeps refuses a binary whose libraries this machine has no package for (a
+        // library from a vendor's own package, a cross-build's sysroot): then the built-in map
+        // decides, and B004 names every soname it cannot, rather than the build stopping.
+        Format::Deb if super::shlibdeps::usable(binaries) => match super::shlibdeps::run(binaries) {
+            Ok(depends) => (depends, Vec::new()),
+            Err(_) => (by_package(format, binaries), Vec::new()),
+        },
+        Format::Deb | Format::Arch | Format::Pkgbuild => (by_package(format, binaries), Vec::new()),
+        Format::Apk => apk(binaries),
+        Format::Addon => (Vec::new(), Vec::new()),
     }
 }
 

@@ -255,3 +255,20 @@ fn min_glibc_warns_about_a_newer_glibc_and_must_be_a_version() {
     assert!(!out.status.success() && said.contains("min-glibc `2.x` is not a glibc version"), "{said}");
     assert!(said.contains("7 | min-glibc"), "{said}");
 }
+
+/// A binary linking a library no package on this machine provides (a vendor's own, shipped
+/// elsewhere): dpkg-shlibdeps refuses it, so the built-in map gives the dependencies it knows and
+/// check names the library it cannot (B004); the build goes on.
+#[test]
+fn a_library_no_package_provides_is_a_warning_not_a_failed_build() {
+    require_tool("dpkg-shlibdeps");
+    let fx = zdemo("\n[[files]]\nsrc = \"demo-user\"\ndest = \"/usr/bin/demo-user\"\nkind = \"binary\"\n");
+    let deb = build(&fx, "deb", None);
+    let depends = text(&run(Command::new("dpkg-deb").args(["-f"]).arg(&deb).arg("Depends")).stdout);
+    assert!(depends.contains("libc6 (>= ") && depends.contains("zlib1g"), "{depends}");
+    let check =
+        distpack().args(["check", "--json", "--no-build", "-f", "deb", "-m"]).arg(fx.manifest()).output().unwrap();
+    let said = text(&check.stdout);
+    assert_eq!(check.status.code(), Some(0), "{said}{}", text(&check.stderr));
+    assert!(said.contains("\"B004\"") && said.contains("libdemo.so.1"), "{said}");
+}

@@ -659,3 +659,36 @@ fn hardening_findings_are_what_systemd_analyze_security_marks() {
         assert!(!plain.iter().any(|c| c.starts_with('H')), "{plain:?}");
     }
 }
+
+/// A directory only a maintainer-script hook creates is out of check's sight: U005 says so as a
+/// warning instead of refusing the build; a path no script names stays an error.
+#[test]
+fn u005_is_a_warning_for_a_path_a_hook_names() {
+    let unit = "[Service]\nExecStart=/usr/bin/svc\nReadWritePaths=/var/lib/hooked /var/lib/hooked-not\n";
+    let manifest = format!(
+        "{PACKAGE}auto-depends = false\n\n[package.scripts]\npost-install = \"hooks/post-install.sh\"\n\n[[files]]\nsrc = \"bin/svc\"\nkind = \"binary\"\n\n[[files]]\nsrc = \"units/svc.service\"\nkind = \"unit\"\n"
+    );
+    let fixture = Fixture::new(
+        &manifest,
+        &[
+            ("bin/svc", "#!/bin/sh\nexec sleep infinity\n"),
+            ("units/svc.service", unit),
+            ("hooks/post-install.sh", "mkdir -p /var/lib/hooked\n"),
+        ],
+    );
+    let out =
+        distpack().args(["check", "--json", "--no-build", "-f", "deb", "-m"]).arg(fixture.manifest()).output().unwrap();
+    let list: Vec<Value> = serde_json::from_slice::<Value>(&out.stdout).unwrap().as_array().unwrap().clone();
+    let u005: Vec<(String, String)> = list
+        .iter()
+        .filter(|f| f["code"] == "U005")
+        .map(|f| (f["severity"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(u005.len(), 2, "{list:#?}");
+    assert!(
+        u005.iter()
+            .any(|(s, m)| s == "warning" && m.contains("/var/lib/hooked is created only by a maintainer script")),
+        "{u005:?}"
+    );
+    assert!(u005.iter().any(|(s, m)| s == "error" && m.contains("/var/lib/hooked-not is not created")), "{u005:?}");
+}
