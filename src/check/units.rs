@@ -292,7 +292,8 @@ fn needs_no_file(ctx: &Ctx, exec: &ExecLine) -> bool {
     let standard_dir = dir.is_empty() || ["/bin", "/usr/bin", "/sbin", "/usr/sbin"].contains(&dir);
     // systemd.unit(5): a failed Condition*= skips the unit without error, so a command guarded
     // by ConditionFileIsExecutable=/ConditionPathExists= on its own path never runs without it.
-    (standard_dir && STANDARD_COMMANDS.contains(&base))
+    let provided = provider(ctx.package.format, base).is_some_and(|p| depends_on(ctx.package, p));
+    (standard_dir && (STANDARD_COMMANDS.contains(&base) || provided))
         || exec.path.starts_with("/usr/lib/systemd/")
         || exec.path.starts_with("/lib/systemd/")
         || ctx.guarded(&exec.path)
@@ -330,13 +331,47 @@ fn missing_exec(ctx: &mut Ctx, exec: &ExecLine) {
         }
         return;
     }
+    let help = match provider(ctx.package.format, base) {
+        Some(package) => format!("{base} comes with the {package} package: add it to depends (the unit then finds it there)"),
+        None => "fix the path or add a [[files]] entry that installs it there; if another package provides it, add \"U002\" to [check] ignore".into(),
+    };
     ctx.push(
         "U002",
         Severity::Error,
         exec.line,
         format!("{}={} names a file the package does not install", exec.key, exec.path),
-        "fix the path or add a [[files]] entry that installs it there; if another package provides it, add \"U002\" to [check] ignore",
+        &help,
     );
+}
+
+/// The package that installs a well-known system tool a unit may run, per distribution: the
+/// service works when the package depends on it (lvm2 depends on dmsetup for blkdeactivate).
+fn provider(format: crate::format::Format, command: &str) -> Option<&'static str> {
+    use crate::format::Format;
+    let device_mapper = if format == Format::Deb { "dmsetup" } else { "device-mapper" };
+    Some(match command {
+        "blkdeactivate" | "dmsetup" => device_mapper,
+        "lvm" | "vgchange" | "lvchange" | "pvscan" => "lvm2",
+        "mdadm" => "mdadm",
+        "cryptsetup" => "cryptsetup",
+        "nft" => "nftables",
+        "iptables" | "ip6tables" | "iptables-restore" | "ip6tables-restore" => "iptables",
+        "ss" | "tc" | "bridge" if format == Format::Rpm => "iproute",
+        "ss" | "tc" | "bridge" => "iproute2",
+        "openssl" => "openssl",
+        "curl" => "curl",
+        _ => return None,
+    })
+}
+
+/// Whether the package's `Depends` names `package` (in any alternative).
+fn depends_on(package: &Package, name: &str) -> bool {
+    package
+        .relations
+        .get(&crate::plan::relations::RelationKind::Depends)
+        .into_iter()
+        .flatten()
+        .any(|r| r.alternatives.iter().any(|a| a.name == name))
 }
 
 fn static_user(ctx: &mut Ctx) {

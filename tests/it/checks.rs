@@ -378,7 +378,7 @@ fn u002_still_catches_what_breaks_the_unit() {
     // `|` is no prefix systemd knows: "Neither a valid executable name nor an absolute path",
     // and the unit does not load (systemd-analyze verify: "fatal error").
     let pipe = b"[Service]\nExecStart=|/usr/bin/demo\n";
-    // blkdeactivate is dmsetup's (lvm2 depends on it): a package using it must ship or ignore it.
+    // blkdeactivate is dmsetup's (lvm2 depends on it): a package using it must ship it or depend on dmsetup.
     let blk = b"[Service]\nExecStop=/sbin/blkdeactivate -u -l wholevg\nExecStart=/usr/bin/demo\n";
     let list = check_package(
         &[
@@ -691,4 +691,27 @@ fn u005_is_a_warning_for_a_path_a_hook_names() {
         "{u005:?}"
     );
     assert!(u005.iter().any(|(s, m)| s == "error" && m.contains("/var/lib/hooked-not is not created")), "{u005:?}");
+}
+
+/// A well-known tool from another package is there when the package depends on that package
+/// (lvm2 depends on dmsetup for blkdeactivate, as Debian ships it); without the dependency the
+/// error says which package to depend on.
+#[test]
+fn u002_accepts_a_tool_from_a_package_it_depends_on() {
+    let unit = "[Service]\nExecStart=/usr/bin/svc\nExecStop=/sbin/blkdeactivate -u -l wholevg\n";
+    let u002 = |depends: &str| -> Vec<Value> {
+        let manifest = format!(
+            "{PACKAGE}auto-depends = false\n{depends}\n[[files]]\nsrc = \"bin/svc\"\nkind = \"binary\"\n\n[[files]]\nsrc = \"units/svc.service\"\nkind = \"unit\"\n"
+        );
+        let fx =
+            Fixture::new(&manifest, &[("bin/svc", "#!/bin/sh\nexec sleep infinity\n"), ("units/svc.service", unit)]);
+        let out =
+            distpack().args(["check", "--json", "--no-build", "-f", "deb", "-m"]).arg(fx.manifest()).output().unwrap();
+        let list: Vec<Value> = serde_json::from_slice::<Value>(&out.stdout).unwrap().as_array().unwrap().clone();
+        list.into_iter().filter(|f| f["code"] == "U002").collect()
+    };
+    let missing = u002("");
+    assert_eq!(missing.len(), 1, "{missing:#?}");
+    assert!(missing[0]["help"].as_str().unwrap().contains("dmsetup"), "{missing:#?}");
+    assert_eq!(u002("depends = [\"dmsetup\"]\n"), Vec::<Value>::new());
 }
