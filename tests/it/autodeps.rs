@@ -272,3 +272,38 @@ fn a_library_no_package_provides_is_a_warning_not_a_failed_build() {
     assert_eq!(check.status.code(), Some(0), "{said}{}", text(&check.stderr));
     assert!(said.contains("\"B004\"") && said.contains("libdemo.so.1"), "{said}");
 }
+
+/// A binary linked against musl (musl-gcc: interpreter /lib/ld-musl-x86_64.so.1) cannot start on
+/// a glibc system: in a .deb it is an error at its line (B002); in an .apk for a musl target it is
+/// what Alpine runs.
+#[test]
+fn a_musl_binary_is_refused_in_a_deb_and_right_in_an_apk() {
+    require_tool("musl-gcc");
+    let fx = Fixture::new(
+        "[package]\nname = \"mdemo\"\nversion = \"1.0.0\"\nsummary = \"Prints hello\"\nmaintainer = \"Jane Doe <jane@example.org>\"\nlicense = \"MIT\"\nhomepage = \"https://example.org/mdemo\"\n\n[apk]\n\n[[files]]\nsrc = \"mdemo\"\ndest = \"/usr/bin/mdemo\"\nkind = \"binary\"\n",
+        &[("mdemo.c", "#include <stdio.h>\nint main(void) { puts(\"hello\"); return 0; }\n")],
+    );
+    run(Command::new("musl-gcc").current_dir(fx.dir.path()).args(["-O2", "-o", "mdemo", "mdemo.c"]));
+    let interp = text(&run(Command::new("readelf").args(["-l"]).arg(fx.dir.path().join("mdemo"))).stdout);
+    assert!(interp.contains("ld-musl-x86_64.so.1"), "{interp}");
+    let check = |format: &str, target: &str| {
+        let out = distpack()
+            .args(["check", "--no-build", "-f", format, "--target", target, "-m"])
+            .arg(fx.manifest())
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stdout) + &text(&out.stderr))
+    };
+    let (code, printed) = check("deb", "x86_64-unknown-linux-gnu");
+    assert_eq!(code, Some(4), "{printed}");
+    assert!(printed.contains(&format!("error[B002]: {}:", fx.manifest().display())), "{printed}");
+    let (code, printed) = check("apk", "x86_64-unknown-linux-musl");
+    assert_eq!(code, Some(0), "{printed}");
+    assert!(!printed.contains("A004") && !printed.contains("B002"), "{printed}");
+    let plan = run(distpack()
+        .args(["plan", "--json", "--no-build", "-f", "apk", "--target", "x86_64-unknown-linux-musl", "-m"])
+        .arg(fx.manifest()));
+    // Debian's musl-gcc links `libc.so` (Alpine's toolchain names it libc.musl-x86_64.so.1), so
+    // the plan is asked only for the fact that decides: the interpreter.
+    assert!(text(&plan.stdout).contains("/lib/ld-musl-x86_64.so.1"), "{}", text(&plan.stdout));
+}
