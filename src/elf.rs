@@ -48,6 +48,16 @@ pub struct ElfLinking {
     /// The GNU build-id note, in hex (what debuginfod and /usr/lib/debug/.build-id/ look up).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub build_id: Option<String>,
+    /// Has DWARF: a `.debug_*` (or compressed `.zdebug_*`) section.
+    #[serde(skip)]
+    pub debug_info: bool,
+}
+
+impl ElfLinking {
+    /// Whether `objcopy --strip-debug --strip-unneeded` would take anything out.
+    pub fn unstripped(&self) -> bool {
+        self.debug_info || !self.stripped
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -96,6 +106,10 @@ where
         endian: if header.is_little_endian() { Endian::Little } else { Endian::Big },
         interpreter,
         stripped: !file.elf_section_table().iter().any(|s| s.sh_type(endian) == object::elf::SHT_SYMTAB),
+        debug_info: file.sections().any(|s| {
+            use object::ObjectSection;
+            s.name().is_ok_and(|n| n.starts_with(".debug_") || n.starts_with(".zdebug_"))
+        }),
         build_id: file.build_id().ok().flatten().map(hex),
         ..ElfLinking::default()
     };
@@ -234,45 +248,6 @@ impl ElfLinking {
             .find(|n| GLIBC_SONAMES.contains(&n.as_str()) || n.starts_with("ld-linux"))
             .map(|n| format!("it needs {n}"))
     }
-}
-
-/// What stripping an ELF file would take out of it, and the build-id that names its debug file.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct DebugSections {
-    /// The GNU build-id note (NT_GNU_BUILD_ID), in lowercase hex.
-    pub build_id: Option<String>,
-    /// DWARF: a `.debug_*` (or compressed `.zdebug_*`) section.
-    pub dwarf: bool,
-    /// A `.symtab`: the static symbols `strip --strip-unneeded` removes.
-    pub symtab: bool,
-}
-
-impl DebugSections {
-    /// Whether `objcopy --strip-debug --strip-unneeded` would remove anything.
-    pub fn unstripped(&self) -> bool {
-        self.dwarf || self.symtab
-    }
-}
-
-/// The debug sections and build-id of an ELF file; None when it is not ELF or cannot be read.
-pub fn debug_sections(path: &Path) -> Option<DebugSections> {
-    use object::{Object, ObjectSection};
-    let file = File::open(path).ok()?;
-    let cache = object::ReadCache::new(file);
-    let elf = object::File::parse(&cache).ok()?;
-    if !matches!(elf.format(), object::BinaryFormat::Elf) {
-        return None;
-    }
-    let names: Vec<String> = elf.sections().filter_map(|s| s.name().ok().map(str::to_string)).collect();
-    Some(DebugSections {
-        build_id: elf.build_id().ok().flatten().map(hex_of),
-        dwarf: names.iter().any(|n| n.starts_with(".debug_") || n.starts_with(".zdebug_")),
-        symtab: names.iter().any(|n| n == ".symtab"),
-    })
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -158,7 +158,8 @@ fn unstripped_rules(manifest: &LoadedManifest, package: &Package) -> Vec<Finding
     let mut out = Vec::new();
     for file in package.files.iter().filter(|f| f.kind == FileKind::Binary && f.size > UNSTRIPPED_LIMIT) {
         let Source::File { path } = &file.source else { continue };
-        if !crate::elf::debug_sections(path).is_some_and(|s| s.dwarf) {
+        // The file as shipped: with debug-symbols = "separate", the stripped copy.
+        if !crate::elf::elf_linking(path).is_some_and(|e| e.debug_info) {
             continue;
         }
         // The [[files]] entry whose src names this file, for its line.

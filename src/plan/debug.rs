@@ -51,11 +51,13 @@ pub(super) fn apply(manifest: &LoadedManifest, packages: &mut Vec<Package>) -> R
         let mut shipped = Vec::new();
         for file in &mut package.files {
             let Source::File { path } = &file.source else { continue };
-            if !(file.kind == FileKind::Binary || is_shared_library(path)) {
+            // The ELF facts the package resolved with (its `binaries`), not a second read.
+            let Some(elf) = package.binaries.iter().find(|b| b.path == file.path).map(|b| &b.elf) else { continue };
+            let shared_library = elf.soname.is_some();
+            if !(file.kind == FileKind::Binary || shared_library) || !elf.unstripped() {
                 continue;
             }
-            let Some(sections) = crate::elf::debug_sections(path).filter(|s| s.unstripped()) else { continue };
-            let Some(build_id) = sections.build_id else {
+            let Some(build_id) = elf.build_id.clone() else {
                 return Err(manifest.errors(vec![manifest.error(
                     span,
                     format!("{} has no build-id, so its debug symbols cannot be found once split", path.display()),
@@ -93,11 +95,6 @@ fn separate(manifest: &LoadedManifest, format: Format) -> Option<std::ops::Range
     let own = manifest.raw.format_table(format).and_then(|t| t.debug_symbols.as_ref());
     let setting = own.or(manifest.raw.package.debug_symbols.as_ref())?;
     (*setting.get_ref() == DebugSymbols::Separate).then(|| setting.span())
-}
-
-/// An ELF shared library (it has a soname), whatever kind the manifest gave it.
-fn is_shared_library(path: &Path) -> bool {
-    crate::elf::is_elf(path) && crate::elf::elf_linking(path).is_some_and(|l| l.soname.is_some())
 }
 
 /// The debug package `main`'s format has, with the debug files of `shipped` (installed path,
