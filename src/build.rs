@@ -152,18 +152,17 @@ fn load_keys(flags: &BuildFlags) -> Result<Keys> {
 }
 
 /// Run the commands that make the packages' inputs and resolve the plan; when it splits debug
-/// symbols off binaries, split them and resolve again, so that the packages read the stripped
-/// copies as they are on disk.
+/// symbols off binaries, split them, and the packages take the sizes of the files written.
 fn prepare_and_resolve(manifest: &LoadedManifest, request: &Request, log: &dyn Fn(&str)) -> Result<BuildPlan> {
     prepare(manifest, &build_plan::prepare(manifest, request), log)?;
-    let plan = resolve_plan(manifest, request)?;
+    let mut plan = resolve_plan(manifest, request)?;
     let splits: Vec<Prepare> =
         plan.prepare.iter().filter(|p| matches!(p, Prepare::SplitDebug { .. })).cloned().collect();
-    if splits.is_empty() {
-        return Ok(plan);
+    if !splits.is_empty() {
+        prepare(manifest, &splits, log)?;
+        plan.read_split_sizes()?;
     }
-    prepare(manifest, &splits, log)?;
-    resolve_plan(manifest, request)
+    Ok(plan)
 }
 
 /// Run the preparation steps in order.

@@ -131,6 +131,34 @@ impl BuildPlan {
             None => package,
         }
     }
+
+    /// Once the `SplitDebug` steps ran: the packages' files they wrote (stripped copies, debug
+    /// files) at their sizes on disk, which resolving could not know yet. Nothing else a split
+    /// changes, so the plan need not be resolved again.
+    pub fn read_split_sizes(&mut self) -> Result<()> {
+        use crate::error::IoContext;
+        let written: std::collections::BTreeSet<&PathBuf> = self
+            .prepare
+            .iter()
+            .filter_map(|p| match p {
+                Prepare::SplitDebug { stripped, debug, .. } => Some([stripped, debug]),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let packages = self.packages.iter_mut().flat_map(|p| {
+            let files = &mut p.files;
+            std::iter::once(files).chain(p.subpackages.iter_mut().map(|s| &mut s.files))
+        });
+        for file in packages.flatten() {
+            if let super::Source::File { path } = &file.source
+                && written.contains(path)
+            {
+                file.size = std::fs::metadata(path).io("cannot read", path)?.len();
+            }
+        }
+        Ok(())
+    }
 }
 
 /// The commands that run before the packages resolve.
