@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::error::{CommandFailure, Error, IoContext, Result};
+use crate::error::{Error, IoContext, Result};
 
 /// Files of a recipe directory that belong in the AUR repository (release tarballs do not).
 fn recipe_files(recipe_dir: &Path) -> Result<Vec<PathBuf>> {
@@ -17,20 +17,12 @@ fn recipe_files(recipe_dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 fn git(repo: &Path, args: &[&str]) -> Result<String> {
-    let command = format!("git {}", args.join(" "));
-    let out = Command::new("git").arg("-C").arg(repo).args(args).output().map_err(|e| Error::Command {
-        command: command.clone(),
-        failure: CommandFailure::Start(e),
-        help: "install git".into(),
-    })?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        return Err(Error::Command {
-            command,
-            failure: CommandFailure::Failed { status: out.status, stderr },
-            help: "check the repository and your git configuration".into(),
-        });
-    }
+    let out = crate::error::run_captured(
+        Command::new("git").arg("-C").arg(repo).args(args),
+        format!("git {}", args.join(" ")),
+        "install git".into(),
+        "check the repository and your git configuration".into(),
+    )?;
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 

@@ -130,6 +130,31 @@ pub enum CommandFailure {
     Exited(std::process::ExitStatus),
 }
 
+/// Run `command` (shown in messages as `shown`) to completion with its output captured: an
+/// `Error::Command` when it cannot start (`start_help`) or exits non-zero (`failed_help`, with
+/// what it printed on stderr).
+pub fn run_captured(
+    command: &mut std::process::Command,
+    shown: String,
+    start_help: Cow<'static, str>,
+    failed_help: Cow<'static, str>,
+) -> Result<std::process::Output> {
+    let out = command.output().map_err(|e| Error::Command {
+        command: shown.clone(),
+        failure: CommandFailure::Start(e),
+        help: start_help,
+    })?;
+    if !out.status.success() {
+        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        return Err(Error::Command {
+            command: shown,
+            failure: CommandFailure::Failed { status: out.status, stderr },
+            help: failed_help,
+        });
+    }
+    Ok(out)
+}
+
 impl Error {
     pub fn invalid(message: impl Into<String>, help: impl Into<String>) -> Self {
         Error::Invalid { message: message.into(), help: Some(help.into()) }

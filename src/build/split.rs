@@ -6,7 +6,7 @@ use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::error::{CommandFailure, Error, IoContext, Result};
+use crate::error::{IoContext, Result};
 
 /// The objcopy to run: `$OBJCOPY` (a cross binutils' `aarch64-linux-gnu-objcopy`, or
 /// `llvm-objcopy`), else the host's.
@@ -40,19 +40,11 @@ pub(super) fn run(source: &Path, stripped: &Path, debug: &Path, log: &dyn Fn(&st
 fn run_objcopy(args: &[&OsStr]) -> Result<()> {
     let program = objcopy();
     let shown: Vec<String> = args.iter().map(|a| a.to_string_lossy().into_owned()).collect();
-    let command = format!("{} {}", program.display(), shown.join(" "));
-    let out = Command::new(&program).args(args).output().map_err(|e| Error::Command {
-        command: command.clone(),
-        failure: CommandFailure::Start(e),
-        help: "install binutils (apt-get install binutils, dnf install binutils, pacman -S binutils), set OBJCOPY to another objcopy, or remove debug-symbols = \"separate\"".into(),
-    })?;
-    if !out.status.success() {
-        let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
-        return Err(Error::Command {
-            command,
-            failure: CommandFailure::Failed { status: out.status, stderr },
-            help: "for another architecture's binaries, set OBJCOPY to its binutils' objcopy (aarch64-linux-gnu-objcopy) or to llvm-objcopy".into(),
-        });
-    }
+    crate::error::run_captured(
+        Command::new(&program).args(args),
+        format!("{} {}", program.display(), shown.join(" ")),
+        "install binutils (apt-get install binutils, dnf install binutils, pacman -S binutils), set OBJCOPY to another objcopy, or remove debug-symbols = \"separate\"".into(),
+        "for another architecture's binaries, set OBJCOPY to its binutils' objcopy (aarch64-linux-gnu-objcopy) or to llvm-objcopy".into(),
+    )?;
     Ok(())
 }
