@@ -3,7 +3,7 @@
 //! rpm must list the same files, modes and owners, conffiles and relations.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use crate::support::*;
@@ -43,17 +43,6 @@ fn lines(output: &[u8]) -> BTreeSet<String> {
 /// `--field` values of a .deb.
 fn deb_field(deb: &Path, field: &str) -> String {
     text(&run(Command::new("dpkg-deb").arg("--field").arg(deb).arg(field)).stdout).trim().to_string()
-}
-
-/// The single file with `extension` in `dir`.
-fn only(dir: &Path, extension: &str) -> PathBuf {
-    let found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == extension))
-        .collect();
-    assert_eq!(found.len(), 1, "one .{extension} in {}: {found:?}", dir.display());
-    found[0].clone()
 }
 
 /// Remove `line` from `set`, failing when it is not there: each deliberate difference is expected.

@@ -90,16 +90,6 @@ fn rpm_listing(rpm: &Path) -> String {
     lines.join("\n") + "\n"
 }
 
-fn only(dir: &Path, extension: &str) -> PathBuf {
-    let found: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == extension))
-        .collect();
-    assert_eq!(found.len(), 1, "one .{extension} in {}: {found:?}", dir.display());
-    found[0].clone()
-}
-
 /// Import the fixture `project` at its `member` (and again at the workspace root), check and build
 /// it, lint both packages and compare their listings with the stored ones.
 fn import_check_build(project: &str, member: &str, bins: &[&str], carried: &[&str]) {

@@ -274,3 +274,14 @@ pub fn cross_stand_in(from: &Path, to: &Path, target: &str) {
     let mode = std::fs::metadata(from).unwrap().permissions();
     std::fs::set_permissions(to, mode).unwrap();
 }
+
+/// The single file with `extension` in `dir`.
+pub fn only(dir: &Path, extension: &str) -> PathBuf {
+    let found: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == extension))
+        .collect();
+    assert_eq!(found.len(), 1, "one .{extension} in {}: {found:?}", dir.display());
+    found[0].clone()
+}
