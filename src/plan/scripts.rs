@@ -172,6 +172,9 @@ struct UnitLists {
     start_on_install: String,
     /// Units outside an activation group, restarted after an upgrade.
     restart_after_upgrade: String,
+    /// Units left out of `restart_after_upgrade` because a unit they require restarts in it
+    /// (systemd restarts them through that one); started after it in case they were stopped.
+    start_after_restart: String,
     /// Units outside an activation group, restarted after an upgrade only where running.
     try_restart_after_upgrade: String,
     /// rpm: units outside an activation group, try-restarted after an upgrade.
@@ -250,10 +253,16 @@ fn unit_lists(all: &[services::ServiceUnit]) -> UnitLists {
         [names, patterns].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ")
     };
     let direct = |u: &services::ServiceUnit| !activated(u);
-    // A required service restarts in the same call as the unit that requires it: restarting it
-    // alone would restart that unit too (Requires= propagates restarts), a second time.
+    // A required service restarts when the unit that requires it does.
     let restarts = |u: &services::ServiceUnit| {
         u.start || u.required_by.as_ref().is_some_and(|r| all.iter().any(|x| &x.name == r && x.start))
+    };
+    let upgraded = |u: &services::ServiceUnit| !grouped(u) && u.restart_on_upgrade;
+    // Restarting a required unit restarts the running units that require it (Requires=
+    // propagates a restart as try-restart). Naming those too would restart them a second time
+    // whenever their own job finished before the propagated one was queued, so they are left out.
+    let through_required = |u: &services::ServiceUnit| {
+        upgraded(u) && units.iter().any(|x| upgraded(x) && x.required_by.as_deref() == Some(u.name.as_str()))
     };
     let groups = ordered
         .iter()
@@ -273,13 +282,14 @@ fn unit_lists(all: &[services::ServiceUnit]) -> UnitLists {
         enable: installable.iter().filter(|u| u.enable).map(|u| u.name.clone()).collect(),
         keep_disabled: installable.iter().filter(|u| !u.enable).map(|u| u.name.clone()).collect(),
         start_on_install: quoted(&|u| direct(u) && u.start),
-        restart_after_upgrade: quoted(&|u| !grouped(u) && restarts(u) && u.restart_on_upgrade),
+        restart_after_upgrade: quoted(&|u| upgraded(u) && restarts(u) && !through_required(u)),
+        start_after_restart: quoted(&|u| through_required(u) && u.start),
         try_restart_after_upgrade: with(
-            quoted(&|u| !grouped(u) && !restarts(u) && u.restart_on_upgrade),
+            quoted(&|u| upgraded(u) && !restarts(u) && !through_required(u)),
             instances(&|u| u.restart_on_upgrade),
         ),
         restart_standalone: with(
-            quoted(&|u| !grouped(u) && u.restart_on_upgrade),
+            quoted(&|u| upgraded(u) && !through_required(u)),
             instances(&|u| u.restart_on_upgrade),
         ),
         groups,

@@ -423,13 +423,13 @@ fn two_services_deb_enables_and_starts_the_daemon_and_the_timer_only() {
     assert_eq!(named(postinst, "deb-systemd-helper enable"), ["fx-cleanup.timer", "fx-daemon.service"]);
     // The helper starts through the daemon that requires it, the template's instance through the
     // timer; the slice is realized by the units placed in it.
-    assert_eq!(named(postinst, "deb-systemd-invoke start"), ["fx-cleanup.timer", "fx-daemon.service"]);
-    // After an upgrade the helper restarts with the daemon, in one transaction (restarting it on
-    // its own would restart the daemon a second time); deb-systemd-invoke skips it if stopped.
+    // After an upgrade, restarting the helper restarts the daemon that requires it (naming the
+    // daemon too could restart it twice); the daemon is then started in case it was stopped.
     assert_eq!(
-        named(postinst, "deb-systemd-invoke restart"),
-        ["fx-cleanup.timer", "fx-daemon.service", "fx-helper.service"]
+        named(postinst, "deb-systemd-invoke start"),
+        ["fx-daemon.service", "fx-cleanup.timer", "fx-daemon.service"]
     );
+    assert_eq!(named(postinst, "deb-systemd-invoke restart"), ["fx-cleanup.timer", "fx-helper.service"]);
     assert_eq!(named(postinst, "deb-systemd-invoke try-restart"), ["fx-cleanup@*.service"]);
     assert_eq!(
         named(&s["prerm"], "deb-systemd-invoke stop"),
@@ -466,7 +466,7 @@ fn two_services_rpm_arch_and_apk_follow_their_distributions() {
     assert!(!rpm["post"].contains("systemctl start"), "{}", rpm["post"]);
     assert_eq!(
         named(&rpm["postun"], "systemctl try-restart"),
-        ["fx-cleanup.timer", "fx-daemon.service", "fx-helper.service", "fx-cleanup@*.service"]
+        ["fx-cleanup.timer", "fx-helper.service", "fx-cleanup@*.service"]
     );
     assert_eq!(
         named(&rpm["preun"], "systemctl --no-reload disable --now"),
