@@ -232,9 +232,6 @@ fn unit_lists(all: &[services::ServiceUnit]) -> UnitLists {
         patterns.map(|u| format!("'{}'", u.name.replacen("@.", "@*.", 1))).collect::<Vec<_>>().join(" ")
     };
     let activated = |u: &services::ServiceUnit| u.activated_by.is_some();
-    let triggers_of = |service: &str| -> Vec<&services::ServiceUnit> {
-        units.iter().copied().filter(|t| t.file.activates().as_deref() == Some(service)).collect()
-    };
     // In a group: an activated service of the package, or one of its triggers.
     let grouped = |u: &services::ServiceUnit| {
         activated(u)
@@ -264,18 +261,7 @@ fn unit_lists(all: &[services::ServiceUnit]) -> UnitLists {
     let through_required = |u: &services::ServiceUnit| {
         upgraded(u) && units.iter().any(|x| upgraded(x) && x.required_by.as_deref() == Some(u.name.as_str()))
     };
-    let groups = ordered
-        .iter()
-        .filter(|u| activated(u) && u.restart_on_upgrade)
-        .map(|service| {
-            let triggers = triggers_of(&service.name);
-            Group {
-                service: format!("'{}'", service.name),
-                triggers: quote(&triggers),
-                start_triggers: triggers.iter().any(|t| t.start),
-            }
-        })
-        .collect();
+    let groups = activation_groups(&ordered, &units);
     UnitLists {
         any: !all.is_empty(),
         installable: !installable.is_empty(),
@@ -300,13 +286,38 @@ fn unit_lists(all: &[services::ServiceUnit]) -> UnitLists {
         disable_templates_on_remove: quote(&installable.iter().copied().filter(|u| u.template).collect::<Vec<_>>()),
         purge: quote(&installable),
         preset: quote(&installable.iter().copied().filter(|u| u.enable).collect::<Vec<_>>()),
-        hint: installable
-            .iter()
-            .map(|u| match &u.default_instance {
-                Some(instance) => u.name.replacen("@.", &format!("@{instance}."), 1),
-                None => u.name.clone(),
-            })
-            .collect(),
+        hint: installable.iter().map(|u| instance_name(u)).collect(),
+    }
+}
+
+/// The activated services among `ordered` that restart on upgrade, each with the triggers of
+/// `units` that activate it.
+fn activation_groups(ordered: &[&services::ServiceUnit], units: &[&services::ServiceUnit]) -> Vec<Group> {
+    let quote =
+        |list: &[&services::ServiceUnit]| list.iter().map(|u| format!("'{}'", u.name)).collect::<Vec<_>>().join(" ");
+    ordered
+        .iter()
+        .filter(|u| u.activated_by.is_some() && u.restart_on_upgrade)
+        .map(|service| {
+            let triggers: Vec<&services::ServiceUnit> = units
+                .iter()
+                .copied()
+                .filter(|t| t.file.activates().as_deref() == Some(service.name.as_str()))
+                .collect();
+            Group {
+                service: format!("'{}'", service.name),
+                triggers: quote(&triggers),
+                start_triggers: triggers.iter().any(|t| t.start),
+            }
+        })
+        .collect()
+}
+
+/// The unit `enable` acts on: a template's `DefaultInstance=` instance, else the unit itself.
+fn instance_name(u: &services::ServiceUnit) -> String {
+    match &u.default_instance {
+        Some(instance) => u.name.replacen("@.", &format!("@{instance}."), 1),
+        None => u.name.clone(),
     }
 }
 
