@@ -26,6 +26,8 @@ pub struct Options {
     pub formats: Vec<Format>,
     /// Rust target triples; the host's when empty.
     pub targets: Vec<String>,
+    /// `--debug-symbols`, over the manifest's setting.
+    pub debug_symbols: Option<crate::manifest::DebugSymbols>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -66,7 +68,13 @@ fn targets(options: &Options) -> Result<Vec<Target>> {
 }
 
 fn request(options: &Options, cargo_build: bool, minisign: bool) -> Result<Request> {
-    Ok(Request { formats: options.formats.clone(), targets: targets(options)?, cargo_build, minisign })
+    Ok(Request {
+        formats: options.formats.clone(),
+        targets: targets(options)?,
+        cargo_build,
+        minisign,
+        debug_symbols: options.debug_symbols,
+    })
 }
 
 /// The plan of a build with these options, from what is on disk now (nothing is run).

@@ -309,6 +309,10 @@ pub struct Select {
     /// Rust target triple (repeatable); the host's when omitted
     #[arg(long)]
     target: Vec<String>,
+    /// Keep debug information in the binaries, or split it into debug packages (.ddeb,
+    /// -debuginfo, -debug); overrides the manifest's `debug-symbols`
+    #[arg(long, value_name = "MODE")]
+    debug_symbols: Option<crate::manifest::DebugSymbols>,
 }
 
 impl Select {
@@ -317,6 +321,7 @@ impl Select {
             manifest: crate::manifest::discover(&self.manifest),
             formats: self.format.clone(),
             targets: self.target.clone(),
+            debug_symbols: self.debug_symbols,
         }
     }
 }

@@ -271,15 +271,14 @@ fn apkbuild_rules(manifest: &LoadedManifest, package: &Package) -> Vec<Finding> 
 }
 
 /// Alpine is a musl system: a binary that needs glibc (its `ld-linux` loader, `libc.so.6`) does not
-/// start there ("not found" for a file that exists). An error when the target is musl (the wrong
-/// binary was picked up), a warning otherwise; none when the package depends on gcompat, Alpine's
-/// glibc compatibility layer.
+/// start there ("not found" for a file that exists), and apk refuses to install it (its `so:libc.so.6`
+/// has no provider). An error whatever the target; none when the package depends on gcompat,
+/// Alpine's glibc compatibility layer.
 fn musl_rules(manifest: &LoadedManifest, package: &Package) -> Vec<Finding> {
     let depends = package.relations.get(&crate::plan::relations::RelationKind::Depends);
     if depends.into_iter().flatten().any(|d| d.names("gcompat")) {
         return Vec::new();
     }
-    let musl_target = package.target.contains("musl");
     let mut out = Vec::new();
     for file in &package.files {
         let Source::File { path } = &file.source else { continue };
@@ -290,7 +289,7 @@ fn musl_rules(manifest: &LoadedManifest, package: &Package) -> Vec<Finding> {
         let line = binaries::files_entry_line(manifest, &file.path, path);
         out.push(Finding {
             code: "A004",
-            severity: if musl_target { Severity::Error } else { Severity::Warning },
+            severity: Severity::Error,
             file: manifest.path.display().to_string(),
             line,
             message: format!(

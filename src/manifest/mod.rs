@@ -399,7 +399,7 @@ pub enum Event {
 
 /// `debug-symbols`: binaries as they are (`keep`), or stripped with their debug information in a
 /// debug package of the format's own kind (`separate`: .ddeb, -debuginfo, -debug).
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum DebugSymbols {
     #[default]

@@ -27,6 +27,8 @@ pub struct Request {
     pub cargo_build: bool,
     /// A minisign key was given: bundles and SHA256SUMS are signed.
     pub minisign: bool,
+    /// `--debug-symbols`: over the manifest's setting for every format.
+    pub debug_symbols: Option<crate::manifest::DebugSymbols>,
 }
 
 /// A command that makes the inputs of the packages.
@@ -218,7 +220,7 @@ pub fn packages(manifest: &LoadedManifest, request: &Request, ctx: &Context) -> 
 /// split, after which the packages (and debug packages) read the stripped copies.
 pub fn resolve(manifest: &LoadedManifest, request: &Request, ctx: &Context) -> Result<BuildPlan> {
     let mut packages = packages(manifest, request, ctx)?;
-    let splits = super::debug::apply(manifest, &mut packages)?;
+    let splits = super::debug::apply(manifest, request.debug_symbols, &mut packages)?;
     let mut steps = package_steps(manifest, &packages);
     steps.extend(recipe_steps(manifest, &packages, &steps)?);
     let artifacts: Vec<PathBuf> = steps.iter().filter_map(Step::listed).collect();

@@ -41,13 +41,17 @@ struct Split {
 /// The packages' binaries replaced by their stripped copies where `debug-symbols = "separate"`,
 /// the debug packages appended, and the split steps that make the copies. Nothing is split
 /// without the setting.
-pub(super) fn apply(manifest: &LoadedManifest, packages: &mut Vec<Package>) -> Result<Vec<Prepare>> {
+pub(super) fn apply(
+    manifest: &LoadedManifest,
+    forced: Option<DebugSymbols>,
+    packages: &mut Vec<Package>,
+) -> Result<Vec<Prepare>> {
     let scratch = manifest.cargo.as_ref().map_or(manifest.root.as_path(), |c| c.workspace_root.as_path());
     let scratch = scratch.join("target/distpack/debug-symbols");
     let mut splits: BTreeMap<PathBuf, Split> = BTreeMap::new();
     let mut debug_packages = Vec::new();
     for package in packages.iter_mut() {
-        let Some(span) = separate(manifest, package.format) else { continue };
+        let Some(origin) = separate(manifest, forced, package.format) else { continue };
         let mut shipped = Vec::new();
         for file in &mut package.files {
             let Source::File { path } = &file.source else { continue };
@@ -58,12 +62,22 @@ pub(super) fn apply(manifest: &LoadedManifest, packages: &mut Vec<Package>) -> R
                 continue;
             }
             let Some(build_id) = elf.build_id.clone() else {
-                return Err(manifest.errors(vec![manifest.error(
-                    span,
-                    format!("{} has no build-id, so its debug symbols cannot be found once split", path.display()),
-                    "debug-symbols",
-                    "link it with a build-id (`-Wl,--build-id`; for Rust, RUSTFLAGS=\"-C link-arg=-Wl,--build-id\"), or remove debug-symbols = \"separate\"",
-                )]));
+                let message =
+                    format!("{} has no build-id, so its debug symbols cannot be found once split", path.display());
+                let help =
+                    "link it with a build-id (`-Wl,--build-id`; for Rust, RUSTFLAGS=\"-C link-arg=-Wl,--build-id\")";
+                return Err(match origin {
+                    Some(span) => manifest.errors(vec![manifest.error(
+                        span,
+                        message,
+                        "debug-symbols",
+                        format!("{help}, or remove debug-symbols = \"separate\""),
+                    )]),
+                    None => crate::error::Error::invalid(
+                        format!("--debug-symbols separate: {message}"),
+                        format!("{help}, or leave out --debug-symbols separate"),
+                    ),
+                });
             };
             let split = splits.entry(path.clone()).or_insert_with(|| {
                 let name = path.file_name().unwrap_or_default().to_string_lossy().into_owned();
@@ -89,12 +103,20 @@ pub(super) fn apply(manifest: &LoadedManifest, packages: &mut Vec<Package>) -> R
         .collect())
 }
 
-/// The span of `debug-symbols = "separate"` when it holds for `format` (its table's value over
-/// `[package]`'s).
-fn separate(manifest: &LoadedManifest, format: Format) -> Option<std::ops::Range<usize>> {
+/// Whether debug symbols are split for `format`: `--debug-symbols` (`Some(None)`: no manifest
+/// line to name), else the span of the manifest's `debug-symbols = "separate"` (its table's value
+/// over `[package]`'s).
+fn separate(
+    manifest: &LoadedManifest,
+    forced: Option<DebugSymbols>,
+    format: Format,
+) -> Option<Option<std::ops::Range<usize>>> {
+    if let Some(forced) = forced {
+        return (forced == DebugSymbols::Separate).then_some(None);
+    }
     let own = manifest.raw.format_table(format).and_then(|t| t.debug_symbols.as_ref());
     let setting = own.or(manifest.raw.package.debug_symbols.as_ref())?;
-    (*setting.get_ref() == DebugSymbols::Separate).then(|| setting.span())
+    (*setting.get_ref() == DebugSymbols::Separate).then(|| Some(setting.span()))
 }
 
 /// The debug package `main`'s format has, with the debug files of `shipped` (installed path,

@@ -203,7 +203,8 @@ fn two_targets_write_distinct_files_for_every_format_and_sha256sums_checks() {
     run(distpack().args(["keygen", "--rsa", "apk"]).current_dir(fx.dir.path()));
     let dist = fx.dir.path().join("dist");
     let output = run(distpack()
-        .args(["build", "-f", "deb,rpm,arch,pkgbuild,apk,addon", "--no-build", "--json"])
+        // The stand-ins are glibc builds, which A004 refuses in an .apk; the file names are asked here.
+        .args(["build", "-f", "deb,rpm,arch,pkgbuild,apk,addon", "--no-build", "--json", "--allow-check-errors"])
         .args(["--target", "x86_64-unknown-linux-gnu", "--target", "aarch64-unknown-linux-gnu", "-m"])
         .arg(&manifest)
         .arg("--apk-key")

@@ -318,3 +318,45 @@ fn debug_symbols_takes_only_keep_or_separate() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("keep") && stderr.contains("separate") && stderr.contains(":10"), "{stderr}");
 }
+
+/// `--debug-symbols` overrides the manifest for build, plan and check: `separate` splits what
+/// the manifest keeps, `keep` keeps what it splits.
+#[test]
+fn the_debug_symbols_flag_overrides_the_manifest() {
+    let fx = project("", &[]);
+    let out = fx.dir.path().join("dist");
+    let built = run(distpack()
+        .args(["build", "-f", "deb", "--no-build", "--debug-symbols", "separate", "-m"])
+        .arg(fx.manifest())
+        .arg("-o")
+        .arg(&out));
+    let artifacts: Vec<PathBuf> = text(&built.stdout).lines().map(PathBuf::from).collect();
+    let ddeb = artifact(&artifacts, ".ddeb");
+    let root = fx.dir.path().join("root");
+    unpack_deb(artifact(&artifacts, "_amd64.deb"), &root);
+    assert!(!sections(&root.join("usr/bin/hello")).contains(".debug_info"), "shipped stripped");
+    let id = build_id(&fx.dir.path().join("hello"));
+    let listing = tool("dpkg-deb", &["-c"], ddeb);
+    assert!(listing.contains(&format!(" usr/lib/debug/.build-id/{}/{}.debug", &id[..2], &id[2..])), "{listing}");
+
+    let split = project("debug-symbols = \"separate\"", &[]);
+    let plan = |flag: &str| -> serde_json::Value {
+        let out = run(distpack()
+            .args(["plan", "--json", "--no-build", "-f", "deb", "--debug-symbols", flag, "-m"])
+            .arg(split.manifest()));
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    let kept = plan("keep");
+    assert!(kept["prepare"].as_array().unwrap().iter().all(|p| p["step"] != "split-debug"), "{}", kept["prepare"]);
+    assert!(plan("separate")["prepare"].as_array().unwrap().iter().any(|p| p["step"] == "split-debug"));
+
+    let no_id = project("", &["-Wl,--build-id=none"]);
+    let refused = distpack()
+        .args(["plan", "-f", "deb", "--debug-symbols", "separate", "-m"])
+        .arg(no_id.manifest())
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = text(&refused.stderr);
+    assert!(stderr.contains("--debug-symbols separate") && stderr.contains("has no build-id"), "{stderr}");
+}

@@ -142,7 +142,7 @@ fn seeds() -> Seeds {
     // A signed .apk and a signed bundle.
     run(distpack().args(["keygen", "--rsa", "fuzz"]).current_dir(&root));
     let apk = built(&run(distpack()
-        .args(["build", "--no-build", "-f", "apk", "--apk-key"])
+        .args(["build", "--no-build", "-f", "apk", "--allow-check-errors", "--apk-key"])
         .arg(root.join("fuzz.rsa"))
         .arg("-m")
         .arg(&manifest)
