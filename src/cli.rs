@@ -68,6 +68,53 @@ pub enum Command {
     /// Exit codes: 0 read · 1 not a package, unreadable, corrupt or over a limit · 2 usage ·
     /// 6 an add-on bundle whose contents break the bundle rules
     Inspect(InspectArgs),
+    /// Publish packages into signed repository trees (apt, dnf, pacman, apk) that any static web
+    /// server can serve, or verify such a tree
+    Repo {
+        #[command(subcommand)]
+        command: RepoCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RepoCommand {
+    /// Add packages to the repository tree in DIR (created on first use), re-index and re-sign it,
+    /// and write the client setup snippets and public keys at its top
+    Publish {
+        /// The repository tree
+        dir: PathBuf,
+        /// Packages to add (.deb, .rpm, .pkg.tar.zst, .apk)
+        artifacts: Vec<PathBuf>,
+        /// Also add every package in this directory (and its subdirectories), as `build` wrote them
+        #[arg(long, value_name = "DIR")]
+        from: Option<PathBuf>,
+        /// Manifest whose [repo] table (and package name) names the repository
+        #[arg(short, long, default_value = crate::manifest::DEFAULT_PATH)]
+        manifest: PathBuf,
+        /// The repository's name, over [repo] name and the package name
+        #[arg(long)]
+        name: Option<String>,
+        /// OpenPGP secret key (armored) that signs the apt, dnf and pacman indices; its
+        /// passphrase is read from DISTPACK_PGP_PASSPHRASE
+        #[arg(long, value_name = "FILE", env = "DISTPACK_PGP_KEY")]
+        sign_key: Option<PathBuf>,
+        /// RSA private key (PEM) that signs the APKINDEX; its public key is FILE.pub
+        #[arg(long, value_name = "FILE", env = "DISTPACK_APK_KEY")]
+        apk_key: Option<PathBuf>,
+        /// Seconds to wait for another publisher of the same tree to finish
+        #[arg(long, default_value_t = 60)]
+        wait: u64,
+    },
+    /// Verify a tree: index entries against their files, signatures, files nothing lists
+    ///
+    /// Exit codes: 0 sound (warnings allowed) · 4 errors found · 1 unreadable tree
+    Check {
+        /// The repository tree
+        dir: PathBuf,
+        /// One JSON object per finding
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -389,6 +436,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Ci { command } => ci_command(command),
         Command::Import(args) => import_command(args),
         Command::Inspect(args) => inspect_command(args),
+        Command::Repo { command } => crate::repo::command::run(command),
     }
 }
 

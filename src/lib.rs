@@ -43,6 +43,7 @@ pub mod manifest;
 pub mod output;
 pub mod plan;
 pub mod progress;
+pub mod repo;
 pub mod sign;
 pub mod target;
 pub mod unit;

@@ -69,6 +69,28 @@ pub struct Manifest {
     pub ci: CiSettings,
     #[serde(default)]
     pub build: BuildSettings,
+    /// What `distpack repo publish` writes into a repository tree.
+    pub repo: Option<RepoSettings>,
+}
+
+/// `[repo]`: the repository `distpack repo publish` maintains. Unset keys take the defaults in
+/// `repo::Settings::resolve`.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RepoSettings {
+    /// The repository's name: file names of the client snippets and keys, the pacman database.
+    pub name: Option<String>,
+    /// Where the tree is served from (`https://example.org/repo`), written into the snippets.
+    pub url: Option<String>,
+    pub suite: Option<String>,
+    pub codename: Option<String>,
+    pub component: Option<String>,
+    pub origin: Option<String>,
+    pub label: Option<String>,
+    /// Days after publishing that apt stops trusting the Release file (`Valid-Until`).
+    pub valid_until_days: Option<u32>,
+    /// Versions of each package (per architecture) kept in the tree; older ones are removed.
+    pub keep: Option<usize>,
 }
 
 /// `[build]`: commands that make generated inputs (completions, manual pages) before packaging.
@@ -567,6 +589,7 @@ impl Manifest {
             check: CheckSettings::default(),
             build: BuildSettings::default(),
             ci: CiSettings::default(),
+            repo: None,
         }
     }
 

@@ -5,6 +5,7 @@ use std::path::Path;
 use pgp::composed::{Deserializable, KeyType, SecretKeyParamsBuilder, SignedPublicKey, SignedSecretKey};
 use pgp::crypto::hash::HashAlgorithm;
 use pgp::packet::{PacketTrait, SignatureConfig, SignatureType, Subpacket, SubpacketData};
+use pgp::ser::Serialize as _;
 use pgp::types::{KeyDetails, Password, Timestamp};
 
 use crate::error::{Error, IoContext, Result};
@@ -50,8 +51,54 @@ impl Signer {
     /// A binary v4 signature packet (header included) over `data`, made at `created` so that
     /// deterministic schemes (EdDSA) give the same bytes for the same inputs.
     pub fn sign(&self, data: &[u8], created: u32) -> Result<Vec<u8>> {
+        let signature = self.signature(SignatureType::Binary, data, created)?;
+        let mut out = Vec::new();
+        signature.to_writer_with_header(&mut out).map_err(pgp_error("cannot serialise the signature"))?;
+        Ok(out)
+    }
+
+    /// An ASCII-armored detached signature over `data` (`gpg --armor --detach-sign`: apt's
+    /// Release.gpg, dnf's repomd.xml.asc).
+    pub fn sign_armored(&self, data: &[u8], created: u32) -> Result<String> {
+        let signature = self.signature(SignatureType::Binary, data, created)?;
+        pgp::composed::DetachedSignature::new(signature)
+            .to_armored_string(Default::default())
+            .map_err(pgp_error("cannot armor the signature"))
+    }
+
+    /// `text` clear-signed (`gpg --clearsign`: apt's InRelease).
+    pub fn clearsign(&self, text: &str, created: u32) -> Result<String> {
         let key = &self.key.primary_key;
-        let mut config = SignatureConfig::v4(SignatureType::Binary, key.algorithm(), HashAlgorithm::Sha256);
+        let config = self.config(SignatureType::Text, created)?;
+        pgp::composed::CleartextSignedMessage::new(text, config, key, &self.password)
+            .and_then(|m| m.to_armored_string(Default::default()))
+            .map_err(pgp_error("cannot clear-sign"))
+    }
+
+    /// The public key, armored (`gpg --armor --export`).
+    pub fn public_armored(&self) -> Result<String> {
+        SignedPublicKey::from(self.key.clone())
+            .to_armored_string(Default::default())
+            .map_err(pgp_error("cannot armor the public key"))
+    }
+
+    /// The public key in binary (`gpg --export`, what apt's `Signed-By` and `gpg --dearmor` give).
+    pub fn public_binary(&self) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        SignedPublicKey::from(self.key.clone())
+            .to_writer(&mut out)
+            .map_err(pgp_error("cannot serialise the public key"))?;
+        Ok(out)
+    }
+
+    /// The primary key's fingerprint in upper-case hex (what `pacman-key --lsign-key` takes).
+    pub fn fingerprint(&self) -> String {
+        hex::encode_upper(self.key.primary_key.fingerprint().as_bytes())
+    }
+
+    fn config(&self, kind: SignatureType, created: u32) -> Result<SignatureConfig> {
+        let key = &self.key.primary_key;
+        let mut config = SignatureConfig::v4(kind, key.algorithm(), HashAlgorithm::Sha256);
         let subpacket = |d| Subpacket::regular(d).map_err(pgp_error("cannot build the signature"));
         config.hashed_subpackets = vec![
             subpacket(SubpacketData::SignatureCreationTime(Timestamp::from_secs(created)))?,
@@ -59,10 +106,12 @@ impl Signer {
         ];
         // rpm 4.x finds the public key by this key id.
         config.unhashed_subpackets = vec![subpacket(SubpacketData::IssuerKeyId(key.legacy_key_id()))?];
-        let signature = config.sign(key, &self.password, data).map_err(pgp_error("cannot sign"))?;
-        let mut out = Vec::new();
-        signature.to_writer_with_header(&mut out).map_err(pgp_error("cannot serialise the signature"))?;
-        Ok(out)
+        Ok(config)
+    }
+
+    fn signature(&self, kind: SignatureType, data: &[u8], created: u32) -> Result<pgp::packet::Signature> {
+        let config = self.config(kind, created)?;
+        config.sign(&self.key.primary_key, &self.password, data).map_err(pgp_error("cannot sign"))
     }
 }
 

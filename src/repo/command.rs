@@ -1,0 +1,111 @@
+//! `distpack repo publish|check` from the command line: keys, settings and packages gathered,
+//! then handed to `publish`/`check_tree`.
+
+use std::path::{Path, PathBuf};
+
+use super::{Keys, Publish, Settings};
+use crate::cli::RepoCommand;
+use crate::error::{Error, Result};
+
+pub fn run(command: RepoCommand) -> Result<()> {
+    match command {
+        RepoCommand::Publish { dir, artifacts, from, manifest, name, sign_key, apk_key, wait } => {
+            let mut artifacts = artifacts;
+            if let Some(from) = &from {
+                artifacts.extend(packages_in(from)?);
+            }
+            if artifacts.is_empty() {
+                return Err(Error::usage(
+                    "nothing to publish",
+                    "name the packages, or pass --from dist/ for every package `distpack build` wrote there",
+                ));
+            }
+            let settings = settings(&dir, &manifest, name)?;
+            let keys = Keys {
+                pgp: sign_key
+                    .as_deref()
+                    .map(|k| crate::sign::pgp::Signer::load(k, std::env::var(crate::sign::PGP_PASSPHRASE_ENV).ok()))
+                    .transpose()?,
+                apk: apk_key.as_deref().map(crate::sign::rsa::ApkSigner::load).transpose()?,
+            };
+            let report = super::publish(&Publish { dir, artifacts, settings, keys, wait })?;
+            for path in &report.added {
+                println!("{}", path.display());
+            }
+            crate::progress::info(&format!(
+                "{} added, {} already published, {} old versions removed",
+                report.added.len(),
+                report.unchanged.len(),
+                report.removed.len()
+            ));
+            Ok(())
+        }
+        RepoCommand::Check { dir, json } => {
+            let problems = super::check_tree(&dir)?;
+            for problem in &problems {
+                if json {
+                    println!("{}", serde_json::to_string(problem).unwrap_or_default());
+                } else {
+                    let level = if problem.error { "error" } else { "warning" };
+                    eprintln!("{level}: {}: {}", problem.path.display(), problem.message);
+                }
+            }
+            let errors = problems.iter().filter(|p| p.error).count();
+            if errors > 0 {
+                return Err(Error::Check { count: errors });
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The repository's settings: `[repo]` of the manifest when there is one (its package name as
+/// the default name), else `--name` alone.
+fn settings(dir: &Path, manifest: &Path, name: Option<String>) -> Result<Settings> {
+    let time = publish_time()?;
+    let manifest = crate::manifest::discover(manifest);
+    if manifest.is_file() {
+        let loaded = crate::manifest::load(&manifest)?;
+        let mut raw = loaded.raw.repo.clone().unwrap_or_default();
+        if name.is_some() {
+            raw.name = name;
+        }
+        let package = loaded.raw.package.name.as_ref().map(|n| n.get_ref().clone());
+        let package = package.or_else(|| loaded.cargo.as_ref().and_then(|c| c.name.clone())).unwrap_or_default();
+        return Settings::resolve(Some(&raw), &package, dir, time);
+    }
+    match name {
+        Some(name) => Settings::resolve(None, &name, dir, time),
+        None => Err(Error::usage(
+            format!("no manifest at {} to name the repository", manifest.display()),
+            "pass --name NAME, or -m with the project's manifest",
+        )),
+    }
+}
+
+/// `SOURCE_DATE_EPOCH` when set (reproducible trees), else now: the Release file's `Date:` and
+/// the signatures' time.
+fn publish_time() -> Result<u64> {
+    if std::env::var_os("SOURCE_DATE_EPOCH").is_some() {
+        return crate::epoch::source_date_epoch(Path::new("."));
+    }
+    Ok(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+}
+
+/// Every package file below `dir` (debug packages included: they are packages of their format).
+fn packages_in(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry =
+            entry.map_err(|e| Error::invalid(format!("cannot read {}: {e}", dir.display()), "check the directory"))?;
+        let name = entry.file_name().to_string_lossy();
+        let package = name.ends_with(".deb")
+            || name.ends_with(".rpm")
+            || name.ends_with(".pkg.tar.zst")
+            || name.ends_with(".apk");
+        if entry.file_type().is_file() && package {
+            out.push(entry.into_path());
+        }
+    }
+    Ok(out)
+}

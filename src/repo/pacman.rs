@@ -1,0 +1,67 @@
+//! The arch repository format (not written yet: publishing a .pkg.tar.zst file is refused).
+
+use std::cmp::Ordering;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Indexed, Keys, Problem, RepoFormat, Settings, Stored, store::Staging};
+use crate::error::{Error, Result};
+
+pub struct Pacman;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    name: String,
+    arch: String,
+}
+
+impl Indexed for Entry {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn arch(&self) -> &str {
+        &self.arch
+    }
+    fn compare_versions(&self, _other: &Self) -> Ordering {
+        Ordering::Equal
+    }
+}
+
+impl RepoFormat for Pacman {
+    const DIR: &'static str = "arch";
+    type Entry = Entry;
+
+    fn accepts(path: &Path) -> bool {
+        path.to_string_lossy().ends_with(".pkg.tar.zst")
+    }
+
+    fn read(path: &Path) -> Result<Entry> {
+        Err(Error::invalid(
+            format!("{}: arch repositories are not supported yet", path.display()),
+            "leave it out of the publish",
+        ))
+    }
+
+    fn pool_path(_entry: &Entry, file_name: &str) -> String {
+        file_name.to_string()
+    }
+
+    fn write_indices(
+        _root: &Path,
+        _entries: &[(Stored, Entry)],
+        _settings: &Settings,
+        _keys: &Keys,
+        _staging: &mut Staging,
+    ) -> Result<()> {
+        Ok(())
+    }
+
+    fn snippet(_settings: &Settings, _keys: &Keys) -> Result<Option<(String, String)>> {
+        Ok(None)
+    }
+
+    fn check(_dir: &Path, _settings: &Settings) -> Result<Vec<Problem>> {
+        Ok(Vec::new())
+    }
+}
