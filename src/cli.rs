@@ -148,6 +148,14 @@ pub struct BuildArgs {
     /// signatures), one per line, instead of paths
     #[arg(long)]
     json: bool,
+    /// Threads for the formats built in parallel and their compressors together (default: every
+    /// core); the packages are the same bytes whatever the number
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+    /// Memory the compressors may hold together, e.g. 512M or 2G (default: half of the
+    /// available memory); with less, fewer threads run, and the packages are the same bytes
+    #[arg(long, value_name = "SIZE", value_parser = crate::budget::parse_size)]
+    memory_limit: Option<u64>,
 }
 
 #[derive(Args, Debug)]
@@ -436,7 +444,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Ci { command } => ci_command(command),
         Command::Import(args) => import_command(args),
         Command::Inspect(args) => inspect_command(args),
-        Command::Repo { command } => crate::repo::command::run(command),
+        Command::Repo { command } => repo_command(command),
     }
 }
 
@@ -452,7 +460,10 @@ fn build_command(args: BuildArgs) -> Result<()> {
         allow_unsigned_apk,
         minisign_key,
         json,
+        jobs,
+        memory_limit,
     } = args;
+    set_budget(jobs, memory_limit);
     let flags = build::BuildFlags { no_build, allow_check_errors, sign_key, apk_key, allow_unsigned_apk, minisign_key };
     let progress = crate::progress::Progress::for_stderr();
     for artifact in build::build(&select.options(), &out_dir, flags, &progress)? {
@@ -770,6 +781,29 @@ fn escape(text: &str) -> String {
 fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
     serde_json::to_string_pretty(value)
         .map_err(|e| Error::invalid(format!("cannot serialise JSON: {e}"), "this is a bug in distpack"))
+}
+
+/// `distpack repo publish|check`.
+fn repo_command(command: RepoCommand) -> Result<()> {
+    use crate::repo::command::{PublishArgs, check, publish};
+    match command {
+        RepoCommand::Publish { dir, artifacts, from, manifest, name, sign_key, apk_key, wait } => {
+            publish(PublishArgs { dir, artifacts, from, manifest, name, sign_key, apk_key, wait })
+        }
+        RepoCommand::Check { dir, json } => check(&dir, json),
+    }
+}
+
+/// `--jobs` and `--memory-limit`, in force for the whole build: rayon's pool runs the formats,
+/// and the compressors reserve their threads' memory from the limit.
+fn set_budget(jobs: Option<u16>, memory_limit: Option<u64>) {
+    let budget = crate::budget::Budget {
+        jobs: jobs.map_or_else(crate::budget::cores, usize::from),
+        memory: memory_limit.unwrap_or_else(crate::budget::default_memory),
+    };
+    crate::budget::set(budget);
+    // The global pool can be built once; a second build in the same process keeps the first.
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(budget.jobs).build_global();
 }
 
 #[cfg(test)]

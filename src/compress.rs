@@ -7,34 +7,53 @@ use std::io::{self, Write};
 use crate::manifest::Compression;
 
 pub enum Encoder<W: Write> {
-    Xz(liblzma::write::XzEncoder<W>),
-    Zstd(zstd::stream::write::Encoder<'static, W>),
+    /// With the memory its threads hold, released when the encoder is dropped.
+    Xz(liblzma::write::XzEncoder<W>, crate::budget::Reservation),
+    Zstd(zstd::stream::write::Encoder<'static, W>, crate::budget::Reservation),
     Gzip(flate2::write::GzEncoder<W>),
     None(W),
 }
 
-/// Worker threads for compression: every core the machine has.
-pub fn threads() -> u32 {
-    std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(1)
+/// xz's memory at `preset`: (base, per thread), from liblzma's own estimate.
+fn xz_memory(preset: u32) -> (u64, u64) {
+    let usage = |threads| liblzma::stream::MtStreamBuilder::new().threads(threads).preset(preset).memusage();
+    let (one, two) = (usage(1), usage(2));
+    let per_thread = two.saturating_sub(one).max(1);
+    (one.saturating_sub(per_thread), per_thread)
+}
+
+/// zstd's memory at `level`: (base, per worker). zstd offers no estimate for its multithreaded
+/// encoder outside its experimental API, so these are measured peaks of `zstd -T1`/`-T2` on a
+/// 60 MB binary (-19: 152 MiB and 242 MiB), rounded up.
+fn zstd_memory(level: u32) -> (u64, u64) {
+    match level {
+        17.. => (64 << 20, 96 << 20),
+        10..=16 => (48 << 20, 64 << 20),
+        _ => (32 << 20, 24 << 20),
+    }
 }
 
 impl<W: Write> Encoder<W> {
     pub fn new(compression: Compression, level: u32, inner: W) -> io::Result<Self> {
         Ok(match compression {
             Compression::Xz => {
+                let (base, per_thread) = xz_memory(level);
+                let reservation = crate::budget::reserve(base, per_thread);
                 let stream = liblzma::stream::MtStreamBuilder::new()
-                    .threads(threads())
+                    .threads(reservation.threads)
                     .preset(level)
                     .check(liblzma::stream::Check::Crc64)
                     .encoder()
                     .map_err(io::Error::other)?;
-                Encoder::Xz(liblzma::write::XzEncoder::new_stream(inner, stream))
+                Encoder::Xz(liblzma::write::XzEncoder::new_stream(inner, stream), reservation)
             }
             Compression::Zstd => {
+                let (base, per_thread) = zstd_memory(level);
+                let reservation = crate::budget::reserve(base, per_thread);
                 let mut encoder = zstd::stream::write::Encoder::new(inner, level as i32)?;
-                encoder.multithread(threads())?;
+                encoder.multithread(reservation.threads)?;
                 encoder.include_checksum(true)?;
-                Encoder::Zstd(encoder)
+                Encoder::Zstd(encoder, reservation)
             }
             Compression::Gzip => {
                 // No file name and a zero timestamp in the header, like `gzip -n`.
@@ -46,8 +65,8 @@ impl<W: Write> Encoder<W> {
 
     pub fn finish(self) -> io::Result<W> {
         match self {
-            Encoder::Xz(e) => e.finish(),
-            Encoder::Zstd(e) => e.finish(),
+            Encoder::Xz(e, _) => e.finish(),
+            Encoder::Zstd(e, _) => e.finish(),
             Encoder::Gzip(e) => e.finish(),
             Encoder::None(w) => Ok(w),
         }
@@ -57,8 +76,8 @@ impl<W: Write> Encoder<W> {
 impl<W: Write> Write for Encoder<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
-            Encoder::Xz(e) => e.write(buf),
-            Encoder::Zstd(e) => e.write(buf),
+            Encoder::Xz(e, _) => e.write(buf),
+            Encoder::Zstd(e, _) => e.write(buf),
             Encoder::Gzip(e) => e.write(buf),
             Encoder::None(w) => w.write(buf),
         }
@@ -66,8 +85,8 @@ impl<W: Write> Write for Encoder<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         match self {
-            Encoder::Xz(e) => e.flush(),
-            Encoder::Zstd(e) => e.flush(),
+            Encoder::Xz(e, _) => e.flush(),
+            Encoder::Zstd(e, _) => e.flush(),
             Encoder::Gzip(e) => e.flush(),
             Encoder::None(w) => w.flush(),
         }

@@ -10,7 +10,7 @@
 //! `crate::` path in `src/` and fails on an import that breaks this order or closes a cycle; a
 //! new top-level module gets a line here.
 //!
-//! 1. `error`, `format`, `elf`, `unit`, `walk`: leaves, importing nothing of the crate.
+//! 1. `error`, `format`, `elf`, `unit`, `walk`, `budget`: leaves, importing nothing of the crate.
 //! 2. `limits`, `output`, `epoch`, `target`: bounded reading, atomic writing, dates, targets.
 //! 3. `manifest`, `progress`: the manifest as written; progress bars.
 //! 4. `compress`, `digest`: compressors configured by the manifest; streaming digests.
@@ -19,10 +19,11 @@
 //! 7. `plan`: the manifest resolved into packages, defaults applied once.
 //! 8. `formats`, `check`: the pure writers of a plan (and `formats::packager`); its checks.
 //! 9. `build`, `inspect`, `import`, `init`, `aur`: commands over plans, packages and manifests.
-//! 10. `ci`: CI workflows, which run builds.
+//! 10. `ci`, `repo`: CI workflows, which run builds; package repositories, which read packages.
 //! 11. `cli`: the command line, which may use everything.
 
 pub mod aur;
+pub mod budget;
 pub mod build;
 pub mod bundle;
 pub mod check;

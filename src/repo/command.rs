@@ -4,59 +4,69 @@
 use std::path::{Path, PathBuf};
 
 use super::{Keys, Publish, Settings};
-use crate::cli::RepoCommand;
 use crate::error::{Error, Result};
 
-pub fn run(command: RepoCommand) -> Result<()> {
-    match command {
-        RepoCommand::Publish { dir, artifacts, from, manifest, name, sign_key, apk_key, wait } => {
-            let mut artifacts = artifacts;
-            if let Some(from) = &from {
-                artifacts.extend(packages_in(from)?);
-            }
-            if artifacts.is_empty() {
-                return Err(Error::usage(
-                    "nothing to publish",
-                    "name the packages, or pass --from dist/ for every package `distpack build` wrote there",
-                ));
-            }
-            let settings = settings(&dir, &manifest, name)?;
-            let keys = Keys {
-                pgp: sign_key
-                    .as_deref()
-                    .map(|k| crate::sign::pgp::Signer::load(k, std::env::var(crate::sign::PGP_PASSPHRASE_ENV).ok()))
-                    .transpose()?,
-                apk: apk_key.as_deref().map(crate::sign::rsa::ApkSigner::load).transpose()?,
-            };
-            let report = super::publish(&Publish { dir, artifacts, settings, keys, wait })?;
-            for path in &report.added {
-                println!("{}", path.display());
-            }
-            crate::progress::info(&format!(
-                "{} added, {} already published, {} old versions removed",
-                report.added.len(),
-                report.unchanged.len(),
-                report.removed.len()
-            ));
-            Ok(())
-        }
-        RepoCommand::Check { dir, json } => {
-            let problems = super::check_tree(&dir)?;
-            for problem in &problems {
-                if json {
-                    println!("{}", serde_json::to_string(problem).unwrap_or_default());
-                } else {
-                    let level = if problem.error { "error" } else { "warning" };
-                    eprintln!("{level}: {}: {}", problem.path.display(), problem.message);
-                }
-            }
-            let errors = problems.iter().filter(|p| p.error).count();
-            if errors > 0 {
-                return Err(Error::Check { count: errors });
-            }
-            Ok(())
+/// What `repo publish` was given on the command line.
+pub struct PublishArgs {
+    pub dir: PathBuf,
+    pub artifacts: Vec<PathBuf>,
+    pub from: Option<PathBuf>,
+    pub manifest: PathBuf,
+    pub name: Option<String>,
+    pub sign_key: Option<PathBuf>,
+    pub apk_key: Option<PathBuf>,
+    pub wait: u64,
+}
+
+/// `repo publish`: the paths of the packages it added on stdout, a summary on stderr.
+pub fn publish(args: PublishArgs) -> Result<()> {
+    let PublishArgs { dir, mut artifacts, from, manifest, name, sign_key, apk_key, wait } = args;
+    if let Some(from) = &from {
+        artifacts.extend(packages_in(from)?);
+    }
+    if artifacts.is_empty() {
+        return Err(Error::usage(
+            "nothing to publish",
+            "name the packages, or pass --from dist/ for every package `distpack build` wrote there",
+        ));
+    }
+    let settings = settings(&dir, &manifest, name)?;
+    let keys = Keys {
+        pgp: sign_key
+            .as_deref()
+            .map(|k| crate::sign::pgp::Signer::load(k, std::env::var(crate::sign::PGP_PASSPHRASE_ENV).ok()))
+            .transpose()?,
+        apk: apk_key.as_deref().map(crate::sign::rsa::ApkSigner::load).transpose()?,
+    };
+    let report = super::publish(&Publish { dir, artifacts, settings, keys, wait })?;
+    for path in &report.added {
+        println!("{}", path.display());
+    }
+    crate::progress::info(&format!(
+        "{} added, {} already published, {} old versions removed",
+        report.added.len(),
+        report.unchanged.len(),
+        report.removed.len()
+    ));
+    Ok(())
+}
+
+/// `repo check`: each finding on stderr (or as JSON on stdout); an error when any is an error.
+pub fn check(dir: &Path, json: bool) -> Result<()> {
+    let problems = super::check_tree(dir)?;
+    for problem in &problems {
+        if json {
+            println!("{}", serde_json::to_string(problem).unwrap_or_default());
+        } else {
+            let level = if problem.error { "error" } else { "warning" };
+            eprintln!("{level}: {}: {}", problem.path.display(), problem.message);
         }
     }
+    let errors = problems.iter().filter(|p| p.error).count();
+    if errors > 0 {
+        return Err(Error::Check { count: errors });
+    }
+    Ok(())
 }
 
 /// The repository's settings: `[repo]` of the manifest when there is one (its package name as
