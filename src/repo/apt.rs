@@ -698,4 +698,36 @@ mod tests {
              -----BEGIN PGP PUBLIC KEY BLOCK-----\n .\n abc\n -----END PGP PUBLIC KEY BLOCK-----\n"
         );
     }
+
+    fn stored(path: &str) -> Stored {
+        Stored { path: path.into(), size: 1, md5: "m".into(), sha1: "s".into(), sha256: "h".into() }
+    }
+
+    #[test]
+    fn all_packages_are_listed_under_every_architecture() {
+        let named = |name: &str, arch: &str| {
+            let fields = [("Package", name), ("Version", "1.0-1"), ("Architecture", arch)];
+            entry(fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()).unwrap()
+        };
+        let entries = vec![
+            (stored("pool/a.deb"), named("agent", "amd64")),
+            (stored("pool/b.deb"), named("agent", "arm64")),
+            (stored("pool/c.deb"), named("agent-data", "all")),
+        ];
+        let mut settings = Settings::resolve(None, "demo", Path::new("/srv/repo"), 1_700_000_000).unwrap();
+        settings.valid_until_days = Some(7);
+        let indices = indices(&entries, &settings).unwrap();
+        for arch in ["amd64", "arm64"] {
+            let (_, packages) = indices.iter().find(|(p, _)| *p == format!("main/binary-{arch}/Packages")).unwrap();
+            let packages = String::from_utf8_lossy(packages);
+            assert!(packages.contains(&format!("Architecture: {arch}\n")), "{packages}");
+            assert!(packages.contains("Package: agent-data\n"), "{arch}: {packages}");
+        }
+        let release = release(&indices, &entries, &settings);
+        assert!(release.contains("Architectures: amd64 arm64\n"), "{release}");
+        assert!(release.contains("Date: Tue, 14 Nov 2023 22:13:20 +0000\n"), "{release}");
+        assert!(release.contains("Valid-Until: Tue, 21 Nov 2023 22:13:20 +0000\n"), "{release}");
+        let only_all = architectures(&entries[2..]);
+        assert_eq!(only_all.into_iter().collect::<Vec<_>>(), ["amd64"]);
+    }
 }
