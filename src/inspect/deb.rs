@@ -91,6 +91,18 @@ fn malformed(message: String) -> io::Error {
 }
 
 pub fn inspect(path: &Path, max_unpacked: u64) -> Result<Inspection> {
+    read(path, max_unpacked, true)
+}
+
+/// The control file's fields of the .deb at `path`, in order (continuation lines joined with
+/// newlines, as written): what a repository index needs, read without unpacking the data member.
+pub(crate) fn control_fields(path: &Path) -> Result<Vec<(String, String)>> {
+    Ok(read(path, 0, false)?.fields)
+}
+
+/// The package, its files listed only when `list_files` (the data member is then decompressed,
+/// up to `max_unpacked` bytes).
+fn read(path: &Path, max_unpacked: u64, list_files: bool) -> Result<Inspection> {
     let file = File::open(path).io("cannot open", path)?;
     let file_size = file.metadata().io("cannot read", path)?.len();
     // Malformed contents (no I/O error to keep) are refused with what is wrong; failed reads keep
@@ -119,6 +131,9 @@ pub fn inspect(path: &Path, max_unpacked: u64) -> Result<Inspection> {
             (_, n) if n.starts_with("control.tar") && control.is_none() => {
                 let decoded = compress::decoder(n, &mut entry).map_err(unreadable(n, path, not_a_deb))?;
                 control = Some((n.to_string(), read_limited(decoded, MAX_CONTROL_BYTES, n, path)?));
+                if !list_files {
+                    break;
+                }
             }
             (_, n) if n.starts_with("data.tar") && control.is_some() => {
                 let decoded = compress::decoder(n, &mut entry).map_err(unreadable(n, path, not_a_deb))?;
@@ -132,7 +147,11 @@ pub fn inspect(path: &Path, max_unpacked: u64) -> Result<Inspection> {
         index += 1;
     }
     let (control_name, control) = control.ok_or_else(|| corrupt("no control.tar member".into()))?;
-    let files = files.ok_or_else(|| corrupt("no data.tar member".into()))?;
+    let files = match files {
+        Some(files) => files,
+        None if !list_files => Vec::new(),
+        None => return Err(corrupt("no data.tar member".into())),
+    };
 
     let mut members = BTreeMap::new();
     let mut tar = tar::Archive::new(TarGuard::new(control.as_slice()));

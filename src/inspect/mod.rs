@@ -4,7 +4,7 @@
 mod addon;
 mod apk;
 mod arch;
-mod deb;
+pub(crate) mod deb;
 mod rpm;
 
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@ pub mod addon;
 mod alpine;
 pub mod base_system;
 pub mod build_plan;
-mod debian;
+pub(crate) mod debian;
 pub mod debug;
 pub mod elfdeps;
 mod files;

@@ -208,7 +208,14 @@ fn publish_format<F: RepoFormat>(options: &Publish, taken: &mut [bool], report: 
                 entries.push((stored, entry));
                 report.added.push(root.join(&path));
             }
-            store::Placed::Same => report.unchanged.push(root.join(&path)),
+            store::Placed::Same(stored) => {
+                // Placed by a publish that failed before its indices were written (no key, say),
+                // so not in the cache yet.
+                if !entries.iter().any(|(s, _)| s.path == stored.path) {
+                    entries.push((stored, entry));
+                }
+                report.unchanged.push(root.join(&path));
+            }
         }
     }
     let removed = retain_newest(&mut entries, options.settings.keep);

@@ -52,8 +52,8 @@ impl Lock {
 pub enum Placed {
     /// Copied in, with its digests.
     New(Stored),
-    /// The same bytes were already there under that name.
-    Same,
+    /// The same bytes were already there under that name (digests of those bytes).
+    Same(Stored),
 }
 
 /// Copy `source` to `root/path` (atomically: a temporary file renamed), hashing it on the way.
@@ -63,11 +63,18 @@ pub fn place(source: &Path, root: &Path, path: &str) -> Result<Placed> {
     let dest = root.join(path);
     let digests = crate::digest::of_file(source, true, true, true).io("cannot read", source)?;
     let sha256 = digests.sha256.clone().unwrap_or_default();
+    let stored = Stored {
+        path: path.to_string(),
+        size: digests.bytes,
+        md5: digests.md5.unwrap_or_default(),
+        sha1: digests.sha1.unwrap_or_default(),
+        sha256: sha256.clone(),
+    };
     if dest.exists() {
         let there = crate::digest::of_file(&dest, false, false, true).io("cannot read", &dest)?;
         let there = there.sha256.unwrap_or_default();
         if there == sha256 {
-            return Ok(Placed::Same);
+            return Ok(Placed::Same(stored));
         }
         return Err(Error::invalid(
             format!(
@@ -84,13 +91,7 @@ pub fn place(source: &Path, root: &Path, path: &str) -> Result<Placed> {
     std::fs::copy(source, temp.path()).io("cannot copy", source)?;
     set_readable(temp.path())?;
     temp.persist(&dest).map_err(|e| e.error).io("cannot write", &dest)?;
-    Ok(Placed::New(Stored {
-        path: path.to_string(),
-        size: digests.bytes,
-        md5: digests.md5.unwrap_or_default(),
-        sha1: digests.sha1.unwrap_or_default(),
-        sha256,
-    }))
+    Ok(Placed::New(stored))
 }
 
 /// Files a web server serves: 0644 (temporary files are created 0600).

@@ -27,6 +27,7 @@ mod profiles;
 mod readme;
 mod real;
 mod repo;
+mod repo_apt;
 mod reproducible;
 mod rpm;
 mod scripts;
