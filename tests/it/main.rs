@@ -26,6 +26,7 @@ mod plan;
 mod profiles;
 mod readme;
 mod real;
+mod repo_rpmmd;
 mod reproducible;
 mod rpm;
 mod scripts;

@@ -28,8 +28,9 @@ pub struct Listed {
 
 /// A content-addressed index name distpack writes (`HEX-primary.xml.gz`).
 pub fn is_index_name(name: &str) -> bool {
-    name.split_once('-')
-        .is_some_and(|(hash, rest)| hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) && rest.ends_with(".xml.gz"))
+    name.split_once('-').is_some_and(|(hash, rest)| {
+        hash.len() == 64 && hash.bytes().all(|b| b.is_ascii_hexdigit()) && rest.ends_with(".xml.gz")
+    })
 }
 
 pub fn check(dir: &Path, settings: &Settings) -> Result<Vec<Problem>> {

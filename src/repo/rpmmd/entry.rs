@@ -120,8 +120,8 @@ pub fn read(path: &Path) -> Result<Entry> {
     // The signature header is padded to 8 bytes; the main header follows (createrepo_c's
     // `cr_get_header_byte_range`).
     let main_start = sig.len.div_ceil(8) * 8;
-    let main = Parsed::parse(rest.get(main_start..).unwrap_or(&[]))
-        .map_err(|e| corrupt(path, format!("main header: {e}")))?;
+    let main =
+        Parsed::parse(rest.get(main_start..).unwrap_or(&[])).map_err(|e| corrupt(path, format!("main header: {e}")))?;
     let header_start = 96 + main_start as u64;
     let name = main.string(NAME).filter(|n| !n.is_empty()).ok_or_else(|| corrupt(path, "no package name"))?;
     let arch = if main.entries.contains_key(&SOURCEPACKAGE) { "src".into() } else { text(&main, ARCH) };
@@ -203,6 +203,7 @@ fn deps(main: &Parsed, files: &[FileEntry]) -> Deps {
         }
         requires.push(dep);
     }
+    keep_highest_libc(&mut requires);
     Deps {
         requires,
         conflicts: list(CONFLICTNAME, CONFLICTFLAGS, CONFLICTVERSION),
@@ -213,6 +214,28 @@ fn deps(main: &Parsed, files: &[FileEntry]) -> Deps {
         supplements: list(SUPPLEMENTNAME, SUPPLEMENTFLAGS, SUPPLEMENTVERSION),
         provides,
     }
+}
+
+/// createrepo_c keeps, of the `libc.so.6(…)` requirements, only the one naming the highest
+/// version, and lists it last: the others follow from it.
+fn keep_highest_libc(requires: &mut Vec<Dep>) {
+    let version = |name: &str| {
+        let inside = name.split_once('(')?.1.split_once(')')?.0;
+        let digits = inside.find(|c: char| c.is_ascii_digit())?;
+        Some(inside[digits..].to_string())
+    };
+    let mut highest: Option<Dep> = None;
+    for dep in requires.extract_if(.., |d| d.name.starts_with("libc.so.6")) {
+        let newer = highest.as_ref().is_none_or(|h| match (version(&h.name), version(&dep.name)) {
+            (Some(a), Some(b)) => super::vercmp::rpmvercmp(&a, &b) == std::cmp::Ordering::Less,
+            (None, Some(_)) => true,
+            _ => false,
+        });
+        if newer {
+            highest = Some(dep);
+        }
+    }
+    requires.extend(highest);
 }
 
 fn dep_list(main: &Parsed, names: u32, flags: u32, versions: u32) -> Vec<Dep> {

@@ -65,7 +65,9 @@ impl RepoFormat for RpmMd {
             ));
         };
         let mut data = Vec::new();
-        for (kind, text) in [("primary", xml::primary(entries)), ("filelists", xml::filelists(entries)), ("other", xml::other(entries))] {
+        for (kind, text) in
+            [("primary", xml::primary(entries)), ("filelists", xml::filelists(entries)), ("other", xml::other(entries))]
+        {
             let gz = gzip(text.as_bytes()).io("cannot compress", &root.join(REPODATA))?;
             let sha256 = sha256(&gz);
             let href = format!("{REPODATA}/{sha256}-{kind}.xml.gz");
@@ -81,8 +83,9 @@ impl RepoFormat for RpmMd {
         }
         let repomd = xml::repomd(settings.time, &data);
         remove_stale(root, &data)?;
-        let created = u32::try_from(settings.time).unwrap_or(u32::MAX);
-        staging.write(&format!("{REPODATA}/repomd.xml.asc"), pgp.sign_armored(repomd.as_bytes(), created)?.as_bytes())?;
+        let created = signature_time(pgp, settings.time)?;
+        staging
+            .write(&format!("{REPODATA}/repomd.xml.asc"), pgp.sign_armored(repomd.as_bytes(), created)?.as_bytes())?;
         // dnf reads repomd.xml first: it goes in last, once everything it lists is there.
         staging.write(&format!("{REPODATA}/repomd.xml"), repomd.as_bytes())
     }
@@ -99,6 +102,16 @@ impl RepoFormat for RpmMd {
     fn check(dir: &Path, settings: &Settings) -> Result<Vec<Problem>> {
         check::check(dir, settings)
     }
+}
+
+/// The publish time, but never before the key was made: gpg (which dnf verifies repomd.xml with)
+/// refuses a signature older than its key ("Time conflict"), and SOURCE_DATE_EPOCH often is.
+fn signature_time(pgp: &crate::sign::pgp::Signer, time: u64) -> Result<u32> {
+    use pgp::composed::Deserializable;
+    use pgp::types::KeyDetails;
+    let (key, _) = pgp::composed::SignedPublicKey::from_string(&pgp.public_armored()?)
+        .map_err(|e| Error::invalid(format!("cannot read the signing key back: {e}"), "this is a bug in distpack"))?;
+    Ok(u32::try_from(time).unwrap_or(u32::MAX).max(key.primary_key.created_at().as_secs()))
 }
 
 fn gzip(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
