@@ -126,6 +126,27 @@ fn dnf_reads_the_signed_repository_and_sees_the_newer_version() {
     assert_eq!(text(&latest.stdout).trim(), "1.4.3-1");
     let check = repo.check();
     assert!(check.status.success() && text(&check.stderr).is_empty(), "{}", all(&check));
+
+    // The indices the replaced repomd.xml listed stay one publish (for a client that read it just
+    // before the switch); those of the one before are removed.
+    let first = indices(&repo.tree());
+    let fx = example_at("1.4.4");
+    repo.publish(&[&repo.rpm(&manifest_of(&fx))]);
+    let third = indices(&repo.tree());
+    assert_eq!(third.len(), 6, "{third:?}");
+    assert_eq!(first.iter().filter(|f| third.contains(f)).count(), 3, "{first:?} then {third:?}");
+    let check = repo.check();
+    assert!(check.status.success() && text(&check.stderr).is_empty(), "{}", all(&check));
+}
+
+fn indices(tree: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(tree.join("rpm/repodata"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".xml.gz"))
+        .collect();
+    names.sort();
+    names
 }
 
 #[test]
@@ -301,4 +322,17 @@ fn dnf_installs_and_upgrades_healthd_from_the_signed_repository() {
     assert!(upgrade.status.success() && all(&upgrade).contains("Complete!"), "{}", all(&upgrade));
     let installed = repo.dnf("root", &["-q", "list", "--installed", "healthd"]);
     assert!(text(&installed.stdout).contains("1.4.3-1"), "{}", all(&installed));
+}
+
+#[test]
+fn a_file_that_is_not_an_rpm_is_refused_before_any_index_is_written() {
+    let repo = Repo::new();
+    let fake = repo.tmp.path().join("healthd-9-1.x86_64.rpm");
+    std::fs::write(&fake, b"\xed\xab\xee\xdb but not an rpm after the magic").unwrap();
+    let mut cmd = distpack();
+    cmd.args(["repo", "publish"]).arg(repo.tree()).arg(&fake);
+    let output = cmd.arg("-m").arg(example_manifest()).arg("--sign-key").arg(&repo.key).output().unwrap();
+    assert!(!output.status.success());
+    assert!(text(&output.stderr).contains("the file is not a valid .rpm"), "{}", all(&output));
+    assert!(!repo.tree().join("rpm/repodata/repomd.xml").exists());
 }

@@ -16,6 +16,9 @@ use crate::formats::rpm::tags::*;
 const MAX_HEADERS: u64 = 64 << 20;
 const MAX_FILES: usize = 1_000_000;
 const MAX_PATH: usize = 4096;
+/// Bytes of paths a file list may add up to: directory names are shared by index, so a small
+/// hostile header could otherwise name a million long paths.
+const MAX_PATH_BYTES: usize = 128 << 20;
 /// Changelog entries kept (createrepo_c's default `--changelog-limit` is unlimited for other.xml,
 /// but a hostile package must not fill it; distributions keep a handful).
 const MAX_CHANGELOGS: usize = 100;
@@ -167,6 +170,7 @@ fn files(main: &Parsed, path: &Path) -> Result<Vec<FileEntry>> {
         return Err(corrupt(path, format!("more than {MAX_FILES} files")));
     }
     let mut out = Vec::with_capacity(basenames.len());
+    let mut total = 0usize;
     for (i, base) in basenames.iter().enumerate() {
         let dir = dirindexes
             .get(i)
@@ -174,6 +178,10 @@ fn files(main: &Parsed, path: &Path) -> Result<Vec<FileEntry>> {
             .ok_or_else(|| corrupt(path, format!("file {i} has no directory")))?;
         if dir.len() + base.len() > MAX_PATH {
             return Err(corrupt(path, format!("file {i} has a path over {MAX_PATH} bytes")));
+        }
+        total += dir.len() + base.len();
+        if total > MAX_PATH_BYTES {
+            return Err(corrupt(path, format!("its file list is over {MAX_PATH_BYTES} bytes")));
         }
         let mode = modes.get(i).copied().unwrap_or(0) as u32;
         let kind = if mode & 0o170000 == 0o040000 {
