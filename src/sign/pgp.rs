@@ -96,8 +96,12 @@ impl Signer {
         hex::encode_upper(self.key.primary_key.fingerprint().as_bytes())
     }
 
+    /// Signatures are dated `created`, but never before the key was made: gpg (which apt's gpgv,
+    /// dnf and pacman verify with) refuses a signature older than its key ("Time conflict"), and
+    /// SOURCE_DATE_EPOCH, a commit's time, often is.
     fn config(&self, kind: SignatureType, created: u32) -> Result<SignatureConfig> {
         let key = &self.key.primary_key;
+        let created = created.max(key.created_at().as_secs());
         let mut config = SignatureConfig::v4(kind, key.algorithm(), HashAlgorithm::Sha256);
         let subpacket = |d| Subpacket::regular(d).map_err(pgp_error("cannot build the signature"));
         config.hashed_subpackets = vec![

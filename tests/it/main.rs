@@ -28,6 +28,7 @@ mod readme;
 mod real;
 mod repo;
 mod repo_apt;
+mod repo_rpmmd;
 mod reproducible;
 mod rpm;
 mod scripts;
