@@ -2,7 +2,7 @@
 //! size). Packages to inspect are untrusted input: every read is bounded.
 
 mod addon;
-mod apk;
+pub(crate) mod apk;
 mod arch;
 mod deb;
 mod rpm;

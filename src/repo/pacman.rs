@@ -284,7 +284,7 @@ fn prune(dir: &Path, names: &BTreeSet<&str>) -> Result<()> {
 }
 
 /// The regular files (and links) directly in `dir`, by name.
-fn files_in(dir: &Path) -> Result<Vec<String>> {
+pub(super) fn files_in(dir: &Path) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let Ok(read) = std::fs::read_dir(dir) else { return Ok(out) };
     for entry in read {
@@ -297,7 +297,7 @@ fn files_in(dir: &Path) -> Result<Vec<String>> {
     Ok(out)
 }
 
-fn subdirectories(dir: &Path) -> Result<Vec<String>> {
+pub(super) fn subdirectories(dir: &Path) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).io("cannot read", dir)? {
         let entry = entry.io("cannot read", dir)?;
