@@ -37,9 +37,12 @@ pub fn inspect(path: &Path, max_unpacked: u64) -> Result<Inspection> {
     Ok(Inspection { format: "apk", fields, conffiles: Vec::new(), scripts, files })
 }
 
+/// The control member's SHA-1 and its `.PKGINFO` fields.
+pub(crate) type Control = ([u8; 20], Vec<(String, String)>);
+
 /// What `apk index` reads of a package: the SHA-1 of its control member as compressed (the
 /// package's identity, `C:` in APKINDEX) and the control member's `.PKGINFO` fields.
-pub(crate) fn control(path: &Path) -> Result<([u8; 20], Vec<(String, String)>)> {
+pub(crate) fn control(path: &Path) -> Result<Control> {
     use sha1::Digest;
     let file = File::open(path).io("cannot open", path)?;
     let mut reader = BufReader::new(file);

@@ -26,6 +26,7 @@ mod plan;
 mod profiles;
 mod readme;
 mod real;
+mod repo_apk;
 mod repo_pacman;
 mod reproducible;
 mod rpm;
