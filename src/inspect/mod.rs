@@ -2,7 +2,7 @@
 //! size). Packages to inspect are untrusted input: every read is bounded.
 
 mod addon;
-mod apk;
+pub(crate) mod apk;
 mod arch;
 pub(crate) mod deb;
 mod rpm;

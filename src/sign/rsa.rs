@@ -32,6 +32,13 @@ impl ApkSigner {
         Ok(ApkSigner { key, key_name: format!("{file_name}.pub") })
     }
 
+    /// The public key in PEM, as installed in /etc/apk/keys.
+    pub fn public_pem(&self) -> Result<String> {
+        self.key.to_public_key().to_public_key_pem(LineEnding::LF).map_err(|e| {
+            Error::invalid(format!("cannot encode the RSA public key as PEM: {e}"), "check the apk signing key")
+        })
+    }
+
     /// The raw PKCS#1 v1.5 signature over SHA-1 of `data` (what `openssl dgst -sha1 -sign` prints).
     pub fn sign(&self, data: &[u8]) -> Vec<u8> {
         let signer = rsa::pkcs1v15::SigningKey::<Sha1>::new(self.key.clone());

@@ -66,17 +66,7 @@ impl Packager for Apk {
 
         let mut w = BufWriter::new(out);
         match &keys.apk {
-            Some(signer) => {
-                let mut sig = Vec::new();
-                cut_entry(
-                    &mut sig,
-                    &format!(".SIGN.RSA.{}", signer.key_name),
-                    0o644,
-                    &signer.sign(&control),
-                    package.mtime,
-                );
-                w.write_all(&gzip_bytes(&sig)?).map_err(io_err)?;
-            }
+            Some(signer) => w.write_all(&signature_member(signer, &control, package.mtime)?).map_err(io_err)?,
             None if keys.allow_unsigned_apk => {}
             None => {
                 return Err(Error::invalid(
@@ -133,12 +123,20 @@ fn pax_record(key: &str, value: &str) -> String {
     format!("{len} {key}={value}\n")
 }
 
+/// The gzip member that signs `data` (the gzip stream after it), as abuild-sign writes it for
+/// packages and APKINDEX alike: a cut tar of `.SIGN.RSA.KEYNAME.rsa.pub` holding the signature.
+pub fn signature_member(signer: &crate::sign::rsa::ApkSigner, data: &[u8], mtime: u64) -> Result<Vec<u8>> {
+    let mut sig = Vec::new();
+    cut_entry(&mut sig, &format!(".SIGN.RSA.{}", signer.key_name), 0o644, &signer.sign(data), mtime);
+    gzip_bytes(&sig)
+}
+
 /// `gzip -n -9`, as abuild compresses each member.
 fn gzip<W: Write>(inner: W) -> flate2::write::GzEncoder<W> {
     flate2::GzBuilder::new().mtime(0).write(inner, flate2::Compression::best())
 }
 
-fn gzip_bytes(bytes: &[u8]) -> Result<Vec<u8>> {
+pub fn gzip_bytes(bytes: &[u8]) -> Result<Vec<u8>> {
     let mut gz = gzip(Vec::new());
     gz.write_all(bytes).and_then(|_| gz.finish()).map_err(Error::write("a gzip stream in memory"))
 }
