@@ -83,6 +83,51 @@ fn vm_upgrade_keeps_the_edited_conffile_and_restarts_into_v2() {
 
 #[test]
 #[ignore = "boots the acceptance VM: ci/test runs it with DISTPACK_VM=1"]
+fn vm_apt_installs_from_the_published_tree_and_upgrades_when_v2_is_published() {
+    require_vm();
+    // Both versions carry the [repo] table: the .sources point where the guest unpacks the tree.
+    let with_repo = |dir: &Path| {
+        let manifest = dir.join("packaging/distpack.toml");
+        let text = std::fs::read_to_string(&manifest).unwrap() + "\n[repo]\nurl = \"file:///e2e/repo\"\n";
+        std::fs::write(manifest, text).unwrap();
+    };
+    let (v1_dir, v1) = example_variant("deb", with_repo, &[]);
+    let (_v2_dir, v2) = example_variant(
+        "deb",
+        |dir| {
+            with_repo(dir);
+            replace_in(&dir.join("Cargo.toml"), "version = \"1.4.2\"", "version = \"1.4.3\"");
+        },
+        &[],
+    );
+    assert!(v2.to_string_lossy().ends_with("healthd_1.4.3-1_amd64.deb"), "{}", v2.display());
+    let scratch = tempdir();
+    let key = scratch.path().join("repo.key");
+    run(distpack().args(["keygen", "--pgp", "--unencrypted", "-o"]).arg(&key));
+    let tree = scratch.path().join("repo");
+    let manifest = v1_dir.path().join("packaging/distpack.toml");
+    let publish_and_tar = |deb: &Path, tar: &str| {
+        run(distpack()
+            .args(["repo", "publish"])
+            .arg(&tree)
+            .arg(deb)
+            .arg("--sign-key")
+            .arg(&key)
+            .arg("-m")
+            .arg(&manifest));
+        let tar = scratch.path().join(tar);
+        run(Command::new("tar").arg("-C").arg(&tree).arg("-cf").arg(&tar).arg("."));
+        tar
+    };
+    let v1_tree = publish_and_tar(&v1, "v1-tree.tar");
+    let sources = std::fs::read_to_string(tree.join("healthd.sources")).unwrap();
+    assert!(sources.contains("URIs: file:///e2e/repo/deb") && !sources.contains("trusted"), "{sources}");
+    let v2_tree = publish_and_tar(&v2, "v2-tree.tar");
+    assert_passed("apt-repo", &[("v1-tree.tar", &v1_tree), ("v2-tree.tar", &v2_tree)]);
+}
+
+#[test]
+#[ignore = "boots the acceptance VM: ci/test runs it with DISTPACK_VM=1"]
 fn vm_remove_keeps_the_conffile_and_purge_leaves_nothing() {
     require_vm();
     assert_passed("remove-purge", &[("healthd.deb", example_deb())]);
