@@ -62,6 +62,8 @@ impl Indexed for Entry {
 
 impl RepoFormat for Apk {
     const DIR: &'static str = "apk";
+    const SIGNED_WITH: super::KeyKind = super::KeyKind::Rsa;
+    const CLIENT: &'static str = "apk";
     type Entry = Entry;
 
     fn accepts(path: &Path) -> bool {

@@ -50,6 +50,8 @@ impl Indexed for Entry {
 
 impl RepoFormat for Apt {
     const DIR: &'static str = "deb";
+    const SIGNED_WITH: super::KeyKind = super::KeyKind::Pgp;
+    const CLIENT: &'static str = "apt";
     type Entry = Entry;
 
     fn accepts(path: &Path) -> bool {

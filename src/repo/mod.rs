@@ -111,6 +111,10 @@ pub trait Indexed: Clone + Serialize + DeserializeOwned {
 pub trait RepoFormat {
     /// Its directory below the tree (`deb`, `rpm`, `arch`, `apk`).
     const DIR: &'static str;
+    /// The key its indices are signed with: its client refuses an unsigned repository.
+    const SIGNED_WITH: KeyKind;
+    /// The client that reads it, as users know it.
+    const CLIENT: &'static str;
     type Entry: Indexed;
     /// Whether `path` is a package of this format (by name; the content is read by `read`).
     fn accepts(path: &Path) -> bool;
@@ -133,6 +137,28 @@ pub trait RepoFormat {
     /// signatures (checked with the public keys in the tree's top directory, `dir`), missing
     /// files (errors); files no index lists (warnings).
     fn check(dir: &Path, settings: &Settings) -> Result<Vec<Problem>>;
+}
+
+/// Which of `Keys` a format signs with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyKind {
+    Pgp,
+    Rsa,
+}
+
+/// Refused before anything is copied into the tree: a format whose key is missing.
+fn require_key<F: RepoFormat>(keys: &Keys) -> Result<()> {
+    let (missing, help) = match F::SIGNED_WITH {
+        KeyKind::Pgp => (keys.pgp.is_none(), "pass --sign-key FILE (make one with `distpack keygen --pgp`)"),
+        KeyKind::Rsa => (keys.apk.is_none(), "pass --apk-key FILE (make one with `distpack keygen --rsa NAME`)"),
+    };
+    if missing {
+        return Err(Error::usage(
+            format!("{} refuses an unsigned repository, and the {} tree has no key to sign it with", F::CLIENT, F::DIR),
+            help,
+        ));
+    }
+    Ok(())
 }
 
 /// A finding of `repo check`.
@@ -196,6 +222,7 @@ fn publish_format<F: RepoFormat>(options: &Publish, taken: &mut [bool], report: 
     if mine.is_empty() {
         return Ok(());
     }
+    require_key::<F>(&options.keys)?;
     let root = options.dir.join(F::DIR);
     let mut entries: Vec<(Stored, F::Entry)> = cache::load(&options.dir, F::DIR)?;
     for artifact in mine {

@@ -82,6 +82,8 @@ impl Indexed for Entry {
 
 impl RepoFormat for Pacman {
     const DIR: &'static str = "arch";
+    const SIGNED_WITH: super::KeyKind = super::KeyKind::Pgp;
+    const CLIENT: &'static str = "pacman";
     type Entry = Entry;
 
     fn accepts(path: &Path) -> bool {

@@ -258,7 +258,8 @@ fn publish_without_a_key_is_refused_and_check_warns_about_unlisted_packages() {
     let built = package(tmp.path(), "1.0.0", &key);
     let refused = publish(&tmp.path().join("unsigned"), &built, None);
     assert!(!refused.status.success());
-    assert!(text(&refused.stderr).contains("an apk repository must be signed"), "{}", text(&refused.stderr));
+    assert!(text(&refused.stderr).contains("apk refuses an unsigned repository"), "{}", text(&refused.stderr));
+    assert!(!tmp.path().join("unsigned/apk").exists(), "nothing is copied in before the refusal");
 
     let tree = tmp.path().join("tree");
     assert!(publish(&tree, &built, Some(&key)).status.success());

@@ -246,7 +246,7 @@ fn an_apt_tree_is_not_published_unsigned() {
     let stderr = text(&output.stderr);
     assert!(!output.status.success(), "published an unsigned apt tree");
     assert!(stderr.contains("--sign-key") && stderr.contains("distpack keygen --pgp"), "{stderr}");
-    assert!(!tree.join("deb/dists").exists());
+    assert!(!tree.join("deb").exists(), "nothing is copied in before the refusal");
 
     // With the key the same file is published and indexed.
     let key = pgp_key(scratch.path());

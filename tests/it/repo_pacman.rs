@@ -238,7 +238,8 @@ fn publish_without_a_key_is_refused_and_check_finds_missing_and_unlisted_package
     let package = package(tmp.path(), "1.0.0");
     let refused = publish(&tree, &package, None);
     assert!(!refused.status.success());
-    assert!(text(&refused.stderr).contains("a pacman repository must be signed"), "{}", text(&refused.stderr));
+    assert!(text(&refused.stderr).contains("pacman refuses an unsigned repository"), "{}", text(&refused.stderr));
+    assert!(!tree.join("arch").exists(), "nothing is copied in before the refusal");
 
     let tree = tmp.path().join("signed");
     let key = pgp_key(tmp.path());

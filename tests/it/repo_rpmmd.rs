@@ -203,7 +203,8 @@ fn publishing_rpms_without_a_key_is_refused() {
         .unwrap();
     assert!(!output.status.success());
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("an rpm repository needs a signing key") && stderr.contains("--sign-key"), "{stderr}");
+    assert!(stderr.contains("dnf refuses an unsigned repository") && stderr.contains("--sign-key"), "{stderr}");
+    assert!(!repo.tree().join("rpm").exists(), "nothing is copied in before the refusal");
 }
 
 /// Our indices and createrepo_c's over the same package, as dnf reads them: the same answers.

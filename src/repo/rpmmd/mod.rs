@@ -37,6 +37,8 @@ impl Indexed for Entry {
 
 impl RepoFormat for RpmMd {
     const DIR: &'static str = "rpm";
+    const SIGNED_WITH: crate::repo::KeyKind = super::KeyKind::Pgp;
+    const CLIENT: &'static str = "dnf";
     type Entry = Entry;
 
     fn accepts(path: &Path) -> bool {
