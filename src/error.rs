@@ -87,6 +87,13 @@ pub enum Error {
     #[diagnostic(help("fix the units or manifest as each finding says; `build --allow-check-errors` packages anyway"))]
     Check { count: usize },
 
+    /// `distpack repo check` found errors in a repository tree; the findings were printed.
+    #[error("{count} error{} in the repository tree (see above)", if *count == 1 { "" } else { "s" })]
+    #[diagnostic(help(
+        "restore the files named above, or publish into the tree again (`distpack repo publish`) to rewrite and re-sign its indices"
+    ))]
+    RepoCheck { count: usize },
+
     /// A command-line value that cannot be used (a malformed key, a conflicting option).
     #[error("{message}")]
     Usage {
@@ -177,7 +184,7 @@ impl Error {
         match self {
             Error::Usage { .. } => 2,
             Error::Manifest(_) => 3,
-            Error::Check { .. } => 4,
+            Error::Check { .. } | Error::RepoCheck { .. } => 4,
             Error::Signature { .. } => 5,
             Error::Contents { .. } => 6,
             Error::Invalid { .. } => 1,

@@ -64,7 +64,7 @@ pub fn check(dir: &Path, json: bool) -> Result<()> {
     }
     let errors = problems.iter().filter(|p| p.error).count();
     if errors > 0 {
-        return Err(Error::Check { count: errors });
+        return Err(Error::RepoCheck { count: errors });
     }
     Ok(())
 }

@@ -62,3 +62,85 @@ fn a_second_publisher_waits_for_the_lock_then_fails_clearly() {
         distpack().args(["repo", "publish", "--name", "fx", "--wait", "0"]).arg(&tree).arg(&bundle).output().unwrap();
     assert!(!text(&next.stderr).contains("another `distpack repo publish`"), "{}", text(&next.stderr));
 }
+
+/// `count` tiny .debs `fx-N_1.0_all.deb` made with dpkg-deb, in `dir`.
+fn tiny_debs(dir: &std::path::Path, count: usize) -> Vec<std::path::PathBuf> {
+    require_tool("dpkg-deb");
+    (0..count)
+        .map(|n| {
+            let root = dir.join(format!("fx-{n}"));
+            std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
+            std::fs::create_dir_all(root.join("usr/share/fx")).unwrap();
+            std::fs::write(root.join("usr/share/fx").join(n.to_string()), n.to_string()).unwrap();
+            let control = format!(
+                "Package: fx-{n}\nVersion: 1.0\nArchitecture: all\nMaintainer: Test <test@example.org>\nDescription: fixture {n}\n"
+            );
+            std::fs::write(root.join("DEBIAN/control"), control).unwrap();
+            let deb = dir.join(format!("fx-{n}_1.0_all.deb"));
+            run(Command::new("dpkg-deb").args(["--root-owner-group", "-Zgzip", "-b"]).arg(&root).arg(&deb));
+            deb
+        })
+        .collect()
+}
+
+fn pgp_key(dir: &std::path::Path) -> std::path::PathBuf {
+    let key = dir.join("repo.asc");
+    run(distpack().args(["keygen", "--pgp", "--unencrypted", "--user-id", "Repo <repo@example.org>", "-o"]).arg(&key));
+    key
+}
+
+fn publish(tree: &std::path::Path, key: &std::path::Path, debs: &[std::path::PathBuf]) -> Command {
+    let mut cmd = distpack();
+    cmd.args(["repo", "publish", "--name", "fx", "--sign-key"]).arg(key).arg(tree).args(debs);
+    cmd
+}
+
+/// Two publishers at once: the second waits for the first, and the tree ends with both packages.
+#[test]
+fn two_publishers_at_once_both_land() {
+    let tmp = tempdir();
+    let debs = tiny_debs(tmp.path(), 2);
+    let key = pgp_key(tmp.path());
+    let tree = tmp.path().join("tree");
+    let mut first = publish(&tree, &key, &debs[..1]).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let second = publish(&tree, &key, &debs[1..]).output().unwrap();
+    let first_status = first.wait().unwrap();
+    assert!(first_status.success() && second.status.success(), "{}", text(&second.stderr));
+    let packages = std::fs::read_to_string(tree.join("deb/dists/stable/main/binary-amd64/Packages")).unwrap();
+    for name in ["fx-0", "fx-1"] {
+        assert!(packages.contains(&format!("Package: {name}\n")), "{name} is listed:\n{packages}");
+    }
+    run(distpack().args(["repo", "check"]).arg(&tree));
+}
+
+/// A publisher killed at any moment leaves a tree `repo check` accepts (files it copied in but did
+/// not index yet are warnings), and the next publish completes it.
+#[test]
+fn a_publisher_killed_midway_leaves_a_tree_check_accepts() {
+    let tmp = tempdir();
+    let debs = tiny_debs(tmp.path(), 120);
+    let key = pgp_key(tmp.path());
+    let tree = tmp.path().join("tree");
+    run(&mut publish(&tree, &key, &debs[..1]));
+    let mut killed = 0;
+    for (round, delay_ms) in [5u64, 20, 40, 80, 150, 300].into_iter().enumerate() {
+        let batch = &debs[1 + round * 15..1 + (round + 1) * 15];
+        let mut child = publish(&tree, &key, batch).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        use std::os::unix::process::ExitStatusExt;
+        killed += usize::from(child.wait().unwrap().signal() == Some(9));
+        let check = distpack().args(["repo", "check"]).arg(&tree).output().unwrap();
+        assert!(
+            check.status.success(),
+            "killed after {delay_ms} ms: repo check refuses the tree:\n{}",
+            text(&check.stderr)
+        );
+    }
+    assert!(killed >= 3, "only {killed} of 6 publishers were still running when killed");
+    run(&mut publish(&tree, &key, &debs[..91]));
+    let packages = std::fs::read_to_string(tree.join("deb/dists/stable/main/binary-amd64/Packages")).unwrap();
+    assert_eq!(packages.matches("Package: fx-").count(), 91, "every package is listed once");
+    let check = run(distpack().args(["repo", "check"]).arg(&tree));
+    assert!(!text(&check.stderr).contains("not listed"), "{}", text(&check.stderr));
+}
