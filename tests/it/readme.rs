@@ -59,3 +59,34 @@ fn the_two_commands_run_verbatim_from_a_clean_copy() {
         assert!(copy.path().join(path).exists(), "the README promises {path}, which is not there:\n{promised}");
     }
 }
+
+/// "Publish a repository": its commands, typed as written in a clean copy with distpack on PATH,
+/// make a tree that apt, dnf and pacman can add (each format's own tests drive those clients).
+#[test]
+fn the_publish_commands_run_verbatim_from_a_clean_copy() {
+    let (commands, _) = section("Publish a repository");
+    assert!(commands.iter().any(|c| c.starts_with("distpack repo publish ")), "{commands:?}");
+    let copy = tempdir();
+    clean_copy(copy.path());
+    let bin = Path::new(env!("CARGO_BIN_EXE_distpack")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    for command in &commands {
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .current_dir(copy.path())
+            .env("PATH", &path)
+            .env("CARGO_TARGET_DIR", repo().join("target/readme-publish"))
+            .env_remove("DISTPACK_PGP_PASSPHRASE")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "`{command}` failed:\n{}{}", text(&out.stdout), text(&out.stderr));
+    }
+    let public = copy.path().join("public");
+    for snippet in ["healthd.sources", "healthd.repo", "pacman.conf", "healthd.asc", "healthd.gpg"] {
+        assert!(public.join(snippet).is_file(), "the tree's top has {snippet}");
+    }
+    for index in ["deb/dists/stable/InRelease", "rpm/repodata/repomd.xml", "arch/x86_64/healthd.db"] {
+        assert!(public.join(index).exists(), "the tree has {index}");
+    }
+}
