@@ -9,7 +9,6 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use md5::Digest as _;
-use pgp::composed::{CleartextSignedMessage, Deserializable, DetachedSignature, SignedPublicKey};
 use serde::{Deserialize, Serialize};
 
 use super::{Indexed, Keys, Problem, RepoFormat, Settings, Stored, store::Staging};
@@ -479,17 +478,11 @@ fn verified_release(
     problems: &mut Vec<Problem>,
 ) -> Result<Option<String>> {
     let key_path = dir.join(format!("{}.gpg", settings.name));
-    let key_bytes = std::fs::read(&key_path).io("cannot read the repository's public key", &key_path)?;
-    let key = SignedPublicKey::from_bytes(key_bytes.as_slice()).map_err(|e| {
-        Error::invalid(format!("{}: not an OpenPGP public key: {e}", key_path.display()), "publish the tree again")
-    })?;
+    let key = crate::sign::pgp::Verifier::load(&key_path)?;
     let in_release = suite.join("InRelease");
     let Some(bytes) = read_bounded(&in_release, problems)? else { return Ok(None) };
     let text = String::from_utf8_lossy(&bytes);
-    let verified = CleartextSignedMessage::from_string(&text)
-        .map_err(|e| e.to_string())
-        .and_then(|(message, _)| message.verify(&key).map(|_| message.signed_text()).map_err(|e| e.to_string()));
-    let release = match verified {
+    let release = match key.clearsigned(&text) {
         Ok(signed) => signed.replace("\r\n", "\n"),
         Err(e) => {
             problems
@@ -501,9 +494,7 @@ fn verified_release(
     if let (Some(plain), Some(signature)) =
         (read_bounded(&release_path, problems)?, read_bounded(&signature_path, problems)?)
     {
-        let signature = String::from_utf8_lossy(&signature);
-        let ok = DetachedSignature::from_string(&signature).is_ok_and(|(s, _)| s.verify(&key, &plain).is_ok());
-        if !ok {
+        if !key.verifies(&signature, &plain) {
             problems.push(error(&signature_path, format!("does not verify Release with {}", key_path.display())));
         }
         if plain.trim_ascii_end() != release.as_bytes().trim_ascii_end() {

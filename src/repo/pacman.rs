@@ -419,20 +419,8 @@ fn symlink(link: &Path, target: &str) -> Result<()> {
     std::fs::rename(&temp, link).io("cannot write", link)
 }
 
-fn public_key(dir: &Path, name: &str) -> Result<pgp::composed::SignedPublicKey> {
-    use pgp::composed::Deserializable;
-    let path = dir.join(format!("{name}.asc"));
-    let text = crate::limits::read_text(&path, MAX_SIG * 16)?;
-    let (key, _) = pgp::composed::SignedPublicKey::from_string(&text).map_err(|e| {
-        Error::invalid(format!("{}: not an OpenPGP public key: {e}", path.display()), "publish into the tree again")
-    })?;
-    Ok(key)
-}
-
-/// Whether `signature` (a binary detached signature) verifies `data` with `key`.
-fn verifies(key: &pgp::composed::SignedPublicKey, signature: &[u8], data: &[u8]) -> bool {
-    use pgp::composed::Deserializable;
-    pgp::composed::DetachedSignature::from_bytes(signature).is_ok_and(|s| s.verify(key, data).is_ok())
+fn public_key(dir: &Path, name: &str) -> Result<crate::sign::pgp::Verifier> {
+    crate::sign::pgp::Verifier::load(&dir.join(format!("{name}.asc")))
 }
 
 /// One architecture directory: the databases' signatures, every listed package against its
@@ -441,7 +429,7 @@ fn check_directory(
     root: &Path,
     arch: &str,
     name: &str,
-    (key, kept): (&pgp::composed::SignedPublicKey, &BTreeMap<String, Stored>),
+    (key, kept): (&crate::sign::pgp::Verifier, &BTreeMap<String, Stored>),
     problems: &mut Vec<Problem>,
 ) -> Result<()> {
     let dir = root.join(arch);
@@ -456,7 +444,7 @@ fn check_directory(
             continue;
         };
         let sig = crate::limits::read_small(&dir.join(format!("{name}.{kind}.tar.zst.sig")), MAX_SIG);
-        if !sig.is_ok_and(|s| verifies(key, &s, &bytes)) {
+        if !sig.is_ok_and(|s| key.verifies(&s, &bytes)) {
             problem(true, &path, format!("its signature does not verify with {name}.asc"));
         }
         let entries = descs(&bytes).unwrap_or_else(|e| {
@@ -495,7 +483,7 @@ fn check_directory(
 fn check_package(
     path: &Path,
     (size, sha256, signature): (String, String, Vec<u8>),
-    key: &pgp::composed::SignedPublicKey,
+    key: &crate::sign::pgp::Verifier,
     problem: &mut impl FnMut(bool, &Path, String),
 ) {
     let Ok(bytes) = std::fs::read(path) else {
@@ -508,7 +496,7 @@ fn check_package(
     if sha256 != actual {
         problem(true, path, format!("sha256 {actual}, the database says {sha256}"));
     }
-    if !verifies(key, &signature, &bytes) {
+    if !key.verifies(&signature, &bytes) {
         problem(true, path, "its signature does not verify with the repository's key".into());
     }
 }

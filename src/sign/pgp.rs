@@ -134,3 +134,42 @@ pub fn keygen(user_id: &str, passphrase: Option<String>) -> Result<(String, Stri
     let armor = |r: pgp::errors::Result<String>| r.map_err(pgp_error("cannot armor the key"));
     Ok((armor(secret.to_armored_string(Default::default()))?, armor(public.to_armored_string(Default::default()))?))
 }
+
+/// A public key that checks signatures: the repository trees' `NAME.asc`/`NAME.gpg`.
+pub struct Verifier {
+    key: SignedPublicKey,
+}
+
+impl Verifier {
+    /// Load a public key, armored or binary (at most 1 MiB: a key is a few KiB).
+    pub fn load(path: &Path) -> Result<Verifier> {
+        let bytes = crate::limits::read_small(path, 1 << 20)?;
+        let parsed = match bytes.starts_with(b"-----BEGIN") {
+            true => SignedPublicKey::from_string(&String::from_utf8_lossy(&bytes)).map(|(k, _)| k),
+            false => SignedPublicKey::from_bytes(bytes.as_slice()),
+        };
+        let key = parsed.map_err(|e| {
+            Error::invalid(format!("{}: not an OpenPGP public key: {e}", path.display()), "publish into the tree again")
+        })?;
+        Ok(Verifier { key })
+    }
+
+    /// Whether the detached `signature` (armored or binary) verifies `data` with the key or one
+    /// of its subkeys.
+    pub fn verifies(&self, signature: &[u8], data: &[u8]) -> bool {
+        let parsed = match signature.starts_with(b"-----BEGIN") {
+            true => pgp::composed::DetachedSignature::from_string(&String::from_utf8_lossy(signature)).map(|(s, _)| s),
+            false => pgp::composed::DetachedSignature::from_bytes(signature),
+        };
+        parsed.is_ok_and(|s| {
+            s.verify(&self.key, data).is_ok() || self.key.public_subkeys.iter().any(|k| s.verify(k, data).is_ok())
+        })
+    }
+
+    /// The text a clear-signed message signs, once its signature verifies.
+    pub fn clearsigned(&self, message: &str) -> std::result::Result<String, String> {
+        let (message, _) = pgp::composed::CleartextSignedMessage::from_string(message).map_err(|e| e.to_string())?;
+        message.verify(&self.key).map_err(|e| e.to_string())?;
+        Ok(message.signed_text())
+    }
+}

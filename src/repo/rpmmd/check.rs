@@ -6,8 +6,6 @@ use std::collections::HashSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use pgp::composed::{Deserializable, DetachedSignature, SignedPublicKey};
-
 use super::{REPODATA, sha256};
 use crate::error::{IoContext, Result};
 use crate::repo::{Problem, RepoFormat, Settings};
@@ -91,22 +89,15 @@ fn below(root: &Path, href: &str) -> Option<PathBuf> {
 fn signature(dir: &Path, settings: &Settings, repomd: &[u8], problems: &mut Problems) {
     let key_path = dir.join(format!("{}.asc", settings.name));
     let sig_path = dir.join(<super::RpmMd as RepoFormat>::DIR).join(REPODATA).join("repomd.xml.asc");
-    let key = match std::fs::read_to_string(&key_path).map_err(|e| e.to_string()).and_then(|t| {
-        SignedPublicKey::from_string(&t).map(|(k, _)| k).map_err(|e| format!("not an OpenPGP public key: {e}"))
-    }) {
+    let key = match crate::sign::pgp::Verifier::load(&key_path) {
         Ok(key) => key,
         Err(e) => return problems.error(&key_path, format!("cannot read the repository's public key: {e}")),
     };
-    let sig = match read_bounded(&sig_path, 1 << 20).map_err(|e| e.to_string()).and_then(|b| {
-        DetachedSignature::from_string(&String::from_utf8_lossy(&b))
-            .map(|(s, _)| s)
-            .map_err(|e| format!("not an OpenPGP signature: {e}"))
-    }) {
+    let sig = match read_bounded(&sig_path, 1 << 20) {
         Ok(sig) => sig,
         Err(e) => return problems.error(&sig_path, format!("cannot read repomd.xml's signature: {e}")),
     };
-    let by_subkey = key.public_subkeys.iter().any(|s| sig.verify(s, repomd).is_ok());
-    if sig.verify(&key, repomd).is_err() && !by_subkey {
+    if !key.verifies(&sig, repomd) {
         problems.error(&sig_path, format!("does not verify repomd.xml with {}", key_path.display()));
     }
 }
