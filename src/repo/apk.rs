@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 
 use super::{Indexed, Keys, Problem, RepoFormat, Settings, Stored, store::Staging};
 use crate::error::{Error, Result};
-use crate::sign::rsa::ApkSigner;
 
 pub struct Apk;
 
@@ -111,7 +110,7 @@ impl RepoFormat for Apk {
         keys: &Keys,
         staging: &mut Staging,
     ) -> Result<()> {
-        let signer = signer(keys)?;
+        let signer = keys.apk_for::<Apk>()?;
         let top = root.parent().unwrap_or(root);
         super::store::write_atomic(&top.join(&signer.key_name), signer.public_pem()?.as_bytes())?;
         let mut by_arch: BTreeMap<&str, Vec<&(Stored, Entry)>> = BTreeMap::new();
@@ -127,7 +126,7 @@ impl RepoFormat for Apk {
     }
 
     fn snippet(settings: &Settings, keys: &Keys) -> Result<Option<(String, String)>> {
-        let key = &signer(keys)?.key_name;
+        let key = &keys.apk_for::<Apk>()?.key_name;
         let text = format!(
             "# The {name} repository for apk. Trust its key once (as root):\n\
              #   wget -O /etc/apk/keys/{key} {url}/{key}\n\
@@ -148,15 +147,6 @@ impl RepoFormat for Apk {
         }
         Ok(problems)
     }
-}
-
-fn signer(keys: &Keys) -> Result<&ApkSigner> {
-    keys.apk.as_ref().ok_or_else(|| {
-        Error::invalid(
-            "an apk repository must be signed (apk refuses an unsigned APKINDEX: UNTRUSTED signature)",
-            "pass --apk-key KEY with an RSA private key (make one with `distpack keygen --rsa NAME`)",
-        )
-    })
 }
 
 /// The index member: a gzip of a tar holding `DESCRIPTION` and `APKINDEX`, as `apk index` writes.

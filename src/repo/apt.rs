@@ -89,12 +89,7 @@ impl RepoFormat for Apt {
         keys: &Keys,
         staging: &mut Staging,
     ) -> Result<()> {
-        let Some(pgp) = &keys.pgp else {
-            return Err(Error::usage(
-                "apt refuses an unsigned repository: the deb tree needs an OpenPGP key to sign its Release file",
-                "pass --sign-key KEY (make one with `distpack keygen --pgp`)",
-            ));
-        };
+        let pgp = keys.pgp_for::<Apt>()?;
         let suite = format!("dists/{}", settings.suite);
         let indices = indices(entries, settings)?;
         for (path, bytes) in &indices {

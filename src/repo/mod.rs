@@ -146,19 +146,35 @@ pub enum KeyKind {
     Rsa,
 }
 
+impl Keys {
+    /// The OpenPGP key format `F` signs with; publishing refuses earlier without it.
+    pub fn pgp_for<F: RepoFormat>(&self) -> Result<&Signer> {
+        self.pgp.as_ref().ok_or_else(|| missing_key::<F>())
+    }
+
+    /// The RSA key format `F` signs with; publishing refuses earlier without it.
+    pub fn apk_for<F: RepoFormat>(&self) -> Result<&ApkSigner> {
+        self.apk.as_ref().ok_or_else(|| missing_key::<F>())
+    }
+}
+
+fn missing_key<F: RepoFormat>() -> Error {
+    let help = match F::SIGNED_WITH {
+        KeyKind::Pgp => "pass --sign-key FILE (make one with `distpack keygen --pgp`)",
+        KeyKind::Rsa => "pass --apk-key FILE (make one with `distpack keygen --rsa NAME`)",
+    };
+    Error::usage(
+        format!("{} refuses an unsigned repository, and the {} tree has no key to sign it with", F::CLIENT, F::DIR),
+        help,
+    )
+}
+
 /// Refused before anything is copied into the tree: a format whose key is missing.
 fn require_key<F: RepoFormat>(keys: &Keys) -> Result<()> {
-    let (missing, help) = match F::SIGNED_WITH {
-        KeyKind::Pgp => (keys.pgp.is_none(), "pass --sign-key FILE (make one with `distpack keygen --pgp`)"),
-        KeyKind::Rsa => (keys.apk.is_none(), "pass --apk-key FILE (make one with `distpack keygen --rsa NAME`)"),
-    };
-    if missing {
-        return Err(Error::usage(
-            format!("{} refuses an unsigned repository, and the {} tree has no key to sign it with", F::CLIENT, F::DIR),
-            help,
-        ));
+    match F::SIGNED_WITH {
+        KeyKind::Pgp => keys.pgp_for::<F>().map(|_| ()),
+        KeyKind::Rsa => keys.apk_for::<F>().map(|_| ()),
     }
-    Ok(())
 }
 
 /// A finding of `repo check`.

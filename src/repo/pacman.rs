@@ -106,7 +106,7 @@ impl RepoFormat for Pacman {
         keys: &Keys,
         staging: &mut Staging,
     ) -> Result<()> {
-        let signer = signer(keys)?;
+        let signer = keys.pgp_for::<Pacman>()?;
         for (dir, listed) in by_directory(entries) {
             let mut descs = Vec::new();
             for (stored, entry) in &listed {
@@ -126,7 +126,7 @@ impl RepoFormat for Pacman {
     }
 
     fn snippet(settings: &Settings, keys: &Keys) -> Result<Option<(String, String)>> {
-        let fingerprint = signer(keys)?.fingerprint();
+        let fingerprint = keys.pgp_for::<Pacman>()?.fingerprint();
         let name = &settings.name;
         let text = format!(
             "# The {name} repository for pacman. Trust its key once (as root):\n\
@@ -204,15 +204,6 @@ fn home(arch: &str) -> &str {
 
 fn file_name(stored: &Stored) -> &str {
     stored.path.rsplit('/').next().unwrap_or(&stored.path)
-}
-
-fn signer(keys: &Keys) -> Result<&Signer> {
-    keys.pgp.as_ref().ok_or_else(|| {
-        Error::invalid(
-            "a pacman repository must be signed (pacman refuses an unsigned one under SigLevel = Required)",
-            "pass --sign-key KEY with an OpenPGP secret key (make one with `distpack keygen --pgp`)",
-        )
-    })
 }
 
 /// Each architecture directory with the packages its databases list: of its own and the `any`

@@ -17,7 +17,7 @@ pub use entry::Entry;
 pub use vercmp::{compare_evr, rpmvercmp};
 
 use super::{Indexed, Keys, Problem, RepoFormat, Settings, Stored, store::Staging};
-use crate::error::{Error, IoContext, Result};
+use crate::error::{IoContext, Result};
 
 pub struct RpmMd;
 
@@ -60,12 +60,7 @@ impl RepoFormat for RpmMd {
         keys: &Keys,
         staging: &mut Staging,
     ) -> Result<()> {
-        let Some(pgp) = &keys.pgp else {
-            return Err(Error::usage(
-                "an rpm repository needs a signing key: dnf checks repomd.xml's signature (repo_gpgcheck=1)",
-                "pass --sign-key KEY (an OpenPGP secret key; `distpack keygen --pgp -o KEY` makes one)",
-            ));
-        };
+        let pgp = keys.pgp_for::<RpmMd>()?;
         let mut data = Vec::new();
         for (kind, text) in
             [("primary", xml::primary(entries)), ("filelists", xml::filelists(entries)), ("other", xml::other(entries))]
