@@ -99,7 +99,7 @@ impl RepoFormat for Apk {
         Ok(entry)
     }
 
-    fn pool_path(entry: &Entry, file_name: &str) -> String {
+    fn pool_path(entry: &Entry, file_name: &str, _settings: &Settings) -> String {
         format!("{}/{file_name}", entry.arch)
     }
 

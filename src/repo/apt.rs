@@ -70,16 +70,14 @@ impl RepoFormat for Apt {
     /// Debian's pool layout: `pool/COMPONENT/h/healthd/`, `pool/COMPONENT/libf/libfoo/`. The
     /// file takes its canonical name (`NAME_VERSION_ARCH.deb`, no epoch, as dpkg-name gives),
     /// so two different files of one name, version and architecture cannot both be published.
-    /// The component is `main`: the pool path is fixed before the settings are known, and apt
-    /// finds a file wherever its `Filename:` points.
-    fn pool_path(entry: &Entry, _file_name: &str) -> String {
+    fn pool_path(entry: &Entry, _file_name: &str, settings: &Settings) -> String {
         let source = &entry.source;
         let prefix = match source.strip_prefix("lib") {
             Some(rest) if !rest.is_empty() => &source[..4],
             _ => &source[..1],
         };
         let version = entry.version.split_once(':').map_or(entry.version.as_str(), |(_, v)| v);
-        format!("pool/main/{prefix}/{source}/{}_{version}_{}.deb", entry.name, entry.arch)
+        format!("pool/{}/{prefix}/{source}/{}_{version}_{}.deb", settings.component, entry.name, entry.arch)
     }
 
     fn write_indices(
@@ -652,9 +650,10 @@ mod tests {
     #[test]
     fn pool_paths_follow_debian_and_drop_the_epoch() {
         let lib = entry(control(&[("Source", "foo (1.0)")])).unwrap();
-        assert_eq!(Apt::pool_path(&lib, "x.deb"), "pool/main/f/foo/libfoo1_1.0-1_amd64.deb");
+        let settings = Settings::resolve(None, "fx", Path::new("/srv/repo"), 0).unwrap();
+        assert_eq!(Apt::pool_path(&lib, "x.deb", &settings), "pool/main/f/foo/libfoo1_1.0-1_amd64.deb");
         let lib = entry(control(&[])).unwrap();
-        assert_eq!(Apt::pool_path(&lib, "x.deb"), "pool/main/libf/libfoo1/libfoo1_1.0-1_amd64.deb");
+        assert_eq!(Apt::pool_path(&lib, "x.deb", &settings), "pool/main/libf/libfoo1/libfoo1_1.0-1_amd64.deb");
         assert_eq!(lib.fields[0].0, "Package", "Package comes first in a stanza");
     }
 

@@ -121,7 +121,7 @@ pub trait RepoFormat {
     /// The package's metadata, read defensively (packages to publish are untrusted input).
     fn read(path: &Path) -> Result<Self::Entry>;
     /// Where the file goes below the format's directory.
-    fn pool_path(entry: &Self::Entry, file_name: &str) -> String;
+    fn pool_path(entry: &Self::Entry, file_name: &str, settings: &Settings) -> String;
     /// Every index of the format's directory, for `entries`, staged so that the file that signs
     /// the others is renamed into place last.
     fn write_indices(
@@ -244,7 +244,7 @@ fn publish_format<F: RepoFormat>(options: &Publish, taken: &mut [bool], report: 
     for artifact in mine {
         let entry = F::read(artifact)?;
         let file_name = artifact.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        let path = F::pool_path(&entry, &file_name);
+        let path = F::pool_path(&entry, &file_name, &options.settings);
         match store::place(artifact, &root, &path)? {
             store::Placed::New(stored) => {
                 entries.retain(|(s, _)| s.path != stored.path);

@@ -95,7 +95,7 @@ impl RepoFormat for Pacman {
         entry_of(path, &inspection.fields, &inspection.files)
     }
 
-    fn pool_path(entry: &Entry, file_name: &str) -> String {
+    fn pool_path(entry: &Entry, file_name: &str, _settings: &Settings) -> String {
         format!("{}/{file_name}", home(&entry.arch))
     }
 

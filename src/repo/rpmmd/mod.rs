@@ -49,7 +49,7 @@ impl RepoFormat for RpmMd {
         entry::read(path)
     }
 
-    fn pool_path(_entry: &Entry, file_name: &str) -> String {
+    fn pool_path(_entry: &Entry, file_name: &str, _settings: &Settings) -> String {
         format!("packages/{file_name}")
     }
 
