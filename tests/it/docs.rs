@@ -4,7 +4,7 @@
 use crate::support::*;
 
 /// The tables of a manifest, each as the TOML that opens it.
-const TABLES: [&str; 17] = [
+const TABLES: [&str; 18] = [
     "[package]",
     "[package.scripts]",
     "[deb]",
@@ -22,6 +22,7 @@ const TABLES: [&str; 17] = [
     "[check]",
     "[ci]",
     "[build]",
+    "[repo]",
 ];
 
 /// The keys `table` accepts, from serde's own "unknown field …, expected one of …" message.
