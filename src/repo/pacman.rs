@@ -1,6 +1,6 @@
 //! pacman repositories, as repo-add writes them: `arch/ARCH/` holds the packages, each with its
 //! detached `.sig`, and the signed databases `NAME.db.tar.zst` (a `desc` per package) and
-//! `NAME.files.tar.zst` (`desc` and `files`), with the `NAME.db` and `NAME.files` links pacman
+//! `NAME.files.tar.zst` (`desc` and `files`), with the `NAME.db` and `NAME.files` copies pacman
 //! downloads (`Server = URL/arch/$arch`, then `Server/NAME.db` and `Server/NAME.db.sig`).
 //!
 //! Packages of arch `any` install on every architecture, and pacman looks for a package in the
@@ -120,7 +120,7 @@ impl RepoFormat for Pacman {
             let mut keep: BTreeSet<&str> = listed.iter().map(|(s, _)| file_name(s)).collect();
             keep.extend(entries.iter().filter(|(_, e)| home(&e.arch) == dir).map(|(s, _)| file_name(s)));
             prune(&root.join(&dir), &keep)?;
-            write_databases(root, &dir, &descs, settings, signer, staging)?;
+            write_databases(&dir, &descs, settings, signer, staging)?;
         }
         Ok(())
     }
@@ -333,10 +333,9 @@ fn desc(entry: &Entry, stored: &Stored, file: &str, signature: &[u8]) -> String 
     out
 }
 
-/// `NAME.db.tar.zst` and `NAME.files.tar.zst` of one directory with their signatures and links,
+/// `NAME.db.tar.zst` and `NAME.files.tar.zst` of one directory with their signatures and copies,
 /// staged signatures first and the database pacman reads first last.
 fn write_databases(
-    root: &Path,
     dir: &str,
     descs: &[(&Entry, String)],
     settings: &Settings,
@@ -357,10 +356,13 @@ fn write_databases(
     for (kind, members) in [("files", files), ("db", db)] {
         let bytes = database(members, time)?;
         let file = format!("{name}.{kind}.tar.zst");
-        staging.write(&format!("{dir}/{file}.sig"), &signer.sign(&bytes, created)?)?;
+        let signature = signer.sign(&bytes, created)?;
+        staging.write(&format!("{dir}/{file}.sig"), &signature)?;
         staging.write(&format!("{dir}/{file}"), &bytes)?;
-        symlink(&root.join(dir).join(format!("{name}.{kind}")), &file)?;
-        symlink(&root.join(dir).join(format!("{name}.{kind}.sig")), &format!("{file}.sig"))?;
+        // repo-add makes NAME.db a symbolic link; a copy serves where links do not (GitHub Pages,
+        // object stores), and pacman reads it the same.
+        staging.write(&format!("{dir}/{name}.{kind}.sig"), &signature)?;
+        staging.write(&format!("{dir}/{name}.{kind}"), &bytes)?;
     }
     Ok(())
 }
@@ -397,19 +399,6 @@ fn database(mut packages: Vec<(String, Vec<(&str, String)>)>, time: u64) -> Resu
     zstd::encode_all(&tar[..], 19).map_err(Error::write("the pacman database"))
 }
 
-/// `link` → `target`, as repo-add links `NAME.db` to `NAME.db.tar.zst` (replaced atomically).
-fn symlink(link: &Path, target: &str) -> Result<()> {
-    if std::fs::read_link(link).is_ok_and(|t| t == Path::new(target)) {
-        return Ok(());
-    }
-    let dir = link.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).io("cannot create", dir)?;
-    let temp = dir.join(format!(".{}.link", link.file_name().unwrap_or_default().to_string_lossy()));
-    let _ = std::fs::remove_file(&temp);
-    std::os::unix::fs::symlink(target, &temp).io("cannot create", &temp)?;
-    std::fs::rename(&temp, link).io("cannot write", link)
-}
-
 fn public_key(dir: &Path, name: &str) -> Result<crate::sign::pgp::Verifier> {
     crate::sign::pgp::Verifier::load(&dir.join(format!("{name}.asc")))
 }
@@ -437,6 +426,15 @@ fn check_directory(
         let sig = crate::limits::read_small(&dir.join(format!("{name}.{kind}.tar.zst.sig")), MAX_SIG);
         if !sig.is_ok_and(|s| key.verifies(&s, &bytes)) {
             problem(true, &path, format!("its signature does not verify with {name}.asc"));
+        }
+        // The copies pacman downloads (NAME.db, NAME.db.sig) must be the signed database.
+        for (copy, of) in [(format!("{name}.{kind}"), format!("{name}.{kind}.tar.zst"))] {
+            for suffix in ["", ".sig"] {
+                let copy_path = dir.join(format!("{copy}{suffix}"));
+                if std::fs::read(&copy_path).ok() != std::fs::read(dir.join(format!("{of}{suffix}"))).ok() {
+                    problem(true, &copy_path, format!("is not {of}{suffix}, which pacman must read through it"));
+                }
+            }
         }
         let entries = descs(&bytes).unwrap_or_else(|e| {
             problem(true, &path, format!("not a database pacman reads: {e}"));
