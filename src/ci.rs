@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::error::{Error, IoContext, Result};
 use crate::format::Format;
-use crate::manifest::{self, CrossTool, LoadedManifest};
+use crate::manifest::{self, CiPublish, CrossTool, LoadedManifest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Provider {
@@ -104,6 +104,20 @@ struct Context {
     require_signatures: bool,
     /// `distpack ci generate PROVIDER --check` with this manifest: the workflow checks itself.
     check_command: String,
+    /// `[ci] publish`: the job that publishes the packages into a signed repository tree on tags.
+    publish: Option<Publish>,
+}
+
+/// Where the publish job keeps the tree between releases. Either way it first fetches the tree
+/// as published so far, so publishing v2 keeps v1.
+#[derive(Serialize)]
+struct Publish {
+    /// The `gh-pages` branch (GitHub only).
+    pages: bool,
+    /// `s3://BUCKET/PREFIX`, as one shell word.
+    s3: Option<String>,
+    /// ` --endpoint-url URL` for an S3-compatible store, or empty.
+    endpoint: String,
 }
 
 #[derive(Serialize)]
@@ -343,6 +357,7 @@ fn context(m: &LoadedManifest, provider: Provider) -> Result<Context> {
             ));
         }
     }
+    let publish = publish(m, provider, &mut errors);
     if !errors.is_empty() {
         return Err(m.errors(errors));
     }
@@ -394,8 +409,74 @@ fn context(m: &LoadedManifest, provider: Provider) -> Result<Context> {
         aur,
         pins: PINS,
         require_signatures: !ci.allow_unsigned,
+        publish,
     })
 }
+
+/// `[ci] publish` and its keys, checked: the snippets in the tree need `[repo] url`, and the
+/// bucket and endpoint go into YAML and shell, so only URL characters pass.
+fn publish(m: &LoadedManifest, provider: Provider, errors: &mut Vec<crate::error::ManifestError>) -> Option<Publish> {
+    let ci = &m.raw.ci;
+    let Some(kind) = &ci.publish else {
+        for key in [&ci.s3_bucket, &ci.s3_endpoint].into_iter().flatten() {
+            errors.push(m.error(key.span(), "this key is read only with `publish = \"s3\"`", "here", S3_HELP));
+        }
+        return None;
+    };
+    let url_set = m.raw.repo.as_ref().is_some_and(|r| r.url.as_deref().is_some_and(|u| !u.trim().is_empty()));
+    if !url_set {
+        errors.push(m.error(
+            kind.span(),
+            "`publish` needs [repo] url: the client snippets in the tree name where it is served",
+            "publish",
+            match kind.get_ref() {
+                CiPublish::GithubPages => "add [repo] url = \"https://OWNER.github.io/REPOSITORY\"",
+                CiPublish::S3 => "add [repo] url = \"https://…\", the address that serves the bucket's prefix",
+            },
+        ));
+    }
+    let url_like = |v: &str| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || "-._~:/%+=@".contains(c));
+    match kind.get_ref() {
+        CiPublish::GithubPages if provider != Provider::Github => {
+            errors.push(m.error(
+                kind.span(),
+                format!(
+                    "`publish = \"github-pages\"` is for GitHub; {} Pages deploys a whole site from one job, \
+                     so each release would replace the previous one's packages",
+                    provider.name()
+                ),
+                "github-pages",
+                S3_HELP,
+            ));
+            None
+        }
+        CiPublish::GithubPages => Some(Publish { pages: true, s3: None, endpoint: String::new() }),
+        CiPublish::S3 => {
+            let bucket = ci.s3_bucket.as_ref().map(|b| b.get_ref().trim().trim_end_matches('/').to_string());
+            match (&ci.s3_bucket, &bucket) {
+                (Some(key), Some(b)) if !b.starts_with("s3://") || b.len() <= 5 || !url_like(b) => {
+                    errors.push(m.error(key.span(), "`s3-bucket` is not an s3:// URL", "here", S3_HELP));
+                }
+                (None, _) => errors.push(m.error(kind.span(), "`publish = \"s3\"` needs `s3-bucket`", "s3", S3_HELP)),
+                _ => {}
+            }
+            let endpoint = ci.s3_endpoint.as_ref().map(|e| (e, e.get_ref().trim().to_string()));
+            if let Some((key, e)) = &endpoint
+                && (!(e.starts_with("https://") || e.starts_with("http://")) || !url_like(e))
+            {
+                errors.push(m.error(key.span(), "`s3-endpoint` is not an http(s) URL", "here", S3_HELP));
+            }
+            Some(Publish {
+                pages: false,
+                s3: bucket.map(|b| sh_word(&b)),
+                endpoint: endpoint.map(|(_, e)| format!(" --endpoint-url {}", sh_word(&e))).unwrap_or_default(),
+            })
+        }
+    }
+}
+
+const S3_HELP: &str = "set [ci] publish = \"s3\" with s3-bucket = \"s3://BUCKET/PREFIX\" (and s3-endpoint = \"https://…\" \
+     for an S3-compatible store), or publish = \"github-pages\" on GitHub";
 
 /// The build matrix. With an .apk to build, each gnu target gets a musl sibling of the same
 /// architecture that builds only the .apk, and the gnu target builds every other format.

