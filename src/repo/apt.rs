@@ -81,7 +81,7 @@ impl RepoFormat for Apt {
     }
 
     fn write_indices(
-        _root: &Path,
+        root: &Path,
         entries: &[(Stored, Entry)],
         settings: &Settings,
         keys: &Keys,
@@ -90,10 +90,17 @@ impl RepoFormat for Apt {
         let pgp = keys.pgp_for::<Apt>()?;
         let suite = format!("dists/{}", settings.suite);
         let indices = indices(entries, settings)?;
-        for (path, bytes) in &indices {
-            for (kind, hex) in [("SHA256", hex::encode(sha2::Sha256::digest(bytes))), ("MD5Sum", md5_hex(bytes))] {
-                staging.write(&format!("{suite}/{}/by-hash/{kind}/{hex}", parent(path)), bytes)?;
-            }
+        let by_hash: Vec<(String, &Vec<u8>)> = indices
+            .iter()
+            .flat_map(|(path, bytes)| {
+                [("SHA256", hex::encode(sha2::Sha256::digest(bytes))), ("MD5Sum", md5_hex(bytes))]
+                    .map(|(kind, hex)| (format!("{}/by-hash/{kind}/{hex}", parent(path)), bytes))
+            })
+            .collect();
+        let names = by_hash.iter().filter_map(|(p, _)| p.rsplit('/').next().map(str::to_string)).collect();
+        remove_stale_by_hash(&root.join(&suite), names)?;
+        for (path, bytes) in &by_hash {
+            staging.write(&format!("{suite}/{path}"), bytes)?;
         }
         for (path, bytes) in &indices {
             staging.write(&format!("{suite}/{path}"), bytes)?;
@@ -129,6 +136,29 @@ fn sources(settings: &Settings, armored_key: &str) -> String {
         "Types: deb\nURIs: {}/deb\nSuites: {}\nComponents: {}\nSigned-By:\n{key}",
         settings.url, settings.suite, settings.component
     )
+}
+
+/// Remove the by-hash copies neither the Release being replaced nor the new one lists: a client
+/// that fetched the old Release a moment ago still finds its indices, and copies do not pile up
+/// with every publish.
+fn remove_stale_by_hash(suite: &Path, mut keep: BTreeSet<String>) -> Result<()> {
+    let current = std::fs::read_to_string(suite.join("Release")).unwrap_or_default();
+    keep.extend(
+        current
+            .split_whitespace()
+            .filter(|w| w.len() >= 32 && w.bytes().all(|b| b.is_ascii_hexdigit()))
+            .map(str::to_string),
+    );
+    for entry in walkdir::WalkDir::new(suite).into_iter().filter_map(|e| e.ok()) {
+        let path = entry.path();
+        let in_by_hash = path.parent().and_then(Path::parent).is_some_and(|p| p.ends_with("by-hash"));
+        let name = entry.file_name().to_string_lossy();
+        // Temporary files (`.tmp…`) are a killed publisher's leftovers, or a staging's own.
+        if entry.file_type().is_file() && in_by_hash && !name.starts_with('.') && !keep.contains(name.as_ref()) {
+            std::fs::remove_file(path).io("cannot remove", path)?;
+        }
+    }
+    Ok(())
 }
 
 fn parent(path: &str) -> &str {

@@ -163,6 +163,20 @@ fn apt_installs_from_the_published_tree_and_upgrades_when_v2_is_published() {
     assert!(tree.join("deb/pool/main/h/healthd/healthd_1.4.2-1_amd64.deb").is_file());
     let (ok, printed) = check(&tree);
     assert!(ok && printed.trim().is_empty(), "repo check after v2:\n{printed}");
+
+    // v3: the by-hash copies are those of the last two Release files (a client that read the
+    // previous one a moment ago still finds its indices), not one more set per publish.
+    let (_fx, v3) = example_deb("1.4.4");
+    published(&tree, &key, &[&v3]);
+    let by_hash = tree.join("deb/dists/stable/main/binary-amd64/by-hash/SHA256");
+    let copies = std::fs::read_dir(&by_hash).unwrap().count();
+    // Packages, .gz and .xz as v2's Release and v3's list them, and the architecture's Release,
+    // the same in both; v1's three are gone.
+    assert_eq!(copies, 7, "in {}", by_hash.display());
+    apt.ok("apt-get", &["update"]);
+    assert!(apt.ok("apt-cache", &["policy", "healthd"]).contains("Candidate: 1.4.4-1"));
+    let (ok, printed) = check(&tree);
+    assert!(ok && printed.trim().is_empty(), "repo check after v3:\n{printed}");
 }
 
 /// Flip one bit of `path` at `offset` from its end.
