@@ -108,12 +108,7 @@ fn packages_in(dir: &Path) -> Result<Vec<PathBuf>> {
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry =
             entry.map_err(|e| Error::invalid(format!("cannot read {}: {e}", dir.display()), "check the directory"))?;
-        let name = entry.file_name().to_string_lossy();
-        let package = name.ends_with(".deb")
-            || name.ends_with(".rpm")
-            || name.ends_with(".pkg.tar.zst")
-            || name.ends_with(".apk");
-        if entry.file_type().is_file() && package {
+        if entry.file_type().is_file() && super::is_package(entry.path()) {
             out.push(entry.into_path());
         }
     }

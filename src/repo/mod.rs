@@ -223,6 +223,11 @@ pub fn publish(options: &Publish) -> Result<Report> {
     Ok(report)
 }
 
+/// Whether some repository format takes `path` (by its name).
+pub fn is_package(path: &Path) -> bool {
+    apt::Apt::accepts(path) || rpmmd::RpmMd::accepts(path) || pacman::Pacman::accepts(path) || apk::Apk::accepts(path)
+}
+
 /// `repo check DIR`: the tree against the settings it was last published with.
 pub fn check_tree(dir: &Path) -> Result<Vec<Problem>> {
     check(dir, &cache::load_settings(dir)?)

@@ -61,20 +61,19 @@ pub enum Placed {
 /// client that cached the first would see a checksum mismatch.
 pub fn place(source: &Path, root: &Path, path: &str) -> Result<Placed> {
     let dest = root.join(path);
-    let digests = crate::digest::of_file(source, true, true, true).io("cannot read", source)?;
-    let sha256 = digests.sha256.clone().unwrap_or_default();
-    let stored = Stored {
+    let stored = |digests: crate::digest::Digests| Stored {
         path: path.to_string(),
         size: digests.bytes,
         md5: digests.md5.unwrap_or_default(),
         sha1: digests.sha1.unwrap_or_default(),
-        sha256: sha256.clone(),
+        sha256: digests.sha256.unwrap_or_default(),
     };
     if dest.exists() {
+        let ours = stored(crate::digest::of_file(source, true, true, true).io("cannot read", source)?);
         let there = crate::digest::of_file(&dest, false, false, true).io("cannot read", &dest)?;
-        let there = there.sha256.unwrap_or_default();
-        if there == sha256 {
-            return Ok(Placed::Same(stored));
+        let (there, sha256) = (there.sha256.unwrap_or_default(), &ours.sha256);
+        if &there == sha256 {
+            return Ok(Placed::Same(ours));
         }
         return Err(Error::invalid(
             format!(
@@ -87,11 +86,14 @@ pub fn place(source: &Path, root: &Path, path: &str) -> Result<Placed> {
     }
     let dir = dest.parent().unwrap_or(root);
     std::fs::create_dir_all(dir).io("cannot create", dir)?;
-    let temp = tempfile::NamedTempFile::new_in(dir).io("cannot create a temporary file in", dir)?;
-    std::fs::copy(source, temp.path()).io("cannot copy", source)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir).io("cannot create a temporary file in", dir)?;
+    // Hashed on the copy's one read of the package.
+    let file = std::fs::File::open(source).io("cannot read", source)?;
+    let mut hashing = crate::digest::HashingReader::new(file, true, true).with_sha1();
+    std::io::copy(&mut hashing, temp.as_file_mut()).io("cannot copy", source)?;
     set_readable(temp.path())?;
     temp.persist(&dest).map_err(|e| e.error).io("cannot write", &dest)?;
-    Ok(Placed::New(stored))
+    Ok(Placed::New(stored(hashing.finish())))
 }
 
 /// Files a web server serves: 0644 (temporary files are created 0600).
