@@ -76,7 +76,13 @@ pub struct VersionNeed {
 
 pub fn elf_linking(path: &Path) -> Option<ElfLinking> {
     use object::elf::{FileHeader32, FileHeader64};
-    let file = File::open(path).ok()?;
+    // The magic number first, on the one open: most files of a payload are not ELF, and
+    // `ReadCache` would seek to learn each one's size before reading its header.
+    let mut file = File::open(path).ok()?;
+    let mut magic = [0u8; 4];
+    if file.read_exact(&mut magic).is_err() || &magic != b"\x7fELF" {
+        return None;
+    }
     let cache = object::ReadCache::new(file);
     match object::FileKind::parse(&cache).ok()? {
         object::FileKind::Elf32 => linking::<FileHeader32<object::Endianness>, _>(&cache),

@@ -69,7 +69,11 @@ pub fn append<W: Write>(
             }
             h.set_entry_type(EntryType::Regular);
             h.set_size(size);
-            let mut reader = HashingReader::new(f.take(size), md5, sha256);
+            // One read for a small file (web assets, docs): the tar crate copies through an 8 KiB
+            // buffer, which would be three reads of a 20 KB page. Kept under malloc's mmap
+            // threshold, so a buffer per file costs no system call.
+            let buffered = io::BufReader::with_capacity((size as usize).clamp(512, 64 * 1024), f.take(size));
+            let mut reader = HashingReader::new(buffered, md5, sha256);
             builder.append_data(&mut h, &name, &mut reader).map_err(write_err)?;
             let digests = reader.finish();
             if digests.bytes != size {

@@ -29,10 +29,12 @@ pub struct Binary {
     pub unmapped: Vec<String>,
 }
 
-/// Every ELF file among `files`, in their order.
+/// Every ELF file among `files`, in their order. Each file is opened to read its magic number, so
+/// a tree of many small files is looked at on every core.
 pub fn binaries(files: &[PackageFile]) -> Vec<Binary> {
+    use rayon::prelude::*;
     files
-        .iter()
+        .par_iter()
         .filter_map(|file| {
             let Source::File { path } = &file.source else { return None };
             let elf = crate::elf::elf_linking(path)?;

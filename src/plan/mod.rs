@@ -216,7 +216,7 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
     let package = Package {
         format,
         target: target.triple.clone(),
-        arch: architecture(format, target, &package_files.files),
+        arch: architecture(format, target, !binaries.is_empty()),
         name: package_name.clone(),
         version: id.version.unwrap_or_default(),
         upstream_version: upstream_version.clone(),
@@ -283,14 +283,13 @@ fn finish(mut package: Package, license_texts: &[String], hooks: &scripts::Hooks
 /// recipe and add-on bundles stay per architecture (their downloads and agents are). Alpine keeps
 /// a noarch .apk in each architecture's repository directory, so it is written once per target
 /// (see `outputs`).
-fn architecture(format: Format, target: &Target, files: &[PackageFile]) -> String {
+fn architecture(format: Format, target: &Target, has_elf: bool) -> String {
     let independent = match format {
         Format::Deb => "all",
         Format::Rpm | Format::Apk => "noarch",
         Format::Arch => "any",
         Format::Pkgbuild | Format::Addon => return target.arch_for(format).to_string(),
     };
-    let has_elf = files.iter().any(|f| matches!(&f.source, Source::File { path } if crate::elf::is_elf(path)));
     if has_elf { target.arch_for(format).to_string() } else { independent.to_string() }
 }
 
