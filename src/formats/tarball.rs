@@ -10,6 +10,8 @@ use crate::digest::{Digests, HashingReader};
 use crate::error::{Error, IoContext, Result};
 use crate::plan::{PackageFile, Source};
 
+mod read_ahead;
+
 /// Entry names are relative (`usr/bin/x`, directories `usr/bin/`): dpkg, pacman and apk all read
 /// them so, and the tar crate normalises a `./` prefix away in any case.
 fn entry_name(path: &str, is_dir: bool) -> String {
@@ -38,6 +40,36 @@ pub fn append<W: Write>(
     md5: bool,
     sha256: bool,
 ) -> Result<Option<Digests>> {
+    append_loaded(builder, file, None, mtime, md5, sha256)
+}
+
+/// Append every planned file in order, handing each one's digests to `each`. Small files are read
+/// and hashed ahead, on every core, while earlier ones go into the archive (see `read_ahead`).
+pub fn append_all<W: Write>(
+    builder: &mut tar::Builder<W>,
+    files: &[PackageFile],
+    mtime: u64,
+    md5: bool,
+    sha256: bool,
+    mut each: impl FnMut(&PackageFile, Option<Digests>),
+) -> Result<()> {
+    read_ahead::each_batch(files, md5, sha256, |batch, loaded| {
+        for (file, loaded) in batch.iter().zip(loaded) {
+            each(file, append_loaded(builder, file, loaded, mtime, md5, sha256)?);
+        }
+        Ok(())
+    })
+}
+
+/// `append`, with the file's content when it was read ahead.
+fn append_loaded<W: Write>(
+    builder: &mut tar::Builder<W>,
+    file: &PackageFile,
+    loaded: Option<read_ahead::Loaded>,
+    mtime: u64,
+    md5: bool,
+    sha256: bool,
+) -> Result<Option<Digests>> {
     let mut h = header(file.mode, &file.owner, &file.group, mtime);
     let name = entry_name(&file.path, matches!(file.source, Source::Directory));
     let write_err = |e: io::Error| Error::write(format!("{} into the archive", file.path))(e);
@@ -60,6 +92,13 @@ pub fn append<W: Write>(
             let mut reader = HashingReader::new(bytes.as_slice(), md5, sha256);
             builder.append_data(&mut h, &name, &mut reader).map_err(write_err)?;
             Ok(Some(reader.finish()))
+        }
+        Source::File { .. } if loaded.is_some() => {
+            let loaded = loaded.expect("matched Some");
+            h.set_entry_type(EntryType::Regular);
+            h.set_size(loaded.bytes.len() as u64);
+            builder.append_data(&mut h, &name, loaded.bytes.as_slice()).map_err(write_err)?;
+            Ok(Some(loaded.digests))
         }
         Source::File { path } => {
             let f = File::open(path).io("cannot open", path)?;

@@ -58,8 +58,7 @@ fn write_data(package: &Package, out: &mut File) -> Result<Payload> {
     let mut builder = tar::Builder::new(encoder);
     let mut md5sums = String::new();
     let mut installed_size_kib = 0;
-    for file in &package.files {
-        let digests = tarball::append(&mut builder, file, package.mtime, true, false)?;
+    tarball::append_all(&mut builder, &package.files, package.mtime, true, false, |file, digests| {
         installed_size_kib += match file.source {
             // Installed-Size counts regular files and symlinks rounded up to KiB, anything else as 1.
             Source::Directory => 1,
@@ -70,7 +69,7 @@ fn write_data(package: &Package, out: &mut File) -> Result<Payload> {
         {
             md5sums.push_str(&format!("{md5}  {}\n", file.path.trim_start_matches('/')));
         }
-    }
+    })?;
     let encoder = builder.into_inner().map_err(compress_err)?;
     encoder.finish().and_then(|mut w| w.flush()).map_err(compress_err)?;
     Ok(Payload { md5sums, installed_size_kib })
