@@ -23,8 +23,8 @@ use crate::plan::{PackageFile, Source};
 /// Files larger than this stream through the writer instead.
 const MAX_FILE: u64 = 1 << 20;
 /// What one batch holds at most: bytes of content, and files.
-const BATCH_BYTES: u64 = 8 << 20;
-const BATCH_FILES: usize = 1024;
+const BATCH_BYTES: u64 = 2 << 20;
+const BATCH_FILES: usize = 256;
 
 /// A file's content and digests, read ahead.
 pub struct Loaded {
