@@ -32,6 +32,25 @@ pub fn header(mode: u32, owner: &str, group: &str, mtime: u64) -> Header {
     h
 }
 
+/// What the compressor is told of a package's payload: its branch filter, and its size as a tar
+/// (headers, long names and 512-byte padding counted; close enough for cpio too).
+pub fn payload(package: &crate::plan::Package) -> crate::compress::Payload {
+    let size = package
+        .files
+        .iter()
+        .map(|f| {
+            let long_name = if f.path.len() > 99 { 512 + (f.path.len() as u64 + 1).next_multiple_of(512) } else { 0 };
+            let content = match f.source {
+                Source::File { .. } | Source::Generated { .. } => f.size.next_multiple_of(512),
+                _ => 0,
+            };
+            512 + long_name + content
+        })
+        .sum::<u64>()
+        + 1024;
+    crate::compress::Payload { branch_filter: package.branch_filter, size }
+}
+
 /// Append one planned file. Returns the content's digests for regular files.
 pub fn append<W: Write>(
     builder: &mut tar::Builder<W>,

@@ -80,6 +80,10 @@ pub struct Package {
     pub scripts: BTreeMap<String, String>,
     pub compression: Compression,
     pub compression_level: u32,
+    /// The filter xz runs in front of LZMA2 on the payload: x86's when the payload has x86 machine
+    /// code and the compression is xz.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch_filter: Option<crate::compress::BranchFilter>,
     pub mtime: u64,
     /// The add-on bundle's identity and metadata (the `addon` format only).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -210,6 +214,7 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
     if !r.errors.is_empty() {
         return Err(manifest.errors(r.errors));
     }
+    let branch_filter = branch_filter(compression, &binaries);
     let summary = id.summary.map(|s| s.0).unwrap_or_default();
     let package_name = id.name.map(|n| n.0).unwrap_or_default();
     let upstream_version = id.upstream.map(|u| u.0).unwrap_or_default();
@@ -238,6 +243,7 @@ pub fn resolve(manifest: &LoadedManifest, format: Format, target: &Target, ctx: 
         scripts: BTreeMap::new(),
         compression,
         compression_level,
+        branch_filter,
         mtime: ctx.mtime,
         addon,
         origin: None,
@@ -291,6 +297,12 @@ fn architecture(format: Format, target: &Target, has_elf: bool) -> String {
         Format::Pkgbuild | Format::Addon => return target.arch_for(format).to_string(),
     };
     if has_elf { target.arch_for(format).to_string() } else { independent.to_string() }
+}
+
+/// x86's branch filter for an xz payload with x86 machine code in it (see `BranchFilter`).
+fn branch_filter(compression: Compression, binaries: &[elfdeps::Binary]) -> Option<crate::compress::BranchFilter> {
+    let x86 = binaries.iter().any(|b| matches!(b.elf.machine.as_str(), "x86_64" | "x86"));
+    (compression == Compression::Xz && x86).then_some(crate::compress::BranchFilter::X86)
 }
 
 /// rpm requires a License tag; without one, SPDX's word for "not stated".

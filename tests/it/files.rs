@@ -194,3 +194,22 @@ fn a_tree_of_thousands_of_files_is_archived_whole_and_in_order() {
     sorted.sort();
     assert_eq!(names, sorted, "md5sums in the plan's (sorted) order");
 }
+
+/// An x86-64 binary in an xz .deb: xz itself lists the x86 branch filter in front of LZMA2, and
+/// dpkg-deb unpacks the binary byte for byte.
+#[test]
+fn xz_filters_x86_machine_code_and_dpkg_reads_it() {
+    require_tool("xz");
+    let deb = example_deb();
+    let members = tempdir();
+    run(Command::new("ar").arg("x").arg(deb).current_dir(members.path()));
+    let listed = text(&run(Command::new("xz").args(["-lvv", "data.tar.xz"]).current_dir(members.path())).stdout);
+    assert!(listed.contains("--x86 --lzma2="), "{listed}");
+    let root = tempdir();
+    run(Command::new("dpkg-deb").arg("-x").arg(deb).arg(root.path()));
+    let binary = format!("examples/healthd/target/{}/release/healthd", host_triple());
+    assert_eq!(
+        std::fs::read(root.path().join("usr/bin/healthd")).unwrap(),
+        std::fs::read(repo().join(binary)).unwrap()
+    );
+}
