@@ -32,9 +32,10 @@ pub fn header(mode: u32, owner: &str, group: &str, mtime: u64) -> Header {
     h
 }
 
-/// What the compressor is told of a package's payload: its branch filter, and its size as a tar
-/// (headers, long names and 512-byte padding counted; close enough for cpio too).
-pub fn payload(package: &crate::plan::Package) -> crate::compress::Payload {
+/// The compressor for a package's payload, at the package's settings, told what the plan knows of
+/// the bytes to come: its branch filter, and its size as a tar (headers, long names and 512-byte
+/// padding counted; close enough for cpio too).
+pub fn encoder<W: Write>(package: &crate::plan::Package, inner: W) -> io::Result<crate::compress::Encoder<W>> {
     let size = package
         .files
         .iter()
@@ -48,7 +49,8 @@ pub fn payload(package: &crate::plan::Package) -> crate::compress::Payload {
         })
         .sum::<u64>()
         + 1024;
-    crate::compress::Payload { branch_filter: package.branch_filter, size }
+    let payload = crate::compress::Payload { branch_filter: package.branch_filter, size };
+    crate::compress::Encoder::for_payload(package.compression, package.compression_level, payload, inner)
 }
 
 /// Append one planned file. Returns the content's digests for regular files.

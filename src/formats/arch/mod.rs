@@ -68,13 +68,7 @@ impl Packager for Arch {
         metadata.insert(metadata.len() - 1, (".MTREE", mtree));
 
         let io_err = |e: io::Error| Error::write("the package")(e);
-        let encoder = Encoder::for_payload(
-            package.compression,
-            package.compression_level,
-            tarball::payload(package),
-            BufWriter::with_capacity(1 << 20, out),
-        )
-        .map_err(io_err)?;
+        let encoder = tarball::encoder(package, BufWriter::with_capacity(1 << 20, out)).map_err(io_err)?;
         let mut builder = tar::Builder::new(encoder);
         for (name, bytes) in &metadata {
             let mut h = tarball::header(0o644, "root", "root", package.mtime);

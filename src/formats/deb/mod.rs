@@ -53,13 +53,7 @@ struct Payload {
 }
 
 fn write_data(package: &Package, out: &mut File) -> Result<Payload> {
-    let encoder = Encoder::for_payload(
-        package.compression,
-        package.compression_level,
-        tarball::payload(package),
-        BufWriter::with_capacity(1 << 20, out),
-    )
-    .map_err(compress_err)?;
+    let encoder = tarball::encoder(package, BufWriter::with_capacity(1 << 20, out)).map_err(compress_err)?;
     let mut builder = tar::Builder::new(encoder);
     let mut md5sums = String::new();
     let mut installed_size_kib = 0;

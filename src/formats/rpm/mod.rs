@@ -19,7 +19,6 @@ use sha2::Sha256;
 
 use self::header::Header;
 use self::tags::*;
-use crate::compress::Encoder;
 use crate::digest::{HashingReader, Sha256Writer};
 use crate::error::{Error, IoContext, Result};
 use crate::formats::tarball;
@@ -127,9 +126,7 @@ fn st_mode(source: &Source, mode: u32) -> u32 {
 fn write_payload(package: &Package, out: &mut File) -> Result<Payload> {
     let io_err = |e: io::Error| Error::write("the rpm payload")(e);
     let compressed = Sha256Writer::new(BufWriter::with_capacity(1 << 20, out));
-    let encoder =
-        Encoder::for_payload(package.compression, package.compression_level, tarball::payload(package), compressed)
-            .map_err(io_err)?;
+    let encoder = tarball::encoder(package, compressed).map_err(io_err)?;
     let uncompressed = Sha256Writer::new(encoder);
     let mut cpio = cpio::Writer::new(uncompressed);
     let mut digests = Vec::with_capacity(package.files.len());
