@@ -114,8 +114,7 @@ fn append_loaded<W: Write>(
             builder.append_data(&mut h, &name, &mut reader).map_err(write_err)?;
             Ok(Some(reader.finish()))
         }
-        Source::File { .. } if loaded.is_some() => {
-            let loaded = loaded.expect("matched Some");
+        Source::File { .. } if let Some(loaded) = loaded => {
             h.set_entry_type(EntryType::Regular);
             h.set_size(loaded.bytes.len() as u64);
             builder.append_data(&mut h, &name, loaded.bytes.as_slice()).map_err(write_err)?;
