@@ -612,7 +612,7 @@ impl Resolver<'_> {
         // Each format's default is its own tool's: dpkg-deb's xz -6, Fedora's w19.zstdio for rpm,
         // makepkg.conf's plain `zstd` (level 3) for Arch; gzip at its usual -9 when chosen.
         let (default, range) = match (compression, self.format) {
-            (Compression::Xz, _) => (6, 0..=9),
+            (Compression::Xz, _) => (crate::compress::XZ_DEFAULT_LEVEL, 0..=9),
             (Compression::Zstd, Format::Arch) => (3, 1..=22),
             (Compression::Zstd, _) => (19, 1..=22),
             (Compression::Gzip, _) => (9, 1..=9),

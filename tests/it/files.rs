@@ -195,7 +195,8 @@ fn a_tree_of_thousands_of_files_is_archived_whole_and_in_order() {
     assert_eq!(names, sorted, "md5sums in the plan's (sorted) order");
 }
 
-/// An x86-64 binary in an xz .deb: xz itself lists the x86 branch filter in front of LZMA2, and
+/// An x86-64 binary in an xz .deb at the default level: xz itself lists the x86 branch filter in
+/// front of LZMA2, its CLI with the settings docs/manifest.md names writes the same bytes, and
 /// dpkg-deb unpacks the binary byte for byte.
 #[test]
 fn xz_filters_x86_machine_code_and_dpkg_reads_it() {
@@ -205,6 +206,13 @@ fn xz_filters_x86_machine_code_and_dpkg_reads_it() {
     run(Command::new("ar").arg("x").arg(deb).current_dir(members.path()));
     let listed = text(&run(Command::new("xz").args(["-lvv", "data.tar.xz"]).current_dir(members.path())).stdout);
     assert!(listed.contains("--x86 --lzma2="), "{listed}");
+    let tar = run(Command::new("xz").args(["-dc", "data.tar.xz"]).current_dir(members.path())).stdout;
+    std::fs::write(members.path().join("data.tar"), tar).unwrap();
+    // -T2: xz's multithreaded mode, which records each block's sizes in its header as the
+    // encoder distpack always runs does.
+    let documented = ["-T2", "--check=crc64", "--x86", "--lzma2=preset=6,nice=32", "-c", "data.tar"];
+    let again = run(Command::new("xz").args(documented).current_dir(members.path())).stdout;
+    assert!(again == std::fs::read(members.path().join("data.tar.xz")).unwrap(), "xz {documented:?} differs");
     let root = tempdir();
     run(Command::new("dpkg-deb").arg("-x").arg(deb).arg(root.path()));
     let binary = format!("examples/healthd/target/{}/release/healthd", host_triple());
