@@ -195,6 +195,31 @@ fn a_tree_of_thousands_of_files_is_archived_whole_and_in_order() {
     assert_eq!(names, sorted, "md5sums in the plan's (sorted) order");
 }
 
+/// Real machine code at the default level: the toolchain's rustdoc (13 MB, there wherever these
+/// tests build) in a .deb, whose data member must be no larger than what plain `xz -6` makes of
+/// the same tar, the setting dpkg-deb and cargo-deb use.
+#[test]
+fn xz_default_level_is_no_larger_than_plain_xz_6_on_real_machine_code() {
+    require_tool("xz");
+    let sysroot = text(&run(Command::new("rustc").args(["--print", "sysroot"])).stdout).trim().to_string();
+    let fx = Fixture::new(
+        &format!(
+            "{PACKAGE}auto-depends = false\n\n[[files]]\nsrc = \"rustdoc\"\ndest = \"/usr/lib/fixture/\"\nkind = \"data\"\n"
+        ),
+        &[],
+    );
+    std::fs::copy(PathBuf::from(sysroot).join("bin/rustdoc"), fx.dir.path().join("rustdoc")).unwrap();
+    let out = fx.dir.path().join("dist");
+    let built = run(distpack().args(["build", "-f", "deb", "--no-build", "-m"]).arg(fx.manifest()).arg("-o").arg(&out));
+    let members = tempdir();
+    run(Command::new("ar").arg("x").arg(text(&built.stdout).trim()).current_dir(members.path()));
+    let tar = run(Command::new("xz").args(["-dc", "data.tar.xz"]).current_dir(members.path())).stdout;
+    std::fs::write(members.path().join("data.tar"), tar).unwrap();
+    let plain = run(Command::new("xz").args(["-T2", "-6", "-c", "data.tar"]).current_dir(members.path())).stdout;
+    let ours = std::fs::metadata(members.path().join("data.tar.xz")).unwrap().len();
+    assert!(ours <= plain.len() as u64, "data.tar.xz is {ours} bytes, plain xz -6 {}", plain.len());
+}
+
 /// An x86-64 binary in an xz .deb at the default level: xz itself lists the x86 branch filter in
 /// front of LZMA2, its CLI with the settings docs/manifest.md names writes the same bytes, and
 /// dpkg-deb unpacks the binary byte for byte.
