@@ -33,8 +33,9 @@ pub const XZ_DEFAULT_LEVEL: u32 = 6;
 /// machine code the output stays at or below plain `xz -6`'s size (librustc_driver: 0.996×; ten
 /// other x86-64 programs and libraries: 0.89–0.995×) for about 15% less CPU (interleaved
 /// `xz -T1` runs on two 24 MiB pieces of it: 0.81–0.88×), which is
-/// `xz --x86 --lzma2=preset=6,nice=32`. Bytes that are not code pay up to about 1% in size. Other levels are xz's presets unchanged, so a level
-/// chosen for the smallest output (7–9) keeps its full search.
+/// `xz --x86 --lzma2=preset=6,nice=32`. Bytes that are not code pay up to about 1% in size.
+/// Other levels are xz's presets unchanged, so a level chosen for the smallest output (7–9)
+/// keeps its full search.
 const X86_DEFAULT_NICE_LEN: u32 = 32;
 
 /// The xz filter chain: the branch filter, if any, then LZMA2 at `preset`.

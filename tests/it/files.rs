@@ -204,7 +204,13 @@ fn xz_default_level_is_no_larger_than_plain_xz_6_on_real_machine_code() {
     let sysroot = text(&run(Command::new("rustc").args(["--print", "sysroot"])).stdout).trim().to_string();
     let fx = Fixture::new(
         &format!(
-            "{PACKAGE}auto-depends = false\n\n[[files]]\nsrc = \"rustdoc\"\ndest = \"/usr/lib/fixture/\"\nkind = \"data\"\n"
+            r#"{PACKAGE}auto-depends = false
+
+[[files]]
+src = "rustdoc"
+dest = "/usr/lib/fixture/"
+kind = "data"
+"#
         ),
         &[],
     );
