@@ -195,6 +195,15 @@ fn a_tree_of_thousands_of_files_is_archived_whole_and_in_order() {
     assert_eq!(names, sorted, "md5sums in the plan's (sorted) order");
 }
 
+/// The members of `deb` unpacked with `ar x`, beside data.tar.xz decompressed by xz as data.tar.
+fn members_with_data_tar(deb: &std::path::Path) -> tempfile::TempDir {
+    let members = tempdir();
+    run(Command::new("ar").arg("x").arg(deb).current_dir(members.path()));
+    let tar = run(Command::new("xz").args(["-dc", "data.tar.xz"]).current_dir(members.path())).stdout;
+    std::fs::write(members.path().join("data.tar"), tar).unwrap();
+    members
+}
+
 /// Real machine code at the default level: the toolchain's rustdoc (13 MB, there wherever these
 /// tests build) in a .deb, whose data member must be no larger than what plain `xz -6` makes of
 /// the same tar, the setting dpkg-deb and cargo-deb use.
@@ -217,10 +226,7 @@ kind = "data"
     std::fs::copy(PathBuf::from(sysroot).join("bin/rustdoc"), fx.dir.path().join("rustdoc")).unwrap();
     let out = fx.dir.path().join("dist");
     let built = run(distpack().args(["build", "-f", "deb", "--no-build", "-m"]).arg(fx.manifest()).arg("-o").arg(&out));
-    let members = tempdir();
-    run(Command::new("ar").arg("x").arg(text(&built.stdout).trim()).current_dir(members.path()));
-    let tar = run(Command::new("xz").args(["-dc", "data.tar.xz"]).current_dir(members.path())).stdout;
-    std::fs::write(members.path().join("data.tar"), tar).unwrap();
+    let members = members_with_data_tar(&PathBuf::from(text(&built.stdout).trim()));
     let plain = run(Command::new("xz").args(["-T2", "-6", "-c", "data.tar"]).current_dir(members.path())).stdout;
     let ours = std::fs::metadata(members.path().join("data.tar.xz")).unwrap().len();
     assert!(ours <= plain.len() as u64, "data.tar.xz is {ours} bytes, plain xz -6 {}", plain.len());
@@ -233,12 +239,9 @@ kind = "data"
 fn xz_filters_x86_machine_code_and_dpkg_reads_it() {
     require_tool("xz");
     let deb = example_deb();
-    let members = tempdir();
-    run(Command::new("ar").arg("x").arg(deb).current_dir(members.path()));
+    let members = members_with_data_tar(deb);
     let listed = text(&run(Command::new("xz").args(["-lvv", "data.tar.xz"]).current_dir(members.path())).stdout);
     assert!(listed.contains("--x86 --lzma2="), "{listed}");
-    let tar = run(Command::new("xz").args(["-dc", "data.tar.xz"]).current_dir(members.path())).stdout;
-    std::fs::write(members.path().join("data.tar"), tar).unwrap();
     // -T2: xz's multithreaded mode, which records each block's sizes in its header as the
     // encoder distpack always runs does.
     let documented = ["-T2", "--check=crc64", "--x86", "--lzma2=preset=6,nice=32", "-c", "data.tar"];
