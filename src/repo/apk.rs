@@ -120,6 +120,7 @@ impl RepoFormat for Apk {
         for (arch, listed) in by_arch {
             let index = index(&listed, settings)?;
             let signed = [crate::formats::apk::signature_member(signer, &index, settings.time)?, index].concat();
+            staging.switch(arch)?;
             staging.write(&format!("{arch}/APKINDEX.tar.gz"), &signed)?;
         }
         Ok(())

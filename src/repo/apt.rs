@@ -81,7 +81,7 @@ impl RepoFormat for Apt {
     }
 
     fn write_indices(
-        root: &Path,
+        _root: &Path,
         entries: &[(Stored, Entry)],
         settings: &Settings,
         keys: &Keys,
@@ -98,7 +98,7 @@ impl RepoFormat for Apt {
             })
             .collect();
         let names = by_hash.iter().filter_map(|(p, _)| p.rsplit('/').next().map(str::to_string)).collect();
-        remove_stale_by_hash(&root.join(&suite), names)?;
+        remove_stale_by_hash(&staging.switch(&suite)?, names)?;
         for (path, bytes) in &by_hash {
             staging.write(&format!("{suite}/{path}"), bytes)?;
         }

@@ -2,9 +2,10 @@
 //! pacman and apk install and upgrade from; `distpack repo check DIR` verifies such a tree.
 //!
 //! The tree holds one directory per format (`deb/`, `rpm/`, `arch/`, `apk/`), the client setup
-//! snippets and public keys at its top, and distpack's own state in `.distpack/`: the lock and a
-//! cache of every published package's index entry, so publishing one package into a tree of
-//! thousands reads only that one.
+//! snippets and public keys at its top, and distpack's own state in `.distpack/`: the lock, the
+//! staged copies of the index directories a publish replaces (store::Staging), and a cache of
+//! every published package's index entry, so publishing one package into a tree of thousands
+//! reads only that one.
 
 pub mod apk;
 pub mod apt;
@@ -122,8 +123,8 @@ pub trait RepoFormat {
     fn read(path: &Path) -> Result<Self::Entry>;
     /// Where the file goes below the format's directory.
     fn pool_path(entry: &Self::Entry, file_name: &str, settings: &Settings) -> String;
-    /// Every index of the format's directory, for `entries`, staged so that the file that signs
-    /// the others is renamed into place last.
+    /// Every index of the format's directory, for `entries`, written into the staged copies of
+    /// the directories that hold them (`Staging::switch`), which replace the served ones together.
     fn write_indices(
         root: &Path,
         entries: &[(Stored, Self::Entry)],
@@ -267,7 +268,7 @@ fn publish_format<F: RepoFormat>(options: &Publish, taken: &mut [bool], report: 
         }
     }
     let removed = retain_newest(&mut entries, options.settings.keep);
-    let mut staging = store::Staging::new(&root);
+    let mut staging = store::Staging::new(&options.dir, &root)?;
     F::write_indices(&root, &entries, &options.settings, &options.keys, &mut staging)?;
     staging.commit()?;
     cache::save(&options.dir, F::DIR, &entries)?;

@@ -119,7 +119,7 @@ impl RepoFormat for Pacman {
             }
             let mut keep: BTreeSet<&str> = listed.iter().map(|(s, _)| file_name(s)).collect();
             keep.extend(entries.iter().filter(|(_, e)| home(&e.arch) == dir).map(|(s, _)| file_name(s)));
-            prune(&root.join(&dir), &keep)?;
+            prune(&staging.switch(&dir)?, dir == ANY_HOME, &keep)?;
             write_databases(&dir, &descs, settings, signer, staging)?;
         }
         Ok(())
@@ -263,8 +263,7 @@ fn link_into(root: &Path, stored: &Stored, dir: &str) -> Result<()> {
 /// Remove from `dir` what it no longer keeps: the signatures of packages retention dropped (the
 /// old database carries them inline, so a client reading it does not miss them) and the links
 /// of `any` packages its database no longer lists.
-fn prune(dir: &Path, names: &BTreeSet<&str>) -> Result<()> {
-    let is_home = dir.file_name().is_some_and(|n| n == ANY_HOME);
+fn prune(dir: &Path, is_home: bool, names: &BTreeSet<&str>) -> Result<()> {
     for name in files_in(dir)? {
         let stale_sig = name.strip_suffix(".sig").is_some_and(|p| Pacman::accepts(Path::new(p)) && !names.contains(p));
         let stale_link = !is_home && name.ends_with("-any.pkg.tar.zst") && !names.contains(name.as_str());

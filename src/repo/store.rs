@@ -1,5 +1,5 @@
 //! The tree's files: the publisher's lock, package files placed without ever overwriting other
-//! bytes, and indices staged under temporary names and renamed into place in order.
+//! bytes, and the directories of indices staged as copies and exchanged with the served ones.
 
 use std::fs::File;
 use std::io::Write;
@@ -102,44 +102,251 @@ fn set_readable(path: &Path) -> Result<()> {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644)).io("cannot set permissions on", path)
 }
 
-/// Index files written under temporary names beside their destinations, renamed into place by
-/// `commit` in the order they were staged: stage the file that signs or lists the others last.
+/// The directories of a format whose files change together (a suite's Release and the indices it
+/// lists, a database and its signature), rebuilt as copies in `.distpack/staging/` and exchanged
+/// with the served ones in one rename each: a publisher killed at any moment leaves every directory
+/// wholly old or wholly new, never an index beside a signature of other bytes.
+///
+/// A copy starts as hard links to the served files; writes replace links (a temporary file renamed
+/// over them) and never write through them, so the served bytes do not change until the exchange.
 pub struct Staging {
     root: PathBuf,
-    pending: Vec<(tempfile::NamedTempFile, PathBuf)>,
+    state: PathBuf,
+    switches: Vec<Switch>,
+}
+
+struct Switch {
+    /// Below the format's root, as the format names it (`dists/stable`, `repodata`, `x86_64`).
+    rel: String,
+    live: PathBuf,
+    new: PathBuf,
+    old: PathBuf,
 }
 
 impl Staging {
-    pub fn new(root: &Path) -> Staging {
-        Staging { root: root.to_path_buf(), pending: Vec::new() }
+    /// Staging for the format directory `root` of the tree `tree`. What a killed publisher left in
+    /// `.distpack/staging` is settled first: a served directory it had moved aside and not yet
+    /// replaced is put back, and its unfinished copies are removed (the caller holds the lock).
+    pub fn new(tree: &Path, root: &Path) -> Result<Staging> {
+        let state = tree.join(STATE_DIR).join("staging");
+        recover(tree, &state)?;
+        let new = state.join("new");
+        if new.exists() {
+            std::fs::remove_dir_all(&new).io("cannot remove", &new)?;
+        }
+        Ok(Staging { root: root.to_path_buf(), state, switches: Vec::new() })
     }
 
-    /// Stage `bytes` for `root/path` (`path` relative to the format's directory).
+    /// The copy of the directory `rel` (below the format's root) that `commit` puts in its place,
+    /// made on first use; where the format writes and removes the directory's files.
+    pub fn switch(&mut self, rel: &str) -> Result<PathBuf> {
+        if let Some(s) = self.switches.iter().find(|s| s.rel == rel) {
+            return Ok(s.new.clone());
+        }
+        let live = self.root.join(rel);
+        let tree = self.state.parent().and_then(Path::parent).unwrap_or(&self.root);
+        let name = encode(&live.strip_prefix(tree).unwrap_or(&live).to_string_lossy());
+        let (new, old) = (self.state.join("new").join(&name), self.state.join("old").join(&name));
+        std::fs::create_dir_all(new.parent().unwrap_or(&self.state)).io("cannot create", &self.state)?;
+        if live.is_dir() {
+            link_tree(&live, &new)?;
+        } else {
+            std::fs::create_dir(&new).io("cannot create", &new)?;
+        }
+        self.switches.push(Switch { rel: rel.to_string(), live, new: new.clone(), old });
+        Ok(new)
+    }
+
+    /// Stage `bytes` for `path` below the format's root, in the copy of the switched directory
+    /// that holds it.
     pub fn write(&mut self, path: &str, bytes: &[u8]) -> Result<()> {
-        let dest = self.root.join(path);
-        let dir = dest.parent().unwrap_or(&self.root).to_path_buf();
-        std::fs::create_dir_all(&dir).io("cannot create", &dir)?;
-        let mut temp = tempfile::NamedTempFile::new_in(&dir).io("cannot create a temporary file in", &dir)?;
-        temp.write_all(bytes).io("cannot write", temp.path())?;
-        temp.as_file().sync_all().io("cannot write", temp.path())?;
-        set_readable(temp.path())?;
-        self.pending.push((temp, dest));
-        Ok(())
+        let Some(s) = self.switches.iter().find(|s| path.strip_prefix(&s.rel).is_some_and(|r| r.starts_with('/')))
+        else {
+            return Err(Error::invalid(
+                format!("{path} is staged outside every switched directory"),
+                "this is a bug in distpack",
+            ));
+        };
+        write_atomic(&s.new.join(&path[s.rel.len() + 1..]), bytes)
     }
 
-    /// Rename every staged file into place, in order.
+    /// Put every copy in place of its served directory, in the order they were switched.
     pub fn commit(self) -> Result<()> {
-        for (temp, dest) in self.pending {
-            temp.persist(&dest).map_err(|e| e.error).io("cannot write", &dest)?;
+        for s in &self.switches {
+            sync_dirs(&s.new)?;
+            exchange(s)?;
         }
         Ok(())
     }
 }
 
+/// One copy in place of its served directory. `renameat2(RENAME_EXCHANGE)` swaps the two in one
+/// step; where the file system has no exchange (NFS, say), the served directory is moved aside
+/// first, and a publisher killed between the two renames is settled by the next (`recover`).
+fn exchange(s: &Switch) -> Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    use rustix::io::Errno;
+    if !s.live.exists() {
+        std::fs::create_dir_all(s.live.parent().unwrap_or(&s.live)).io("cannot create", &s.live)?;
+        return std::fs::rename(&s.new, &s.live).io("cannot write", &s.live);
+    }
+    match renameat_with(CWD, &s.new, CWD, &s.live, RenameFlags::EXCHANGE) {
+        // The copy's name now holds the directory that was served.
+        Ok(()) => std::fs::remove_dir_all(&s.new).io("cannot remove", &s.new),
+        Err(Errno::INVAL | Errno::NOSYS | Errno::OPNOTSUPP) => replace_in_two_steps(s),
+        Err(e) => Err(std::io::Error::from(e)).io("cannot write", &s.live),
+    }
+}
+
+fn replace_in_two_steps(s: &Switch) -> Result<()> {
+    std::fs::create_dir_all(s.old.parent().unwrap_or(&s.old)).io("cannot create", &s.old)?;
+    std::fs::rename(&s.live, &s.old).io("cannot move aside", &s.live)?;
+    std::fs::rename(&s.new, &s.live).io("cannot write", &s.live)?;
+    std::fs::remove_dir_all(&s.old).io("cannot remove", &s.old)
+}
+
+/// Settle a publisher killed inside `exchange`'s fallback: a served directory moved aside and not
+/// replaced is put back (the tree is then as before that publish); one replaced is dropped.
+fn recover(tree: &Path, state: &Path) -> Result<()> {
+    let old = state.join("old");
+    let Ok(listing) = std::fs::read_dir(&old) else { return Ok(()) };
+    for entry in listing {
+        let entry = entry.io("cannot read", &old)?;
+        let live = tree.join(decode(&entry.file_name().to_string_lossy()));
+        if live.exists() {
+            std::fs::remove_dir_all(entry.path()).io("cannot remove", &entry.path())?;
+        } else {
+            std::fs::rename(entry.path(), &live).io("cannot restore", &live)?;
+        }
+    }
+    Ok(())
+}
+
+/// A path below the tree as one file name (`/` is `%2F`), so that copies of nested directories
+/// (`deb/dists/stable`) sit side by side.
+fn encode(rel: &str) -> String {
+    rel.replace('%', "%25").replace('/', "%2F")
+}
+
+fn decode(name: &str) -> String {
+    name.replace("%2F", "/").replace("%25", "%")
+}
+
+/// `to` made as a copy of the directory `from`: its directories created with their modes, its
+/// files hard-linked (copied where the file system has no links), its symbolic links recreated.
+fn link_tree(from: &Path, to: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in walkdir::WalkDir::new(from).follow_links(false) {
+        let entry = entry.map_err(std::io::Error::from).io("cannot read", from)?;
+        let dest = to.join(entry.path().strip_prefix(from).unwrap_or(entry.path()));
+        let kind = entry.file_type();
+        if kind.is_dir() {
+            std::fs::create_dir(&dest).io("cannot create", &dest)?;
+            let mode = entry.metadata().map_err(std::io::Error::from).io("cannot read", entry.path())?.permissions();
+            std::fs::set_permissions(&dest, std::fs::Permissions::from_mode(mode.mode())).io("cannot set", &dest)?;
+        } else if kind.is_symlink() {
+            let target = std::fs::read_link(entry.path()).io("cannot read", entry.path())?;
+            std::os::unix::fs::symlink(target, &dest).io("cannot create", &dest)?;
+        } else if std::fs::hard_link(entry.path(), &dest).is_err() {
+            std::fs::copy(entry.path(), &dest).io("cannot copy", entry.path())?;
+        }
+    }
+    Ok(())
+}
+
+/// Every directory of the copy on disk before it is served: the exchange must not outlive the
+/// entries it makes visible.
+fn sync_dirs(dir: &Path) -> Result<()> {
+    for entry in walkdir::WalkDir::new(dir).into_iter().filter_map(|e| e.ok()).filter(|e| e.file_type().is_dir()) {
+        File::open(entry.path()).and_then(|f| f.sync_all()).io("cannot sync", entry.path())?;
+    }
+    Ok(())
+}
+
 /// Write `bytes` to `path` atomically (a temporary file beside it, renamed), readable by all.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let mut staging = Staging::new(dir);
-    staging.write(&path.file_name().unwrap_or_default().to_string_lossy(), bytes)?;
-    staging.commit()
+    std::fs::create_dir_all(dir).io("cannot create", dir)?;
+    let mut temp = tempfile::NamedTempFile::new_in(dir).io("cannot create a temporary file in", dir)?;
+    temp.write_all(bytes).io("cannot write", temp.path())?;
+    temp.as_file().sync_all().io("cannot write", temp.path())?;
+    set_readable(temp.path())?;
+    temp.persist(path).map_err(|e| e.error).io("cannot write", path)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree_with_suite() -> (tempfile::TempDir, PathBuf) {
+        let tree = tempfile::tempdir().unwrap();
+        let root = tree.path().join("deb");
+        std::fs::create_dir_all(root.join("dists/stable/main")).unwrap();
+        std::fs::write(root.join("dists/stable/Release"), "old").unwrap();
+        std::fs::write(root.join("dists/stable/main/Packages"), "old").unwrap();
+        (tree, root)
+    }
+
+    fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    #[test]
+    fn served_files_keep_their_bytes_until_the_commit_then_change_together() {
+        let (tree, root) = tree_with_suite();
+        let mut staging = Staging::new(tree.path(), &root).unwrap();
+        staging.switch("dists/stable").unwrap();
+        staging.write("dists/stable/Release", b"new").unwrap();
+        // A hard-linked copy is replaced, never written through.
+        assert_eq!(read(&root.join("dists/stable/Release")), "old");
+        staging.commit().unwrap();
+        assert_eq!(read(&root.join("dists/stable/Release")), "new");
+        assert_eq!(read(&root.join("dists/stable/main/Packages")), "old", "unwritten files are kept");
+        let state = tree.path().join(STATE_DIR).join("staging");
+        assert_eq!(std::fs::read_dir(state.join("new")).unwrap().count(), 0, "no copy is left");
+    }
+
+    #[test]
+    fn the_two_step_replacement_gives_the_same_tree() {
+        let (tree, root) = tree_with_suite();
+        let mut staging = Staging::new(tree.path(), &root).unwrap();
+        staging.switch("dists/stable").unwrap();
+        staging.write("dists/stable/main/Packages", b"new").unwrap();
+        replace_in_two_steps(&staging.switches[0]).unwrap();
+        assert_eq!(read(&root.join("dists/stable/main/Packages")), "new");
+        assert_eq!(read(&root.join("dists/stable/Release")), "old");
+    }
+
+    /// Killed between moving the served directory aside and putting the copy in its place: the
+    /// next publisher's staging puts the served one back and drops the unfinished copy.
+    #[test]
+    fn a_directory_moved_aside_by_a_killed_publisher_is_put_back() {
+        let (tree, root) = tree_with_suite();
+        let mut staging = Staging::new(tree.path(), &root).unwrap();
+        staging.switch("dists/stable").unwrap();
+        staging.write("dists/stable/Release", b"new").unwrap();
+        let s = &staging.switches[0];
+        std::fs::create_dir_all(s.old.parent().unwrap()).unwrap();
+        std::fs::rename(&s.live, &s.old).unwrap();
+        assert!(!root.join("dists/stable").exists());
+        drop(staging);
+
+        let staging = Staging::new(tree.path(), &root).unwrap();
+        assert_eq!(read(&root.join("dists/stable/Release")), "old");
+        assert_eq!(read(&root.join("dists/stable/main/Packages")), "old");
+        let state = tree.path().join(STATE_DIR).join("staging");
+        assert!(!state.join("new").exists() && std::fs::read_dir(state.join("old")).unwrap().count() == 0);
+        drop(staging);
+    }
+
+    #[test]
+    fn a_write_outside_every_switched_directory_is_a_bug_not_a_write() {
+        let (tree, root) = tree_with_suite();
+        let mut staging = Staging::new(tree.path(), &root).unwrap();
+        staging.switch("dists/stable").unwrap();
+        assert!(staging.write("dists/stablex/Release", b"x").is_err());
+        assert!(staging.write("pool/x", b"x").is_err());
+        assert!(!root.join("pool").exists());
+    }
 }

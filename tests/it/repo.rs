@@ -2,6 +2,7 @@
 //! with another publisher. Each format's tests (repo_apt, repo_rpmmd, repo_pacman, repo_apk)
 //! drive that format's real client.
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use crate::support::*;
@@ -143,4 +144,54 @@ fn a_publisher_killed_midway_leaves_a_tree_check_accepts() {
     assert_eq!(packages.matches("Package: fx-").count(), 91, "every package is listed once");
     let check = run(distpack().args(["repo", "check"]).arg(&tree));
     assert!(!text(&check.stderr).contains("not listed"), "{}", text(&check.stderr));
+}
+
+/// The syscalls by which a publisher changes what a tree serves: a kill before any one of them
+/// leaves the tree between two of its steps.
+const STEPS: [&str; 6] = ["rename", "renameat", "renameat2", "unlink", "unlinkat", "rmdir"];
+
+/// `publish` killed at each of its steps in turn, `judge` asked each time about the tree it left,
+/// which is then put back as it was. strace SIGKILLs the publisher on entering its N-th call of
+/// one of `STEPS`, for N = 1, 2, … until a publish completes; the tree is left as it was before.
+/// Returns how many steps were judged.
+pub(crate) fn killed_at_every_step(tree: &Path, publish: impl Fn() -> Command, mut judge: impl FnMut(&str)) -> usize {
+    use std::os::unix::process::ExitStatusExt;
+    require_tool("strace");
+    let before = tree.with_extension("before");
+    run(Command::new("cp").arg("-a").arg(tree).arg(&before));
+    let mut judged = 0;
+    for syscall in STEPS {
+        for n in 1.. {
+            let plain = publish();
+            let mut traced = Command::new("strace");
+            let inject = format!("inject={syscall}:signal=KILL:when={n}");
+            traced.args(["-f", "-qq", "-o", "/dev/null", "-e", "signal=none", "-e", &inject]);
+            traced.arg("--").arg(plain.get_program()).args(plain.get_args());
+            for (key, value) in plain.get_envs() {
+                match value {
+                    Some(value) => traced.env(key, value),
+                    None => traced.env_remove(key),
+                };
+            }
+            if let Some(dir) = plain.get_current_dir() {
+                traced.current_dir(dir);
+            }
+            let output = traced.output().unwrap();
+            let completed = output.status.success();
+            if !completed {
+                let step = format!("killed before its {syscall} number {n}");
+                let said = text(&output.stderr);
+                assert_eq!(output.status.signal(), Some(9), "{step}: the publish failed otherwise:\n{said}");
+                judge(&step);
+                judged += 1;
+            }
+            std::fs::remove_dir_all(tree).unwrap();
+            run(Command::new("cp").arg("-a").arg(&before).arg(tree));
+            if completed {
+                break;
+            }
+        }
+    }
+    eprintln!("{judged} steps of the publish judged");
+    judged
 }

@@ -269,3 +269,26 @@ fn an_apt_tree_is_not_published_unsigned() {
     apt.ok("apt-get", &["update"]);
     assert!(apt.ok("apt-cache", &["policy", "healthd"]).contains("Candidate: 1.4.2-1"));
 }
+
+/// A publisher killed before any of its renames or removals leaves a tree apt reads, with v1 or
+/// v2 as the candidate, never an index beside a Release of other bytes; `repo check` agrees.
+#[test]
+fn a_publisher_killed_at_any_step_leaves_a_tree_apt_updates_from() {
+    let (_scratch, tree, key, apt) = published_tree();
+    let (_fx, v2) = example_deb("1.4.3");
+    let publish_v2 = || {
+        let mut cmd = distpack();
+        cmd.current_dir(tree.parent().unwrap()).args(["repo", "publish", "--name", "healthd", "--sign-key"]);
+        cmd.arg(&key).arg(&tree).arg(&v2);
+        cmd
+    };
+    let judged = crate::repo::killed_at_every_step(&tree, publish_v2, |step| {
+        let (ok, printed) = apt.run("apt-get", &["update"]);
+        assert!(ok && !printed.contains("W:"), "{step}: apt-get update:\n{printed}");
+        let policy = apt.ok("apt-cache", &["policy", "healthd"]);
+        assert!(policy.contains("Candidate: 1.4.2-1") || policy.contains("Candidate: 1.4.3-1"), "{step}:\n{policy}");
+        let (ok, printed) = check(&tree);
+        assert!(ok, "{step}: repo check:\n{printed}");
+    });
+    assert!(judged >= 5, "only {judged} steps");
+}

@@ -264,3 +264,31 @@ fn publish_without_a_key_is_refused_and_check_finds_missing_and_unlisted_package
     let said = text(&check.stderr);
     assert!(!check.status.success() && said.contains("listed in the database but missing"), "{said}");
 }
+
+/// A publisher killed before any of its renames or removals leaves a tree pacman syncs from: the
+/// database and its signature are always of the same publish.
+#[test]
+fn a_publisher_killed_at_any_step_leaves_a_tree_pacman_syncs_from() {
+    let tmp = tempdir();
+    let tree = tmp.path().join("tree");
+    let key = pgp_key(tmp.path());
+    let v1 = package(tmp.path(), "1.0.0");
+    assert!(publish(&tree, &v1, Some(&key)).status.success());
+    let pacman = Pacman::new(&tree);
+    let v2 = package(tmp.path(), "2.0.0");
+    let publish_v2 = || {
+        let mut cmd = distpack();
+        cmd.env_remove("SOURCE_DATE_EPOCH").args(["repo", "publish"]).arg(&tree).arg(&v2);
+        cmd.args(["--name", "demo", "--sign-key"]).arg(&key);
+        cmd
+    };
+    let judged = crate::repo::killed_at_every_step(&tree, publish_v2, |step| {
+        let (ok, printed) = pacman.pacman(&["-Syy"]);
+        assert!(ok, "{step}: pacman -Syy:\n{printed}");
+        let url = pacman.ok(&["-Spdd", "healthd"]);
+        assert!(url.trim().ends_with("-1-any.pkg.tar.zst"), "{step}: {url}");
+        let check = distpack().args(["repo", "check"]).arg(&tree).output().unwrap();
+        assert!(check.status.success(), "{step}: repo check:\n{}", text(&check.stderr));
+    });
+    assert!(judged >= 5, "only {judged} steps");
+}

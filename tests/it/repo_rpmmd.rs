@@ -337,3 +337,27 @@ fn a_file_that_is_not_an_rpm_is_refused_before_any_index_is_written() {
     assert!(text(&output.stderr).contains("the file is not a valid .rpm"), "{}", all(&output));
     assert!(!repo.tree().join("rpm/repodata/repomd.xml").exists());
 }
+
+/// A publisher killed before any of its renames or removals leaves a tree dnf reads, with
+/// repomd.xml and its signature always of the same publish.
+#[test]
+fn a_publisher_killed_at_any_step_leaves_a_tree_dnf_reads() {
+    let repo = Repo::new();
+    repo.publish(&[&repo.rpm(&example_manifest())]);
+    let fx = example_at("1.4.3");
+    let v2 = repo.rpm(&manifest_of(&fx));
+    let publish_v2 = || {
+        let mut cmd = distpack();
+        cmd.args(["repo", "publish"]).arg(repo.tree()).arg(&v2);
+        cmd.arg("-m").arg(example_manifest()).arg("--sign-key").arg(&repo.key);
+        cmd
+    };
+    let judged = crate::repo::killed_at_every_step(&repo.tree(), publish_v2, |step| {
+        let query = repo.dnf("root", &["-y", "-q", "--refresh", "repoquery", "--qf", "%{evr}", "healthd"]);
+        let versions = text(&query.stdout);
+        assert!(query.status.success() && versions.contains("1.4.2-1"), "{step}: {}", all(&query));
+        let check = repo.check();
+        assert!(check.status.success(), "{step}: repo check:\n{}", all(&check));
+    });
+    assert!(judged >= 5, "only {judged} steps");
+}

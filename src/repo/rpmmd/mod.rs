@@ -61,6 +61,7 @@ impl RepoFormat for RpmMd {
         staging: &mut Staging,
     ) -> Result<()> {
         let pgp = keys.pgp_for::<RpmMd>()?;
+        let repodata = staging.switch(REPODATA)?;
         let mut data = Vec::new();
         for (kind, text) in
             [("primary", xml::primary(entries)), ("filelists", xml::filelists(entries)), ("other", xml::other(entries))]
@@ -79,7 +80,7 @@ impl RepoFormat for RpmMd {
             });
         }
         let repomd = xml::repomd(settings.time, &data);
-        remove_stale(root, &data)?;
+        remove_stale(&repodata, &data)?;
         let created = u32::try_from(settings.time).unwrap_or(u32::MAX);
         staging
             .write(&format!("{REPODATA}/repomd.xml.asc"), pgp.sign_armored(repomd.as_bytes(), created)?.as_bytes())?;
@@ -116,13 +117,12 @@ fn sha256(bytes: &[u8]) -> String {
 /// Index files neither the new repomd.xml nor the one it replaces lists. The replaced one's stay
 /// one more publish: a client that fetched the old repomd.xml just before the switch still finds
 /// what it lists.
-fn remove_stale(root: &Path, new: &[xml::Data]) -> Result<()> {
-    let repodata = root.join(REPODATA);
+fn remove_stale(repodata: &Path, new: &[xml::Data]) -> Result<()> {
     let mut keep: HashSet<String> = new.iter().map(|d| d.href.clone()).collect();
     if let Ok(old) = std::fs::read(repodata.join("repomd.xml")) {
         keep.extend(check::repomd_data(&String::from_utf8_lossy(&old)).into_iter().map(|d| d.href));
     }
-    let Ok(listing) = std::fs::read_dir(&repodata) else { return Ok(()) };
+    let Ok(listing) = std::fs::read_dir(repodata) else { return Ok(()) };
     for file in listing.flatten() {
         let name = file.file_name().to_string_lossy().into_owned();
         if check::is_index_name(&name) && !keep.contains(&format!("{REPODATA}/{name}")) {
