@@ -288,16 +288,22 @@ mod tests {
         (tree, root)
     }
 
+    /// Staging of the tree's suite, with `bytes` staged for `path` in its copy.
+    fn staged(path: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf, Staging) {
+        let (tree, root) = tree_with_suite();
+        let mut staging = Staging::new(tree.path(), &root).unwrap();
+        staging.switch("dists/stable").unwrap();
+        staging.write(path, bytes).unwrap();
+        (tree, root, staging)
+    }
+
     fn read(path: &Path) -> String {
         std::fs::read_to_string(path).unwrap()
     }
 
     #[test]
     fn served_files_keep_their_bytes_until_the_commit_then_change_together() {
-        let (tree, root) = tree_with_suite();
-        let mut staging = Staging::new(tree.path(), &root).unwrap();
-        staging.switch("dists/stable").unwrap();
-        staging.write("dists/stable/Release", b"new").unwrap();
+        let (tree, root, staging) = staged("dists/stable/Release", b"new");
         // A hard-linked copy is replaced, never written through.
         assert_eq!(read(&root.join("dists/stable/Release")), "old");
         staging.commit().unwrap();
@@ -309,10 +315,7 @@ mod tests {
 
     #[test]
     fn the_two_step_replacement_gives_the_same_tree() {
-        let (tree, root) = tree_with_suite();
-        let mut staging = Staging::new(tree.path(), &root).unwrap();
-        staging.switch("dists/stable").unwrap();
-        staging.write("dists/stable/main/Packages", b"new").unwrap();
+        let (_tree, root, staging) = staged("dists/stable/main/Packages", b"new");
         replace_in_two_steps(&staging.switches[0]).unwrap();
         assert_eq!(read(&root.join("dists/stable/main/Packages")), "new");
         assert_eq!(read(&root.join("dists/stable/Release")), "old");
@@ -322,10 +325,7 @@ mod tests {
     /// next publisher's staging puts the served one back and drops the unfinished copy.
     #[test]
     fn a_directory_moved_aside_by_a_killed_publisher_is_put_back() {
-        let (tree, root) = tree_with_suite();
-        let mut staging = Staging::new(tree.path(), &root).unwrap();
-        staging.switch("dists/stable").unwrap();
-        staging.write("dists/stable/Release", b"new").unwrap();
+        let (tree, root, staging) = staged("dists/stable/Release", b"new");
         let s = &staging.switches[0];
         std::fs::create_dir_all(s.old.parent().unwrap()).unwrap();
         std::fs::rename(&s.live, &s.old).unwrap();

@@ -121,14 +121,20 @@ impl Pacman {
     }
 }
 
-#[test]
-fn pacman_syncs_downloads_installs_and_upgrades_from_the_signed_tree() {
+/// A tree with healthd 1.0.0 published, its key, and the pacman that reads it.
+fn published_v1() -> (tempfile::TempDir, PathBuf, PathBuf, Pacman) {
     let tmp = tempdir();
     let tree = tmp.path().join("tree");
     let key = pgp_key(tmp.path());
     let v1 = package(tmp.path(), "1.0.0");
     assert!(publish(&tree, &v1, Some(&key)).status.success());
     let pacman = Pacman::new(&tree);
+    (tmp, tree, key, pacman)
+}
+
+#[test]
+fn pacman_syncs_downloads_installs_and_upgrades_from_the_signed_tree() {
+    let (tmp, tree, key, pacman) = published_v1();
 
     let synced = pacman.ok(&["-Sy"]);
     assert!(synced.contains("demo"), "{synced}");
@@ -269,12 +275,7 @@ fn publish_without_a_key_is_refused_and_check_finds_missing_and_unlisted_package
 /// database and its signature are always of the same publish.
 #[test]
 fn a_publisher_killed_at_any_step_leaves_a_tree_pacman_syncs_from() {
-    let tmp = tempdir();
-    let tree = tmp.path().join("tree");
-    let key = pgp_key(tmp.path());
-    let v1 = package(tmp.path(), "1.0.0");
-    assert!(publish(&tree, &v1, Some(&key)).status.success());
-    let pacman = Pacman::new(&tree);
+    let (tmp, tree, key, pacman) = published_v1();
     let v2 = package(tmp.path(), "2.0.0");
     let publish_v2 = || {
         let mut cmd = distpack();
