@@ -272,3 +272,29 @@ fn publish_without_a_key_is_refused_and_check_warns_about_unlisted_packages() {
     let said = text(&check.stderr);
     assert!(!check.status.success() && said.contains("listed in APKINDEX but unreadable"), "{said}");
 }
+
+/// A publisher killed before any of its renames or removals leaves a tree apk updates from, with
+/// v1 or v2 to offer.
+#[test]
+fn a_publisher_killed_at_any_step_leaves_a_tree_apk_updates_from() {
+    let tmp = tempdir();
+    let tree = tmp.path().join("tree");
+    let key = rsa_key(tmp.path());
+    assert!(publish(&tree, &package(tmp.path(), "1.0.0", &key), Some(&key)).status.success());
+    let client = Client::new(&tree, &[&tree.join("jane-5f1b2c3d.rsa.pub")]);
+    let v2 = package(tmp.path(), "2.0.0", &key);
+    let publish_v2 = || {
+        let mut cmd = distpack();
+        cmd.args(["repo", "publish"]).arg(&tree).arg(&v2).args(["--name", "demo", "--apk-key"]).arg(&key);
+        cmd
+    };
+    let judged = crate::repo::killed_at_every_step(&tree, publish_v2, |step| {
+        let (ok, printed) = client.apk(&["update"]);
+        assert!(ok && !printed.contains("WARNING"), "{step}: apk update:\n{printed}");
+        let found = client.ok(&["search", "-v", "healthd"]);
+        assert!(found.starts_with("healthd-1.0.0-r0") || found.starts_with("healthd-2.0.0-r0"), "{step}: {found}");
+        let check = distpack().args(["repo", "check"]).arg(&tree).output().unwrap();
+        assert!(check.status.success(), "{step}: repo check:\n{}", text(&check.stderr));
+    });
+    assert!(judged >= 3, "only {judged} steps");
+}
