@@ -110,6 +110,7 @@ fn set_readable(path: &Path) -> Result<()> {
 /// A copy starts as hard links to the served files; writes replace links (a temporary file renamed
 /// over them) and never write through them, so the served bytes do not change until the exchange.
 pub struct Staging {
+    tree: PathBuf,
     root: PathBuf,
     state: PathBuf,
     switches: Vec<Switch>,
@@ -134,7 +135,7 @@ impl Staging {
         if new.exists() {
             std::fs::remove_dir_all(&new).io("cannot remove", &new)?;
         }
-        Ok(Staging { root: root.to_path_buf(), state, switches: Vec::new() })
+        Ok(Staging { tree: tree.to_path_buf(), root: root.to_path_buf(), state, switches: Vec::new() })
     }
 
     /// The copy of the directory `rel` (below the format's root) that `commit` puts in its place,
@@ -144,8 +145,7 @@ impl Staging {
             return Ok(s.new.clone());
         }
         let live = self.root.join(rel);
-        let tree = self.state.parent().and_then(Path::parent).unwrap_or(&self.root);
-        let name = encode(&live.strip_prefix(tree).unwrap_or(&live).to_string_lossy());
+        let name = encode(&live.strip_prefix(&self.tree).unwrap_or(&live).to_string_lossy());
         let (new, old) = (self.state.join("new").join(&name), self.state.join("old").join(&name));
         std::fs::create_dir_all(new.parent().unwrap_or(&self.state)).io("cannot create", &self.state)?;
         if live.is_dir() {
