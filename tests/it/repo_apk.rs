@@ -73,12 +73,17 @@ fn package_with(dir: &Path, version: &str, key: &Path, relations: bool) -> PathB
 }
 
 fn publish(tree: &Path, package: &Path, key: Option<&Path>) -> std::process::Output {
+    publish_command(tree, package, key).output().unwrap()
+}
+
+/// `distpack repo publish TREE PACKAGE --name demo [--apk-key KEY]`, to run.
+fn publish_command(tree: &Path, package: &Path, key: Option<&Path>) -> std::process::Command {
     let mut cmd = distpack();
     cmd.args(["repo", "publish"]).arg(tree).arg(package).args(["--name", "demo"]);
     if let Some(key) = key {
         cmd.arg("--apk-key").arg(key);
     }
-    cmd.output().unwrap()
+    cmd
 }
 
 /// A scratch Alpine root whose apk trusts only the keys in `keys` and reads the repositories the
@@ -124,14 +129,20 @@ impl Client {
     }
 }
 
-#[test]
-fn apk_update_and_search_read_the_signed_index_with_only_the_published_key() {
+/// A tree with healthd 1.0.0 published, its RSA key, and an apk that trusts only the public key
+/// the tree publishes.
+fn published_v1() -> (tempfile::TempDir, PathBuf, PathBuf, Client) {
     let tmp = tempdir();
     let tree = tmp.path().join("tree");
     let key = rsa_key(tmp.path());
     assert!(publish(&tree, &package(tmp.path(), "1.0.0", &key), Some(&key)).status.success());
-    let published_key = tree.join("jane-5f1b2c3d.rsa.pub");
-    let client = Client::new(&tree, &[&published_key]);
+    let client = Client::new(&tree, &[&tree.join("jane-5f1b2c3d.rsa.pub")]);
+    (tmp, tree, key, client)
+}
+
+#[test]
+fn apk_update_and_search_read_the_signed_index_with_only_the_published_key() {
+    let (tmp, tree, key, client) = published_v1();
 
     let updated = client.ok(&["update"]);
     assert!(!updated.contains("WARNING") && updated.contains("OK: 1 distinct packages available"), "{updated}");
@@ -152,11 +163,7 @@ fn apk_update_and_search_read_the_signed_index_with_only_the_published_key() {
 #[test]
 #[ignore = "needs root: apk add writes into the test root as root (ci/test runs it as root with --ignored)"]
 fn apk_adds_from_the_tree_and_upgrades_when_v2_is_published() {
-    let tmp = tempdir();
-    let tree = tmp.path().join("tree");
-    let key = rsa_key(tmp.path());
-    assert!(publish(&tree, &package(tmp.path(), "1.0.0", &key), Some(&key)).status.success());
-    let client = Client::new(&tree, &[&tree.join("jane-5f1b2c3d.rsa.pub")]);
+    let (tmp, tree, key, client) = published_v1();
     client.ok(&["update"]);
     let added = client.ok(&["add", "healthd"]);
     assert!(added.contains("Installing healthd (1.0.0-r0)"), "{added}");
@@ -277,17 +284,9 @@ fn publish_without_a_key_is_refused_and_check_warns_about_unlisted_packages() {
 /// v1 or v2 to offer.
 #[test]
 fn a_publisher_killed_at_any_step_leaves_a_tree_apk_updates_from() {
-    let tmp = tempdir();
-    let tree = tmp.path().join("tree");
-    let key = rsa_key(tmp.path());
-    assert!(publish(&tree, &package(tmp.path(), "1.0.0", &key), Some(&key)).status.success());
-    let client = Client::new(&tree, &[&tree.join("jane-5f1b2c3d.rsa.pub")]);
+    let (tmp, tree, key, client) = published_v1();
     let v2 = package(tmp.path(), "2.0.0", &key);
-    let publish_v2 = || {
-        let mut cmd = distpack();
-        cmd.args(["repo", "publish"]).arg(&tree).arg(&v2).args(["--name", "demo", "--apk-key"]).arg(&key);
-        cmd
-    };
+    let publish_v2 = || publish_command(&tree, &v2, Some(&key));
     let judged = crate::repo::killed_at_every_step(&tree, publish_v2, |step| {
         let (ok, printed) = client.apk(&["update"]);
         assert!(ok && !printed.contains("WARNING"), "{step}: apk update:\n{printed}");

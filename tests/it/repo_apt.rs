@@ -93,13 +93,17 @@ fn pgp_key(dir: &Path) -> PathBuf {
 }
 
 fn publish(tree: &Path, key: Option<&Path>, debs: &[&Path]) -> std::process::Output {
+    publish_command(tree, key, debs).output().unwrap()
+}
+
+fn publish_command(tree: &Path, key: Option<&Path>, debs: &[&Path]) -> std::process::Command {
     let mut cmd = distpack();
     // Run beside the tree: no project manifest around, the name from --name.
     cmd.current_dir(tree.parent().unwrap()).args(["repo", "publish"]).arg(tree).args(debs).args(["--name", "healthd"]);
     if let Some(key) = key {
         cmd.arg("--sign-key").arg(key);
     }
-    cmd.output().unwrap()
+    cmd
 }
 
 fn published(tree: &Path, key: &Path, debs: &[&Path]) {
@@ -276,12 +280,7 @@ fn an_apt_tree_is_not_published_unsigned() {
 fn a_publisher_killed_at_any_step_leaves_a_tree_apt_updates_from() {
     let (_scratch, tree, key, apt) = published_tree();
     let (_fx, v2) = example_deb("1.4.3");
-    let publish_v2 = || {
-        let mut cmd = distpack();
-        cmd.current_dir(tree.parent().unwrap()).args(["repo", "publish", "--name", "healthd", "--sign-key"]);
-        cmd.arg(&key).arg(&tree).arg(&v2);
-        cmd
-    };
+    let publish_v2 = || publish_command(&tree, Some(&key), &[&v2]);
     let judged = crate::repo::killed_at_every_step(&tree, publish_v2, |step| {
         let (ok, printed) = apt.run("apt-get", &["update"]);
         assert!(ok && !printed.contains("W:"), "{step}: apt-get update:\n{printed}");

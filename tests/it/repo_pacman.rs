@@ -61,12 +61,16 @@ fn pgp_key(dir: &Path) -> PathBuf {
 /// `distpack repo publish TREE PACKAGE --name demo --sign-key KEY`. Signed now, not at
 /// SOURCE_DATE_EPOCH: gpg refuses a signature older than the key that made it.
 fn publish(tree: &Path, package: &Path, key: Option<&Path>) -> std::process::Output {
+    publish_command(tree, package, key).output().unwrap()
+}
+
+fn publish_command(tree: &Path, package: &Path, key: Option<&Path>) -> std::process::Command {
     let mut cmd = distpack();
     cmd.env_remove("SOURCE_DATE_EPOCH").args(["repo", "publish"]).arg(tree).arg(package).args(["--name", "demo"]);
     if let Some(key) = key {
         cmd.arg("--sign-key").arg(key);
     }
-    cmd.output().unwrap()
+    cmd
 }
 
 /// A pacman of its own: pacman.conf with a scratch root, database, cache and keyring, followed by
@@ -277,12 +281,7 @@ fn publish_without_a_key_is_refused_and_check_finds_missing_and_unlisted_package
 fn a_publisher_killed_at_any_step_leaves_a_tree_pacman_syncs_from() {
     let (tmp, tree, key, pacman) = published_v1();
     let v2 = package(tmp.path(), "2.0.0");
-    let publish_v2 = || {
-        let mut cmd = distpack();
-        cmd.env_remove("SOURCE_DATE_EPOCH").args(["repo", "publish"]).arg(&tree).arg(&v2);
-        cmd.args(["--name", "demo", "--sign-key"]).arg(&key);
-        cmd
-    };
+    let publish_v2 = || publish_command(&tree, &v2, Some(&key));
     let judged = crate::repo::killed_at_every_step(&tree, publish_v2, |step| {
         let (ok, printed) = pacman.pacman(&["-Syy"]);
         assert!(ok, "{step}: pacman -Syy:\n{printed}");

@@ -44,10 +44,14 @@ impl Repo {
     }
 
     fn publish(&self, packages: &[&Path]) -> Output {
+        run(&mut self.publish_command(packages))
+    }
+
+    fn publish_command(&self, packages: &[&Path]) -> Command {
         let mut cmd = distpack();
         cmd.args(["repo", "publish"]).arg(self.tree()).args(packages);
         cmd.arg("-m").arg(example_manifest()).arg("--sign-key").arg(&self.key);
-        run(&mut cmd)
+        cmd
     }
 
     /// `dnf --installroot=ROOT` with only this repository, from the `.repo` file in the tree.
@@ -346,12 +350,7 @@ fn a_publisher_killed_at_any_step_leaves_a_tree_dnf_reads() {
     repo.publish(&[&repo.rpm(&example_manifest())]);
     let fx = example_at("1.4.3");
     let v2 = repo.rpm(&manifest_of(&fx));
-    let publish_v2 = || {
-        let mut cmd = distpack();
-        cmd.args(["repo", "publish"]).arg(repo.tree()).arg(&v2);
-        cmd.arg("-m").arg(example_manifest()).arg("--sign-key").arg(&repo.key);
-        cmd
-    };
+    let publish_v2 = || repo.publish_command(&[&v2]);
     let judged = crate::repo::killed_at_every_step(&repo.tree(), publish_v2, |step| {
         let query = repo.dnf("root", &["-y", "-q", "--refresh", "repoquery", "--qf", "%{evr}", "healthd"]);
         let versions = text(&query.stdout);
